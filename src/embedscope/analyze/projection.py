@@ -1,0 +1,127 @@
+"""2-D projections of the embeddings for the scatter plots: PCA and UMAP.
+
+UMAP is fitted on a seeded subsample and the remaining points are transformed in batches, so the time is
+bounded for any N (McInnes et al. 2018, https://arxiv.org/abs/1802.03426).
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from embedscope.neighbors.k_nearest import k_nearest_neighbors
+
+logger = logging.getLogger(__name__)
+
+UMAP_FIT_SAMPLE = 5_000  # fitting cost grows ~linearly; 5k points already show the cluster structure
+UMAP_TRANSFORM_BATCH = 50_000  # points placed per k-NN search: bounds its memory
+UMAP_NEIGHBORS = 15  # umap-learn's default
+UMAP_EPOCHS = 200  # umap-learn uses 200 above 10k points; the layout is stable by then
+UMAP_MIN_POINTS = 10  # below this UMAP's neighbour graph is degenerate; PCA coordinates are used instead
+
+
+@dataclass(frozen=True)
+class Projection2D:
+    """2-D coordinates of stacked points.
+
+    Attributes:
+        coordinates: (n_points, 2) float32.
+        method: "pca" or "umap" (or "pca (too few points for umap)").
+        fit_sample_size: how many points the projection was fitted on.
+    """
+
+    coordinates: np.ndarray
+    method: str
+    fit_sample_size: int
+
+
+def pca_2d(points: np.ndarray, *, fit_indices: np.ndarray | None = None) -> Projection2D:
+    """Project (n, d) points on the first two principal axes of ``points[fit_indices]`` (all by default)."""
+    from sklearn.decomposition import PCA
+
+    points = np.asarray(points, dtype=np.float32)
+    fit = points if fit_indices is None else points[fit_indices]
+    n_components = min(2, fit.shape[0], fit.shape[1])
+    pca = PCA(n_components=n_components, svd_solver="full").fit(fit)
+    coordinates = np.zeros((points.shape[0], 2), dtype=np.float32)
+    coordinates[:, :n_components] = pca.transform(points)
+    return Projection2D(coordinates=coordinates, method="pca", fit_sample_size=int(fit.shape[0]))
+
+
+def umap_2d(
+    points: np.ndarray,
+    *,
+    seed: int = 0,
+    fit_sample: int = UMAP_FIT_SAMPLE,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> Projection2D:
+    """UMAP of (n, d) points, bounded in time for any n.
+
+    UMAP is fitted on at most ``fit_sample`` seeded points, with their exact k-nearest-neighbour graph
+    computed here (so umap-learn does not JIT-compile its approximate search on every run). Every other
+    point is placed where UMAP's own ``transform`` starts it: at the membership-weighted mean of the
+    coordinates of its ``UMAP_NEIGHBORS`` nearest fitted points (the refinement epochs are skipped).
+    """
+    points = np.asarray(points, dtype=np.float32)
+    n_points = points.shape[0]
+    if n_points < UMAP_MIN_POINTS:
+        fallback = pca_2d(points)
+        return Projection2D(fallback.coordinates, "pca (too few points for umap)", fallback.fit_sample_size)
+    import umap
+
+    rng = np.random.default_rng(seed)
+    fit_indices = np.sort(rng.choice(n_points, size=min(fit_sample, n_points), replace=False))
+    fit_points = points[fit_indices]
+    n_neighbors = min(UMAP_NEIGHBORS, len(fit_indices) - 1)
+    knn_distances, knn_indices = _self_knn_graph(fit_points, k=n_neighbors)
+    reducer = umap.UMAP(
+        n_components=2,
+        n_neighbors=n_neighbors,
+        n_epochs=UMAP_EPOCHS,
+        random_state=seed,
+        n_jobs=1,
+        precomputed_knn=(knn_indices, knn_distances, None),
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fitted = np.asarray(reducer.fit_transform(fit_points), dtype=np.float32)
+    coordinates = np.zeros((n_points, 2), dtype=np.float32)
+    coordinates[fit_indices] = fitted
+    rest = np.setdiff1d(np.arange(n_points), fit_indices)
+    done = len(fit_indices)
+    for start in range(0, len(rest), UMAP_TRANSFORM_BATCH):
+        batch = rest[start:start + UMAP_TRANSFORM_BATCH]
+        distances, neighbors = k_nearest_neighbors(points[batch], fit_points, k=n_neighbors)
+        coordinates[batch] = _weighted_placement(distances, neighbors, fitted)
+        done += len(batch)
+        if on_progress is not None:
+            on_progress(done, n_points)
+    return Projection2D(coordinates=coordinates, method="umap", fit_sample_size=int(len(fit_indices)))
+
+
+def _self_knn_graph(points: np.ndarray, *, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """UMAP's kNN graph format: each row starts with the point itself at distance 0, then its k - 1 nearest."""
+    distances, indices = k_nearest_neighbors(points, points, k=k - 1, exclude_self=True)
+    own = np.arange(len(points), dtype=np.int64)[:, None]
+    return (
+        np.hstack([np.zeros((len(points), 1), np.float32), distances]),
+        np.hstack([own, indices]),
+    )
+
+
+def _weighted_placement(distances: np.ndarray, neighbors: np.ndarray, fitted: np.ndarray) -> np.ndarray:
+    """(m, 2) membership-weighted means of the neighbours' coordinates.
+
+    Weights follow UMAP's fuzzy membership exp(-(d - rho) / sigma), with rho the distance to the nearest
+    neighbour and sigma the mean excess distance of the row (a closed-form stand-in for UMAP's bisection).
+    """
+    rho = distances[:, :1]
+    excess = distances - rho
+    sigma = np.maximum(excess.mean(axis=1, keepdims=True), 1e-12)
+    weights = np.exp(-excess / sigma)
+    weights /= weights.sum(axis=1, keepdims=True)
+    return np.einsum("mk,mkc->mc", weights, fitted[neighbors]).astype(np.float32)

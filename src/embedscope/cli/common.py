@@ -1,0 +1,37 @@
+"""Options shared by several commands, and running the pipeline with or without progress."""
+
+from __future__ import annotations
+
+from contextlib import nullcontext
+from pathlib import Path
+
+from rich.console import Console
+
+from embedscope.cli.progress_display import RichProgress
+from embedscope.pipeline.outputs import OutputPaths, check_output_folder, write_outputs
+from embedscope.pipeline.parameters import RunParameters
+from embedscope.pipeline.progress import SilentProgress
+from embedscope.pipeline.run import execute_run
+
+
+def run_and_write(params: RunParameters, *, quiet: bool) -> OutputPaths:
+    """Check the output folder, run the pipeline with progress on stderr (unless quiet), write the outputs."""
+    check_output_folder(params.out_dir, overwrite=params.overwrite)
+    display = SilentProgress() if quiet else RichProgress()
+    with display if isinstance(display, RichProgress) else nullcontext():
+        outcome = execute_run(params, progress=display)
+        display.stage("writing report.pdf, report_v2.json and data files")
+        paths = write_outputs(outcome, params.out_dir)
+    if not quiet:
+        sizes = outcome.report.general_information.dataset_information.dataset_sizes
+        Console(stderr=True).print(
+            f"selected {sizes.n_selected:,} of {sizes.n_input:,} samples in "
+            f"{outcome.report.general_information.run_information.total_processing_time_s:.1f} s"
+        )
+    print(f"report: {paths.report_pdf.resolve()}")
+    return paths
+
+
+def resolve_out(out: Path) -> Path:
+    """The output folder as given (kept relative for messages)."""
+    return Path(out)

@@ -1,0 +1,32 @@
+"""``embedscope report``: the same analysis for a selection made elsewhere."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from embedscope.cli.common import run_and_write
+from embedscope.pipeline.parameters import DEFAULT_EMBEDDING_DIM, RunParameters
+
+
+def report_command(
+    input_path: Annotated[Path, typer.Argument(metavar="INPUT", help="Embeddings file (.csv, .npy, .parquet) or image folder.")],
+    selected: Annotated[Path, typer.Option("--selected", help="The selected filenames, one a line.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder (must be empty unless --overwrite).")],
+    datapool: Annotated[Optional[Path], typer.Option("--datapool", help="Embeddings of samples selected in earlier runs.")] = None,
+    filenames: Annotated[Optional[Path], typer.Option("--filenames", help="Names for a .npy INPUT, one a line.")] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the random comparison subset and projections.")] = 0,
+    no_normalize: Annotated[bool, typer.Option("--no-normalize", help="Keep raw vectors (no L2 normalisation).")] = False,
+    exact: Annotated[bool, typer.Option("--exact", help="Exact neighbour search at any size.")] = False,
+    embedding_dim: Annotated[int, typer.Option("--embedding-dim", help="Image embedding size after PCA (0 keeps 1280).")] = DEFAULT_EMBEDDING_DIM,
+    overwrite: Annotated[bool, typer.Option("--overwrite", help="Write into a non-empty --out.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")] = False,
+) -> None:
+    """Analyse a selection made elsewhere: the report of `run`, without selecting."""
+    params = RunParameters(
+        input_path=input_path, out_dir=out, selected_path=selected, datapool_path=datapool, filenames_path=filenames,
+        seed=seed, normalize=not no_normalize, exact=exact, overwrite=overwrite, embedding_dim=embedding_dim,
+    )
+    run_and_write(params, quiet=quiet)

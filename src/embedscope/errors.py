@@ -1,0 +1,31 @@
+"""The project's error family.
+
+Every error a user can cause is an :class:`EmbedscopeError` (also a ``ValueError``). The CLI is the one
+place that turns it into one line on stderr and exit code 2.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class EmbedscopeError(ValueError):
+    """A problem with the user's input or configuration; its message is shown as it is."""
+
+
+class InputFileError(EmbedscopeError):
+    """A problem in one input file; the message starts with the file's path.
+
+    Args:
+        path: the offending file.
+        problem: what is wrong, and where possible how to fix it.
+    """
+
+    def __init__(self, path: str | Path, problem: str) -> None:
+        self.path = Path(path)
+        self.problem = problem
+        super().__init__(f"{path}: {problem}")
+
+
+class ConfigError(EmbedscopeError):
+    """A bad flag or configuration value."""

@@ -1,0 +1,43 @@
+"""The in-memory form of an embeddings file."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class EmbeddingTable:
+    """Named embedding vectors.
+
+    Attributes:
+        names: one unique filename per row.
+        vectors: (n_samples, dim) float32, finite.
+        source: the file the table was read from (for error messages).
+        labels: (n_samples,) int64 labels column of a Lightly CSV (zeros when absent).
+    """
+
+    names: list[str]
+    vectors: np.ndarray
+    source: Path | None = None
+    labels: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+    @property
+    def dim(self) -> int:
+        """Embedding dimension."""
+        return int(self.vectors.shape[1])
+
+    def subset(self, indices: np.ndarray) -> EmbeddingTable:
+        """Rows ``indices`` (in that order) as a new table."""
+        labels = self.labels[indices] if len(self.labels) == len(self.names) else self.labels
+        return EmbeddingTable(
+            names=[self.names[int(i)] for i in indices],
+            vectors=self.vectors[indices],
+            source=self.source,
+            labels=labels,
+        )

@@ -1,0 +1,155 @@
+"""Lightly's embeddings CSV: ``filenames,embedding_0..embedding_{D-1}[,masked][,selected],labels``."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from embedscope.errors import InputFileError
+from embedscope.io.atomic import atomic_path
+from embedscope.io.embedding_table import EmbeddingTable
+from embedscope.io.validation import check_finite, check_unique_names, embedding_column_names
+
+IGNORED_COLUMNS = ("masked", "selected")  # written by some Lightly versions; not needed here
+LABELS_COLUMN = "labels"
+FILENAMES_COLUMN = "filenames"
+
+
+def _read_header(path: Path) -> list[str]:
+    with path.open("r", encoding="utf-8", newline="") as handle:
+        first = handle.readline()
+    if not first.strip():
+        raise InputFileError(path, "the first line is empty; expected a header 'filenames,embedding_0,...'")
+    return [name.strip() for name in next(csv.reader([first]))]
+
+
+def _embedding_columns(path: Path, header: list[str]) -> tuple[list[str], int]:
+    """Validate the header; return the embedding column names and the index of the labels column (-1)."""
+    if header[0] != FILENAMES_COLUMN:
+        raise InputFileError(
+            path, f"the first column is '{header[0]}', expected 'filenames' (Lightly CSV: filenames,embedding_0,...)"
+        )
+    rest = header[1:]
+    embedding_names = [name for name in rest if name.startswith("embedding_")]
+    expected = embedding_column_names(len(embedding_names))
+    if not embedding_names or embedding_names != expected or rest[: len(expected)] != expected:
+        raise InputFileError(
+            path, "expected columns embedding_0, embedding_1, ... in order right after 'filenames'"
+        )
+    tail = rest[len(expected):]
+    allowed_tail = [c for c in tail if c in IGNORED_COLUMNS or c == LABELS_COLUMN]
+    if tail != allowed_tail or (LABELS_COLUMN in tail and tail[-1] != LABELS_COLUMN):
+        raise InputFileError(
+            path, f"unexpected columns {tail}; after the embeddings only masked, selected and labels are allowed"
+        )
+    return expected, header.index(LABELS_COLUMN) if LABELS_COLUMN in header else -1
+
+
+def _locate_parse_error(path: Path, n_columns: int, embedding_names: list[str]) -> InputFileError:
+    """Scan the file with the csv module to name the row and column that pyarrow could not parse."""
+    with path.open("r", encoding="utf-8", newline="") as handle:
+        reader = csv.reader(handle)
+        next(reader)
+        for row_number, row in enumerate(reader, start=1):
+            line = row_number + 1
+            if not row:
+                continue
+            if len(row) != n_columns:
+                return InputFileError(
+                    path, f"row {row_number} (line {line}) has {len(row)} fields, expected {n_columns} like the header"
+                )
+            for offset, name in enumerate(embedding_names, start=1):
+                try:
+                    float(row[offset])
+                except ValueError:
+                    return InputFileError(
+                        path,
+                        f"row {row_number} (line {line}), column '{name}': '{row[offset]}' is not a number",
+                    )
+    return InputFileError(path, "could not be parsed as a CSV file")
+
+
+def read_lightly_csv(path: Path) -> EmbeddingTable:
+    """Read a Lightly embeddings CSV.
+
+    Returns:
+        An :class:`EmbeddingTable` with vectors (n_samples, dim) float32.
+
+    Raises:
+        InputFileError: bad header, ragged row, non-numeric/NaN/infinite value, duplicate names, no rows.
+    """
+    header = _read_header(path)
+    embedding_names, labels_index = _embedding_columns(path, header)
+    column_types: dict[str, pa.DataType] = {FILENAMES_COLUMN: pa.string()}
+    column_types.update({name: pa.float64() for name in embedding_names})
+    try:
+        table = pacsv.read_csv(
+            path,
+            read_options=pacsv.ReadOptions(use_threads=True),
+            convert_options=pacsv.ConvertOptions(
+                column_types=column_types, null_values=[""], strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeDecodeError) as error:
+        raise _locate_parse_error(path, len(header), embedding_names) from error
+    if table.num_rows == 0:
+        raise InputFileError(path, "the file has a header but no data rows")
+    names = [str(name) for name in table.column(FILENAMES_COLUMN).to_pylist()]
+    values = np.column_stack([table.column(name).to_numpy(zero_copy_only=False) for name in embedding_names])
+    if np.isnan(values).any():
+        _reject_missing_cells(path, table, embedding_names, values)
+    check_finite(path, values, embedding_names, first_line=2)
+    check_unique_names(path, names)
+    vectors = values.astype(np.float32)
+    check_finite(path, vectors, embedding_names, first_line=2)  # values beyond float32's range
+    labels = _labels(table, header, labels_index)
+    return EmbeddingTable(names=names, vectors=vectors, source=path, labels=labels)
+
+
+def _reject_missing_cells(path: Path, table: pa.Table, embedding_names: list[str], values: np.ndarray) -> None:
+    """An empty cell parses as null (NaN in numpy); name it as a missing value, not as NaN."""
+    for col, name in enumerate(embedding_names):
+        nulls = table.column(name).is_null().to_numpy(zero_copy_only=False)
+        if nulls.any():
+            row = int(np.argmax(nulls))
+            raise InputFileError(path, f"row {row + 1} (line {row + 2}), column '{name}': empty value")
+    del values
+
+
+def _labels(table: pa.Table, header: list[str], labels_index: int) -> np.ndarray:
+    if labels_index < 0:
+        return np.zeros(table.num_rows, dtype=np.int64)
+    column = table.column(header[labels_index])
+    try:
+        return np.asarray(column.cast(pa.int64()).to_numpy(zero_copy_only=False), dtype=np.int64)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return np.zeros(table.num_rows, dtype=np.int64)
+
+
+def write_lightly_csv(path: Path, names: list[str], vectors: np.ndarray, labels: np.ndarray | None = None) -> None:
+    """Write a Lightly embeddings CSV atomically (floats in shortest float32 round-trip form).
+
+    Args:
+        names: (n_samples,) filenames.
+        vectors: (n_samples, dim) float array, written as float32.
+        labels: (n_samples,) int labels; zeros when None.
+    """
+    vectors = np.asarray(vectors, dtype=np.float32)
+    n_samples, dim = vectors.shape
+    if labels is None:
+        labels = np.zeros(n_samples, dtype=np.int64)
+    columns: dict[str, pa.Array] = {FILENAMES_COLUMN: pa.array(names, type=pa.string())}
+    for i, name in enumerate(embedding_column_names(dim)):
+        columns[name] = pa.array(vectors[:, i])
+    columns[LABELS_COLUMN] = pa.array(np.asarray(labels, dtype=np.int64))
+    table = pa.table(columns)
+    header = ",".join(columns) + "\n"
+    with atomic_path(Path(path)) as tmp, tmp.open("wb") as handle:
+        handle.write(header.encode("utf-8"))
+        options = pacsv.WriteOptions(include_header=False, quoting_style="needed")
+        pacsv.write_csv(table, handle, write_options=options)

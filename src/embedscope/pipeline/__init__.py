@@ -1,0 +1,1 @@
+"""Orchestration: the stages in order, from parameters to the output folder."""

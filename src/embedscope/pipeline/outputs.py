@@ -1,0 +1,86 @@
+"""Write the output folder (ARCHITECTURE.md): reports, data/, filenames/, plots/, config.yaml."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+from embedscope.errors import ConfigError
+from embedscope.io.atomic import atomic_write_bytes, atomic_write_text
+from embedscope.io.filename_list import write_filename_list
+from embedscope.io.lightly_csv import write_lightly_csv
+from embedscope.pipeline.run import RunOutcome
+from embedscope.report.figures import histogram_png, scatter_png
+from embedscope.report.json_writer import write_report_json
+from embedscope.report.pdf import render_pdf
+
+
+@dataclass(frozen=True)
+class OutputPaths:
+    """Where the main files of a run were written."""
+
+    out_dir: Path
+    report_pdf: Path
+    report_json: Path
+
+
+def check_output_folder(out_dir: Path, *, overwrite: bool) -> None:
+    """Refuse a file, or a non-empty folder without ``overwrite`` (checked before any heavy work)."""
+    if out_dir.exists() and not out_dir.is_dir():
+        raise ConfigError(f"{out_dir}: --out is a file; give a folder")
+    if out_dir.is_dir() and any(out_dir.iterdir()) and not overwrite:
+        raise ConfigError(f"{out_dir}: output folder is not empty; pass --overwrite or choose another --out")
+
+
+def make_plots(outcome: RunOutcome) -> dict[str, bytes]:
+    """Figure name → PNG bytes for the PDF and ``plots/``."""
+    info = outcome.report.dataset_analysis.embedding_information
+    scatter = info.scatter_plot_data
+    return {
+        "scatter_pca": scatter_png(scatter.pca_embedding_data, title="PCA of the embeddings"),
+        "scatter_umap": scatter_png(scatter.umap_embedding_data, title="UMAP of the embeddings"),
+        "hist_nearest_neighbor": histogram_png(
+            info.distance_to_nearest_neighbor_in_set, title="Distance to nearest neighbour in set (diversity)",
+            xlabel="Euclidean distance",
+        ),
+        "hist_cover": histogram_png(
+            info.distance_to_cover_input, title="Distance to cover input (coverage)", xlabel="Euclidean distance"
+        ),
+    }
+
+
+def write_outputs(outcome: RunOutcome, out_dir: Path) -> OutputPaths:
+    """Write every output file, each atomically. INPUT files are never touched."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    inputs, selection = outcome.inputs, outcome.selection
+    names = inputs.input.names
+    selected_names = [names[int(i)] for i in selection.indices]
+    selected_mask = np.zeros(len(names), dtype=bool)
+    selected_mask[selection.indices] = True
+
+    report_json = out_dir / "report_v2.json"
+    write_report_json(outcome.report, report_json)
+    write_lightly_csv(out_dir / "data" / "embeddings.csv", names, inputs.input.vectors)
+    chosen_vectors = inputs.input.vectors[selection.indices]
+    chosen_names = list(selected_names)
+    if inputs.datapool is not None:
+        chosen_vectors = np.concatenate([chosen_vectors, inputs.datapool.vectors])
+        chosen_names += inputs.datapool.names
+    write_lightly_csv(out_dir / "data" / "selected_embeddings_including_datapool.csv", chosen_names, chosen_vectors)
+
+    filenames = out_dir / "filenames"
+    write_filename_list(filenames / "sampled_filenames_excluding_datapool.txt", selected_names)
+    write_filename_list(filenames / "removed_filenames.txt", [n for n, s in zip(names, selected_mask) if not s])
+    write_filename_list(filenames / "corrupt_filenames.txt", sorted(inputs.corrupt))
+    write_filename_list(filenames / "duplicate_filenames.txt", sorted(inputs.duplicates))
+
+    plots = make_plots(outcome)
+    for name, png in plots.items():
+        atomic_write_bytes(out_dir / "plots" / f"{name}.png", png)
+    report_pdf = out_dir / "report.pdf"
+    render_pdf(outcome.report, plots, report_pdf)
+    atomic_write_text(out_dir / "config.yaml", yaml.safe_dump(outcome.parameters.as_config(), sort_keys=False))
+    return OutputPaths(out_dir=out_dir, report_pdf=report_pdf, report_json=report_json)

@@ -1,0 +1,202 @@
+"""One run: load → select → analyse → report model. Writing the folder is :mod:`embedscope.pipeline.outputs`."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from collections.abc import Iterator
+
+import numpy as np
+
+import embedscope
+from embedscope.analyze.embedding_metrics import EmbeddingMetrics, compute_embedding_metrics
+from embedscope.analyze.sets import AnalysisSets, random_subset
+from embedscope.neighbors.search import nearest_in_other_set
+from embedscope.pipeline.inputs import LoadedInputs, load_inputs, resolve_n_samples
+from embedscope.pipeline.parameters import RunParameters
+from embedscope.pipeline.progress import Progress, SilentProgress
+from embedscope.pipeline.scatter import scatter_inputs
+from embedscope.pipeline.selection import Selection, select_diverse, selection_from_names
+from embedscope.report.build import embedding_data_2d, numeric_distribution
+from embedscope.report.model import (
+    DatasetAnalysis,
+    DatasetInformation,
+    DatasetSizes,
+    EmbeddingInformation,
+    GeneralInformation,
+    ReportV2,
+    RunInformation,
+    ScatterPlotData,
+    SelectedAndRemovedImageExample,
+    WorkerInformation,
+)
+
+N_SELECTED_REMOVED_EXAMPLES = 8  # pairs shown in the report
+
+
+@dataclass
+class RunOutcome:
+    """What a run produced, for the output writer and the CLI.
+
+    Attributes:
+        timings: stage name → wall seconds.
+    """
+
+    parameters: RunParameters
+    inputs: LoadedInputs
+    selection: Selection
+    sets: AnalysisSets
+    metrics: EmbeddingMetrics
+    report: ReportV2
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+@contextmanager
+def _timed(timings: dict[str, float], name: str) -> Iterator[None]:
+    start = time.perf_counter()
+    yield
+    timings[name] = timings.get(name, 0.0) + time.perf_counter() - start
+
+
+LoadFunction = Callable[[RunParameters, Progress], LoadedInputs]
+
+
+def default_loader(params: RunParameters, progress: Progress) -> LoadedInputs:
+    """Embeddings files; image folders are handled by the ingest stage when it is installed."""
+    from embedscope.pipeline.image_inputs import is_image_folder, load_image_folder_inputs
+
+    if is_image_folder(params.input_path):
+        return load_image_folder_inputs(params, progress)
+    progress.stage("reading embeddings")
+    return load_inputs(
+        params.input_path,
+        datapool_path=params.datapool_path,
+        filenames_path=params.filenames_path,
+        normalize=params.normalize,
+    )
+
+
+def selected_and_removed_examples(
+    inputs: LoadedInputs, selected: np.ndarray, *, limit: int = N_SELECTED_REMOVED_EXAMPLES
+) -> list[SelectedAndRemovedImageExample]:
+    """For the first ``limit`` picks, the nearest input sample that was not selected, with its distance."""
+    unselected = np.setdiff1d(np.arange(len(inputs.input)), selected)
+    if len(unselected) == 0 or len(selected) == 0:
+        return []
+    shown = selected[:limit]
+    nearest = nearest_in_other_set(inputs.input.vectors[shown], inputs.input.vectors[unselected], exact=True)
+    return [
+        SelectedAndRemovedImageExample(
+            selected_image=inputs.input.names[int(s)],
+            removed_image=inputs.input.names[int(unselected[int(j)])],
+            distance=float(d),
+        )
+        for s, j, d in zip(shown, nearest.indices, nearest.distances)
+    ]
+
+
+def execute_run(
+    params: RunParameters, *, progress: Progress | None = None, loader: LoadFunction = default_loader
+) -> RunOutcome:
+    """Run every stage up to the report model.
+
+    Raises:
+        EmbedscopeError: any input or parameter problem (before heavy work where possible).
+    """
+    progress = progress or SilentProgress()
+    timings: dict[str, float] = {}
+    start_wall = time.time()
+    start = time.perf_counter()
+    with _timed(timings, "load"):
+        inputs = loader(params, progress)
+    n_input = len(inputs.input)
+    with _timed(timings, "select"):
+        if params.selected_path is not None:
+            selection = selection_from_names(inputs, params.selected_path)
+        else:
+            n_samples = resolve_n_samples(n_input, n_samples=params.n_samples, proportion=params.proportion)
+            progress.stage(f"selecting {n_samples} of {n_input} samples (k-center greedy)")
+            selection = select_diverse(inputs, n_samples=n_samples, min_distance=params.min_distance)
+    sets = AnalysisSets(
+        input=inputs.input.vectors,
+        selected_indices=selection.indices,
+        random_indices=random_subset(n_input, len(selection.indices), seed=params.seed),
+        datapool=inputs.datapool.vectors if inputs.datapool is not None else None,
+    )
+    with _timed(timings, "metrics"):
+        metrics = compute_embedding_metrics(
+            sets, selected_cover=selection.cover_distances, exact=params.exact, seed=params.seed,
+            on_step=lambda label: progress.stage(label),
+        )
+    with _timed(timings, "projection"):
+        pca, umap = scatter_inputs(sets, inputs.input.names, seed=params.seed, progress=progress)
+    with _timed(timings, "examples"):
+        examples = selected_and_removed_examples(inputs, selection.indices)
+    embedding_information = EmbeddingInformation(
+        distance_to_nearest_neighbor_in_set=numeric_distribution(
+            metrics.nearest_in_set, absent=metrics.absent,
+            search={k: v for k, v in metrics.search.items() if not k.startswith("cover:")},
+        ),
+        distance_to_cover_input=numeric_distribution(
+            metrics.cover_input,
+            search={k.removeprefix("cover:"): v for k, v in metrics.search.items() if k.startswith("cover:")},
+        ),
+        scatter_plot_data=ScatterPlotData(
+            pca_embedding_data=embedding_data_2d(pca), umap_embedding_data=embedding_data_2d(umap)
+        ),
+    )
+    n_datapool = 0 if inputs.datapool is None else len(inputs.datapool)
+    end_wall = time.time()
+    report = ReportV2(
+        general_information=GeneralInformation(
+            worker_information=WorkerInformation(
+                build_version=embedscope.__version__, build_time=_build_time()
+            ),
+            run_information=RunInformation(
+                start_timestamp=int(start_wall),
+                end_timestamp=int(end_wall),
+                total_processing_time_s=round(time.perf_counter() - start, 3),
+                run_id=str(uuid.uuid5(uuid.NAMESPACE_URL, f"embedscope:{params.input_path}:{start_wall}")),
+            ),
+            dataset_information=DatasetInformation(
+                dataset_name=params.input_path.name,
+                dataset_sizes=DatasetSizes(
+                    n_input=n_input,
+                    n_corrupt=len(inputs.corrupt),
+                    n_duplicate=len(inputs.duplicates),
+                    n_removed=n_input - len(selection.indices),
+                    n_selected=len(selection.indices),
+                    n_preselected_datapool=n_datapool,
+                    n_selected_with_datapool=len(selection.indices) + n_datapool,
+                ),
+            ),
+            selected_and_removed_image_examples=examples,
+        ),
+        dataset_analysis=DatasetAnalysis(embedding_information=embedding_information),
+        embedscope={
+            "parameters": params.as_config(),
+            "selectionStoppedByMinDistance": selection.stopped_early,
+            "removedFromInputBecauseInDatapool": len(inputs.removed_from_input),
+            "stageSeconds": {k: round(v, 3) for k, v in timings.items()},
+        },
+    )
+    return RunOutcome(
+        parameters=params, inputs=inputs, selection=selection, sets=sets, metrics=metrics, report=report,
+        timings=timings,
+    )
+
+
+def _build_time() -> str:
+    """The install time of this package (its metadata's mtime), ISO 8601 UTC."""
+    from importlib import metadata
+
+    try:
+        files = metadata.distribution("embedscope").files or []
+        stamp = min((f.locate().stat().st_mtime for f in files[:1]), default=0.0)
+    except (metadata.PackageNotFoundError, OSError):
+        stamp = 0.0
+    return datetime.fromtimestamp(stamp, tz=timezone.utc).isoformat()

@@ -1,0 +1,65 @@
+"""2-D coordinates for the scatter plots: which points are listed, and their PCA and UMAP positions."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from embedscope.analyze.projection import Projection2D, pca_2d, umap_2d
+from embedscope.analyze.sets import AnalysisSets
+from embedscope.pipeline.progress import Progress
+from embedscope.report.build import ScatterInput
+
+MAX_LISTED_INPUT_POINTS = 50_000  # keeps report_v2.json and the plots small; selected/datapool always listed
+N_EXAMPLE_IMAGES = 6  # thumbnails placed on a scatter plot
+
+
+def _listed_input_rows(n_input: int, *, seed: int) -> np.ndarray:
+    if n_input <= MAX_LISTED_INPUT_POINTS:
+        return np.arange(n_input)
+    rng = np.random.default_rng(seed)
+    return np.sort(rng.choice(n_input, size=MAX_LISTED_INPUT_POINTS, replace=False))
+
+
+def _example_rows(selected: np.ndarray) -> np.ndarray:
+    """The first picks of the greedy: spread over the space, so their thumbnails do not overlap much."""
+    return selected[:N_EXAMPLE_IMAGES]
+
+
+def scatter_inputs(
+    sets: AnalysisSets, names: list[str], *, seed: int, progress: Progress
+) -> tuple[ScatterInput, ScatterInput]:
+    """PCA and UMAP :class:`ScatterInput` for the input, the selected samples and the datapool.
+
+    UMAP is fitted on a subsample and transforms only the listed points, so its cost is bounded.
+    """
+    n_input = len(sets.input)
+    listed = _listed_input_rows(n_input, seed=seed)
+    needed = np.union1d(listed, sets.selected_indices)
+    points = sets.with_datapool(sets.input[needed])
+    position = np.full(n_input, -1, dtype=np.int64)
+    position[needed] = np.arange(len(needed))
+    n_datapool = 0 if sets.datapool is None else len(sets.datapool)
+
+    progress.stage("2-D projection (PCA)")
+    pca = pca_2d(points, fit_indices=np.arange(len(needed)))
+    progress.stage("2-D projection (UMAP)", total=len(points))
+    umap = umap_2d(points, seed=seed, on_progress=progress.advance)
+
+    def make(projection: Projection2D) -> ScatterInput:
+        xy = projection.coordinates
+        datapool_xy = xy[len(needed):] if n_datapool else None
+        examples = [
+            (names[int(row)], (float(xy[position[row], 0]), float(xy[position[row], 1])))
+            for row in _example_rows(sets.selected_indices)
+        ]
+        return ScatterInput(
+            input_xy=xy[position[listed]],
+            selected_xy=xy[position[sets.selected_indices]],
+            datapool_xy=datapool_xy if sets.datapool is not None else None,
+            examples=examples,
+            method=projection.method,
+            fit_sample_size=projection.fit_sample_size,
+            n_input_total=n_input,
+        )
+
+    return make(pca), make(umap)

@@ -1,0 +1,58 @@
+"""Choose the selected samples: k-center greedy, or a list of names selected elsewhere."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from embedscope.errors import ConfigError, InputFileError
+from embedscope.io.filename_list import read_filename_list
+from embedscope.pipeline.inputs import LoadedInputs
+from embedscope.select.k_center_greedy import k_center_greedy
+
+
+@dataclass(frozen=True)
+class Selection:
+    """The selected input rows.
+
+    Attributes:
+        indices: (k,) int64 rows of the input, in pick order.
+        cover_distances: (n_input,) float64 distances to selected ∪ datapool, when the method yields them.
+        stopped_early: the min-distance stopping condition ended the selection before n_samples.
+    """
+
+    indices: np.ndarray
+    cover_distances: np.ndarray | None
+    stopped_early: bool = False
+
+
+def select_diverse(inputs: LoadedInputs, *, n_samples: int, min_distance: float | None) -> Selection:
+    """Textbook k-center greedy over the input, seeded by the datapool."""
+    datapool = inputs.datapool.vectors if inputs.datapool is not None else None
+    result = k_center_greedy(inputs.input.vectors, n_samples=n_samples, datapool=datapool, min_distance=min_distance)
+    if len(result.indices) == 0 and datapool is None:
+        raise ConfigError(
+            f"--min-distance {min_distance} stopped the selection before its first pick; use a smaller value"
+        )
+    return Selection(
+        indices=np.asarray(result.indices, dtype=np.int64),
+        cover_distances=np.asarray(result.min_distances, dtype=np.float64),
+        stopped_early=bool(result.stopped_by_min_distance),
+    )
+
+
+def selection_from_names(inputs: LoadedInputs, selected_path: Path) -> Selection:
+    """The rows named in ``selected_path`` (one filename a line).
+
+    Raises:
+        InputFileError: a name that is not in INPUT (lists up to three).
+    """
+    names = read_filename_list(selected_path)
+    row_of = {name: row for row, name in enumerate(inputs.input.names)}
+    missing = [name for name in names if name not in row_of]
+    if missing:
+        shown = ", ".join(f"'{n}'" for n in missing[:3]) + (f" and {len(missing) - 3} more" if len(missing) > 3 else "")
+        raise InputFileError(selected_path, f"{len(missing)} name(s) not in the input: {shown}")
+    return Selection(indices=np.array([row_of[n] for n in names], dtype=np.int64), cover_distances=None)
