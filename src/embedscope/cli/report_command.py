@@ -21,6 +21,9 @@ def report_command(
     no_normalize: Annotated[bool, typer.Option("--no-normalize", help="Keep raw vectors (no L2 normalisation).")] = False,
     exact: Annotated[bool, typer.Option("--exact", help="Exact neighbour search at any size.")] = False,
     embedding_dim: Annotated[int, typer.Option("--embedding-dim", help="Image embedding size after PCA (0 keeps 1280).")] = DEFAULT_EMBEDDING_DIM,
+    metadata: Annotated[Optional[Path], typer.Option("--metadata", help="Per-sample metadata (CSV or JSON lines: filename + columns).")] = None,
+    scores: Annotated[Optional[Path], typer.Option("--scores", help="Per-sample scores (filename, task, score, value).")] = None,
+    predictions: Annotated[Optional[Path], typer.Option("--predictions", help="Predicted classes (filename, task, class; a row per sample or object).")] = None,
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Write into a non-empty --out.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")] = False,
 ) -> None:
@@ -28,5 +31,6 @@ def report_command(
     params = RunParameters(
         input_path=input_path, out_dir=out, selected_path=selected, datapool_path=datapool, filenames_path=filenames,
         seed=seed, normalize=not no_normalize, exact=exact, overwrite=overwrite, embedding_dim=embedding_dim,
+        metadata_path=metadata, scores_path=scores, predictions_path=predictions,
     )
     run_and_write(params, quiet=quiet)

@@ -23,6 +23,10 @@ def run_command(
     no_normalize: Annotated[bool, typer.Option("--no-normalize", help="Keep raw vectors (no L2 normalisation).")] = False,
     exact: Annotated[bool, typer.Option("--exact", help="Exact neighbour search at any size.")] = False,
     embedding_dim: Annotated[int, typer.Option("--embedding-dim", help="Image embedding size after PCA (0 keeps 1280).")] = DEFAULT_EMBEDDING_DIM,
+    selection_config: Annotated[Optional[Path], typer.Option("--selection-config", help="LightlyOne-style selection config (.json/.yaml); flags override its size.")] = None,
+    metadata: Annotated[Optional[Path], typer.Option("--metadata", help="Per-sample metadata (CSV or JSON lines: filename + columns).")] = None,
+    scores: Annotated[Optional[Path], typer.Option("--scores", help="Per-sample scores (filename, task, score, value).")] = None,
+    predictions: Annotated[Optional[Path], typer.Option("--predictions", help="Predicted classes (filename, task, class; a row per sample or object).")] = None,
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Write into a non-empty --out.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")] = False,
 ) -> None:
@@ -31,5 +35,7 @@ def run_command(
         input_path=input_path, out_dir=out, n_samples=n_samples, proportion=proportion, datapool_path=datapool,
         filenames_path=filenames, seed=seed, min_distance=min_distance, normalize=not no_normalize, exact=exact,
         overwrite=overwrite, embedding_dim=embedding_dim,
+        metadata_path=metadata, scores_path=scores, predictions_path=predictions,
+        selection_config_path=selection_config,
     )
     run_and_write(params, quiet=quiet)

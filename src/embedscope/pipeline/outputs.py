@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -76,11 +77,16 @@ def write_outputs(outcome: RunOutcome, out_dir: Path) -> OutputPaths:
     write_filename_list(filenames / "removed_filenames.txt", [n for n, s in zip(names, selected_mask) if not s])
     write_filename_list(filenames / "corrupt_filenames.txt", sorted(inputs.corrupt))
     write_filename_list(filenames / "duplicate_filenames.txt", sorted(inputs.duplicates))
+    corrupt_info = {"corrupt_samples": dict(sorted(inputs.corrupt.items()))}
+    atomic_write_text(out_dir / "corruptness_check_information.json", json.dumps(corrupt_info, indent=1))
 
     plots = make_plots(outcome)
     for name, png in plots.items():
         atomic_write_bytes(out_dir / "plots" / f"{name}.png", png)
     report_pdf = out_dir / "report.pdf"
     render_pdf(outcome.report, plots, report_pdf)
-    atomic_write_text(out_dir / "config.yaml", yaml.safe_dump(outcome.parameters.as_config(), sort_keys=False))
+    resolved = outcome.parameters.as_config()
+    if outcome.report.embedscope.get("selectionConfig") is not None:
+        resolved["selection"] = outcome.report.embedscope["selectionConfig"]
+    atomic_write_text(out_dir / "config.yaml", yaml.safe_dump(resolved, sort_keys=False))
     return OutputPaths(out_dir=out_dir, report_pdf=report_pdf, report_json=report_json)

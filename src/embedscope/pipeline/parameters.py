@@ -20,6 +20,8 @@ class RunParameters:
         min_distance: k-center greedy stops before a pick whose distance is below it.
         normalize: L2-normalise embeddings (LightlyOne's default).
         exact: exact neighbour search at any size.
+        selection_config_path: a LightlyOne-style selection config (.json/.yaml); k-center greedy when None.
+        metadata_path, scores_path, predictions_path: per-sample data for strategies and the report.
     """
 
     input_path: Path
@@ -35,6 +37,10 @@ class RunParameters:
     exact: bool = False
     overwrite: bool = False
     embedding_dim: int = DEFAULT_EMBEDDING_DIM
+    selection_config_path: Path | None = None
+    metadata_path: Path | None = None
+    scores_path: Path | None = None
+    predictions_path: Path | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     def as_config(self) -> dict[str, Any]:

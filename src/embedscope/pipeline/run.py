@@ -20,7 +20,14 @@ from embedscope.pipeline.inputs import LoadedInputs, load_inputs, resolve_n_samp
 from embedscope.pipeline.parameters import RunParameters
 from embedscope.pipeline.progress import Progress, SilentProgress
 from embedscope.pipeline.scatter import scatter_inputs
-from embedscope.pipeline.selection import Selection, select_diverse, selection_from_names
+from embedscope.pipeline.sample_data_inputs import RunSampleData, load_sample_data
+from embedscope.pipeline.sample_data_report import (
+    metadata_information,
+    prediction_task_information,
+    score_information,
+)
+from embedscope.pipeline.selection import Selection, select_configured, select_diverse, selection_from_names
+from embedscope.select.config import SelectionConfig, config_sample_request, load_selection_config
 from embedscope.report.build import embedding_data_2d, numeric_distribution
 from embedscope.report.model import (
     DatasetAnalysis,
@@ -114,13 +121,13 @@ def execute_run(
     with _timed(timings, "load"):
         inputs = loader(params, progress)
     n_input = len(inputs.input)
+    config = load_selection_config(params.selection_config_path) if params.selection_config_path else None
+    sample_data = load_sample_data(
+        inputs, metadata_path=params.metadata_path, scores_path=params.scores_path,
+        predictions_path=params.predictions_path,
+    )
     with _timed(timings, "select"):
-        if params.selected_path is not None:
-            selection = selection_from_names(inputs, params.selected_path)
-        else:
-            n_samples = resolve_n_samples(n_input, n_samples=params.n_samples, proportion=params.proportion)
-            progress.stage(f"selecting {n_samples} of {n_input} samples (k-center greedy)")
-            selection = select_diverse(inputs, n_samples=n_samples, min_distance=params.min_distance)
+        selection = _select(params, inputs, config, sample_data, progress)
     sets = AnalysisSets(
         input=inputs.input.vectors,
         selected_indices=selection.indices,
@@ -176,10 +183,21 @@ def execute_run(
             ),
             selected_and_removed_image_examples=examples,
         ),
-        dataset_analysis=DatasetAnalysis(embedding_information=embedding_information),
+        dataset_analysis=DatasetAnalysis(
+            embedding_information=embedding_information,
+            metadata_information=metadata_information(sample_data, selected=selection.indices, random=sets.random_indices),
+            score_information=score_information(sample_data, selected=selection.indices, random=sets.random_indices),
+        ),
+        prediction_task_information=prediction_task_information(
+            sample_data, selected=selection.indices, random=sets.random_indices
+        ),
         embedscope={
             "parameters": params.as_config(),
-            "selectionStoppedByMinDistance": selection.stopped_early,
+            "selectionStoppedEarly": selection.stopped_early,
+            "selectionStoppedReason": selection.stopped_reason,
+            "nFilteredOutByThresholds": selection.n_filtered_out,
+            "selectionConfig": config.model_dump(mode="json", exclude_none=True) if config is not None else None,
+            "strategies": config.strategy_summary() if config is not None else ["DIVERSITY on EMBEDDINGS (k-center greedy)"],
             "removedFromInputBecauseInDatapool": len(inputs.removed_from_input),
             "stageSeconds": {k: round(v, 3) for k, v in timings.items()},
         },
@@ -187,6 +205,31 @@ def execute_run(
     return RunOutcome(
         parameters=params, inputs=inputs, selection=selection, sets=sets, metrics=metrics, report=report,
         timings=timings,
+    )
+
+
+def _select(
+    params: RunParameters,
+    inputs: LoadedInputs,
+    config: SelectionConfig | None,
+    sample_data: RunSampleData,
+    progress: Progress,
+) -> Selection:
+    """A selection from names (``report``), from a strategy config, or k-center greedy."""
+    n_input = len(inputs.input)
+    if params.selected_path is not None:
+        return selection_from_names(inputs, params.selected_path)
+    n_samples, proportion = params.n_samples, params.proportion
+    if config is not None:
+        n_samples, proportion = config_sample_request(config, cli_n_samples=n_samples, cli_proportion=proportion)
+    n_samples = resolve_n_samples(n_input, n_samples=n_samples, proportion=proportion)
+    if config is None:
+        progress.stage(f"selecting {n_samples:,} of {n_input:,} samples (k-center greedy)")
+        return select_diverse(inputs, n_samples=n_samples, min_distance=params.min_distance)
+    progress.stage(f"selecting {n_samples:,} of {n_input:,} samples ({len(config.strategies)} strategies)")
+    return select_configured(
+        inputs, config=config, n_samples=n_samples, sample_data=sample_data, normalize=params.normalize,
+        seed=params.seed,
     )
 
 

@@ -10,6 +10,9 @@ import numpy as np
 from embedscope.errors import ConfigError, InputFileError
 from embedscope.io.filename_list import read_filename_list
 from embedscope.pipeline.inputs import LoadedInputs
+from embedscope.pipeline.sample_data_inputs import RunSampleData, resolve_queries
+from embedscope.select.combined import select_with_config
+from embedscope.select.config import SelectionConfig
 from embedscope.select.k_center_greedy import k_center_greedy
 
 
@@ -20,12 +23,16 @@ class Selection:
     Attributes:
         indices: (k,) int64 rows of the input, in pick order.
         cover_distances: (n_input,) float64 distances to selected ∪ datapool, when the method yields them.
-        stopped_early: the min-distance stopping condition ended the selection before n_samples.
+        stopped_early: a stopping condition (or the thresholds) ended the selection before n_samples.
+        stopped_reason: why, in words, when known.
+        n_filtered_out: input samples removed by THRESHOLD strategies.
     """
 
     indices: np.ndarray
     cover_distances: np.ndarray | None
     stopped_early: bool = False
+    stopped_reason: str | None = None
+    n_filtered_out: int = 0
 
 
 def select_diverse(inputs: LoadedInputs, *, n_samples: int, min_distance: float | None) -> Selection:
@@ -40,6 +47,8 @@ def select_diverse(inputs: LoadedInputs, *, n_samples: int, min_distance: float 
         indices=np.asarray(result.indices, dtype=np.int64),
         cover_distances=np.asarray(result.min_distances, dtype=np.float64),
         stopped_early=bool(result.stopped_by_min_distance),
+        stopped_reason=f"no remaining sample is farther than --min-distance {min_distance}"
+        if result.stopped_by_min_distance else None,
     )
 
 
@@ -56,3 +65,32 @@ def selection_from_names(inputs: LoadedInputs, selected_path: Path) -> Selection
         shown = ", ".join(f"'{n}'" for n in missing[:3]) + (f" and {len(missing) - 3} more" if len(missing) > 3 else "")
         raise InputFileError(selected_path, f"{len(missing)} name(s) not in the input: {shown}")
     return Selection(indices=np.array([row_of[n] for n in names], dtype=np.int64), cover_distances=None)
+
+
+def select_configured(
+    inputs: LoadedInputs,
+    *,
+    config: SelectionConfig,
+    n_samples: int,
+    sample_data: RunSampleData,
+    normalize: bool,
+    seed: int,
+) -> Selection:
+    """LightlyOne-style strategies: thresholds filter, then one greedy pass over the weighted objectives."""
+    outcome = select_with_config(
+        inputs.input.vectors,
+        config=config,
+        n_samples=n_samples,
+        sample_data=sample_data.input,
+        names=inputs.input.names,
+        datapool=inputs.datapool.vectors if inputs.datapool is not None else None,
+        query_embeddings=resolve_queries(config, inputs, normalize=normalize),
+        seed=seed,
+    )
+    return Selection(
+        indices=np.asarray(outcome.indices, dtype=np.int64),
+        cover_distances=None if outcome.cover_distances is None else np.asarray(outcome.cover_distances, np.float64),
+        stopped_early=outcome.stopped_reason is not None,
+        stopped_reason=outcome.stopped_reason,
+        n_filtered_out=int(np.count_nonzero(outcome.filtered_out)),
+    )

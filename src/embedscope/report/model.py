@@ -151,9 +151,20 @@ class PredictionTaskInformation(_Model):
     detection_task_information: DetectionTaskInformation | None = None
 
 
+class MetadataKeyInformation(_Model):
+    """One metadata column (or score) per set: category counts, or a numeric histogram."""
+
+    type: str  # "categorical" or "numeric"
+    category_distribution: CategoricalDistributionPerSet | None = None
+    numeric_distribution: NumericDistributionPerSet | None = None
+
+
 class DatasetAnalysis(_Model):
     embedding_information: EmbeddingInformation
-    metadata_information: dict[str, Any] | None = None
+    metadata_information: dict[str, MetadataKeyInformation] | None = None
+    score_information: dict[str, MetadataKeyInformation] | None = Field(
+        default=None, alias="embedscopeScoreInformation"
+    )  # (ext) "<task>/<score>" → numeric distribution per set
 
 
 class ReportV2(_Model):
