@@ -9,44 +9,23 @@ import argparse
 import sys
 from pathlib import Path
 
-import numpy as np
-
-from embedscope.io.lightly_csv import write_lightly_csv
-
-DEMO_N_PER_CLUSTER = 2_450  # two clusters ("day", "night") of this size ...
-DEMO_N_OUTLIERS = 100  # ... plus scattered outliers: ~5,000 samples
-DEMO_DIM = 32
-DEMO_N_SELECTED = 250
-
-
-def synthetic_day_night_embeddings(*, seed: int = 0) -> tuple[list[str], np.ndarray]:
-    """Two Gaussian clusters with sub-structure plus uniform outliers, (5000, 32) float32.
-
-    Names look like image paths (``day/img_00001.jpg``) so the report reads like a real dataset's.
-    """
-    rng = np.random.default_rng(seed)
-    names: list[str] = []
-    blocks = []
-    for cluster_index, cluster in enumerate(("day", "night")):
-        centre = rng.normal(size=DEMO_DIM) * 2.0
-        modes = centre + rng.normal(size=(8, DEMO_DIM)) * 0.6
-        assignment = rng.integers(0, len(modes), size=DEMO_N_PER_CLUSTER)
-        blocks.append(modes[assignment] + rng.normal(size=(DEMO_N_PER_CLUSTER, DEMO_DIM)) * 0.35)
-        names += [f"{cluster}/img_{i:05d}.jpg" for i in range(DEMO_N_PER_CLUSTER)]
-        del cluster_index
-    blocks.append(rng.uniform(-4.0, 4.0, size=(DEMO_N_OUTLIERS, DEMO_DIM)))
-    names += [f"outliers/img_{i:05d}.jpg" for i in range(DEMO_N_OUTLIERS)]
-    return names, np.concatenate(blocks).astype(np.float32)
+DEMO_N_IMAGES = 400  # real photos from scikit-image, cropped/flipped, half darkened to "night"
+DEMO_N_SELECTED = 40
 
 
 def run_demo(out: Path, *, quiet: bool = False) -> Path:
-    """Write the sample dataset under ``out/sample`` and the report under ``out/report``; return the PDF path."""
+    """Build the sample image folder under ``out/sample`` and write its report under ``out/report``.
+
+    The photos ship inside scikit-image (no download); see
+    :func:`embedscope.ingest.sample_dataset.build_sample_image_folder`. Returns the PDF's path.
+    """
     from embedscope.cli.common import run_and_write
+    from embedscope.ingest.sample_dataset import build_sample_image_folder
     from embedscope.pipeline.parameters import RunParameters
 
-    sample = out / "sample" / "embeddings.csv"
-    names, vectors = synthetic_day_night_embeddings()
-    write_lightly_csv(sample, names, vectors)
+    sample = out / "sample"
+    if not sample.is_dir() or not any(sample.rglob("*.jpg")):
+        build_sample_image_folder(sample, n_images=DEMO_N_IMAGES, seed=0)
     params = RunParameters(input_path=sample, out_dir=out / "report", n_samples=DEMO_N_SELECTED, overwrite=True)
     return run_and_write(params, quiet=quiet).report_pdf
 

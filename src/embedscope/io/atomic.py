@@ -9,6 +9,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 
+_DEFAULT_FILE_MODE = 0o666
+
+
+def _current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 @contextlib.contextmanager
 def atomic_path(target: Path) -> Iterator[Path]:
     """Yield a temporary path in ``target``'s folder; on success it is renamed to ``target``.
@@ -22,6 +31,7 @@ def atomic_path(target: Path) -> Iterator[Path]:
     tmp = Path(tmp_name)
     try:
         yield tmp
+        os.chmod(tmp, _DEFAULT_FILE_MODE & ~_current_umask())  # mkstemp makes 0600; outputs are ordinary files
         os.replace(tmp, target)
     finally:
         if tmp.exists():

@@ -1,0 +1,53 @@
+"""``embedscope embed``: embed a folder of images and write a Lightly embeddings CSV."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from embedscope.cli.progress_display import RichProgress
+from embedscope.embed.image_folder_embedding import ImageFolderEmbeddings, embed_image_folder
+from embedscope.errors import InputFileError
+from embedscope.ingest.image_folder import scan_image_folder
+from embedscope.io.lightly_csv import write_lightly_csv
+
+
+def _summary(result: ImageFolderEmbeddings, out: Path) -> str:
+    scan = result.scan
+    return (
+        f"embedded {len(scan.names):,} images ({result.n_from_cache:,} from the cache), "
+        f"skipped {len(scan.corrupt):,} corrupt and {len(scan.duplicates):,} duplicate files; wrote {out}"
+    )
+
+
+def embed_command(
+    image_dir: Annotated[
+        Path, typer.Argument(metavar="IMAGE_DIR", help="Folder of images (searched recursively).")
+    ],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Lightly embeddings CSV to write.")],
+    embedding_dim: Annotated[
+        int, typer.Option("--embedding-dim", help="Embedding size after PCA (0 keeps the model's 1280).")
+    ] = 32,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display or summary.")] = False,
+) -> None:
+    """Embed IMAGE_DIR with EfficientNet-Lite0 (offline) and write filenames,embedding_0..,labels to --out.
+
+    Corrupt files and exact duplicates (all but the first name) are left out of the CSV.
+    """
+    if out.is_dir():
+        raise InputFileError(out, "is a folder; --out expects the path of a CSV file to write")
+    scan = scan_image_folder(image_dir)
+    if quiet:
+        result = embed_image_folder(scan, embedding_dim=embedding_dim)
+    else:
+        with RichProgress() as display:
+            display.stage("embedding images", total=len(scan.names))
+            result = embed_image_folder(
+                scan, embedding_dim=embedding_dim, progress=lambda done, total: display.advance(done, total)
+            )
+    write_lightly_csv(out, result.names, result.vectors)
+    if not quiet:
+        Console(stderr=True).print(_summary(result, out))
