@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from synthetic import clustered_embeddings  # noqa: E402
+from synthetic import clustered_embeddings
 
 DIM = 32
 _CHILD = (  # the CLI in a fresh process that reports its own peak RSS (KiB) as the last stderr line

@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from embedscope.io.embeddings_file import read_embeddings
 from embedscope.ingest.sample_dataset import build_sample_image_folder
+from embedscope.io.embeddings_file import read_embeddings
 from tests.cli.conftest import run_cli
 
 

@@ -100,7 +100,7 @@ def umap_2d(
         done += len(batch)
         if on_progress is not None:
             on_progress(done, n_points)
-    return Projection2D(coordinates=coordinates, method="umap", fit_sample_size=int(len(fit_indices)))
+    return Projection2D(coordinates=coordinates, method="umap", fit_sample_size=len(fit_indices))
 
 
 def _self_knn_graph(points: np.ndarray, *, k: int) -> tuple[np.ndarray, np.ndarray]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -14,19 +14,19 @@ from embedscope.pipeline.parameters import DEFAULT_EMBEDDING_DIM, RunParameters
 def run_command(
     input_path: Annotated[Path, typer.Argument(metavar="INPUT", help="Embeddings file (.csv, .npy, .parquet) or image folder.")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder (must be empty unless --overwrite).")],
-    n_samples: Annotated[Optional[int], typer.Option("--n-samples", "-n", help="Number of samples to select.")] = None,
-    proportion: Annotated[Optional[float], typer.Option("--proportion", "-p", help="Fraction of the input to select, in (0, 1].")] = None,
-    datapool: Annotated[Optional[Path], typer.Option("--datapool", help="Embeddings of samples selected in earlier runs.")] = None,
-    filenames: Annotated[Optional[Path], typer.Option("--filenames", help="Names for a .npy INPUT, one a line.")] = None,
+    n_samples: Annotated[int | None, typer.Option("--n-samples", "-n", help="Number of samples to select.")] = None,
+    proportion: Annotated[float | None, typer.Option("--proportion", "-p", help="Fraction of the input to select, in (0, 1].")] = None,
+    datapool: Annotated[Path | None, typer.Option("--datapool", help="Embeddings of samples selected in earlier runs.")] = None,
+    filenames: Annotated[Path | None, typer.Option("--filenames", help="Names for a .npy INPUT, one a line.")] = None,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the random comparison subset and projections.")] = 0,
-    min_distance: Annotated[Optional[float], typer.Option("--min-distance", help="Stop before a pick closer than this to the selection.")] = None,
+    min_distance: Annotated[float | None, typer.Option("--min-distance", help="Stop before a pick closer than this to the selection.")] = None,
     no_normalize: Annotated[bool, typer.Option("--no-normalize", help="Keep raw vectors (no L2 normalisation).")] = False,
     exact: Annotated[bool, typer.Option("--exact", help="Exact neighbour search at any size.")] = False,
     embedding_dim: Annotated[int, typer.Option("--embedding-dim", help="Image embedding size after PCA (0 keeps 1280).")] = DEFAULT_EMBEDDING_DIM,
-    selection_config: Annotated[Optional[Path], typer.Option("--selection-config", help="LightlyOne-style selection config (.json/.yaml); flags override its size.")] = None,
-    metadata: Annotated[Optional[Path], typer.Option("--metadata", help="Per-sample metadata (CSV or JSON lines: filename + columns).")] = None,
-    scores: Annotated[Optional[Path], typer.Option("--scores", help="Per-sample scores (filename, task, score, value).")] = None,
-    predictions: Annotated[Optional[Path], typer.Option("--predictions", help="Predicted classes (filename, task, class; a row per sample or object).")] = None,
+    selection_config: Annotated[Path | None, typer.Option("--selection-config", help="LightlyOne-style selection config (.json/.yaml); flags override its size.")] = None,
+    metadata: Annotated[Path | None, typer.Option("--metadata", help="Per-sample metadata (CSV or JSON lines: filename + columns).")] = None,
+    scores: Annotated[Path | None, typer.Option("--scores", help="Per-sample scores (filename, task, score, value).")] = None,
+    predictions: Annotated[Path | None, typer.Option("--predictions", help="Predicted classes (filename, task, class; a row per sample or object).")] = None,
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Write into a non-empty --out.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")] = False,
 ) -> None:

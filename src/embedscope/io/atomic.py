@@ -8,7 +8,6 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-
 _DEFAULT_FILE_MODE = 0o666
 
 

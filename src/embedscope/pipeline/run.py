@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
 
 import numpy as np
 
@@ -19,15 +19,14 @@ from embedscope.neighbors.search import nearest_in_other_set
 from embedscope.pipeline.inputs import LoadedInputs, load_inputs, resolve_n_samples
 from embedscope.pipeline.parameters import RunParameters
 from embedscope.pipeline.progress import Progress, SilentProgress
-from embedscope.pipeline.scatter import scatter_inputs
 from embedscope.pipeline.sample_data_inputs import RunSampleData, load_sample_data
 from embedscope.pipeline.sample_data_report import (
     metadata_information,
     prediction_task_information,
     score_information,
 )
+from embedscope.pipeline.scatter import scatter_inputs
 from embedscope.pipeline.selection import Selection, select_configured, select_diverse, selection_from_names
-from embedscope.select.config import SelectionConfig, config_sample_request, load_selection_config
 from embedscope.report.build import embedding_data_2d, numeric_distribution
 from embedscope.report.model import (
     DatasetAnalysis,
@@ -41,6 +40,7 @@ from embedscope.report.model import (
     SelectedAndRemovedImageExample,
     WorkerInformation,
 )
+from embedscope.select.config import SelectionConfig, config_sample_request, load_selection_config
 
 N_SELECTED_REMOVED_EXAMPLES = 8  # pairs shown in the report
 
@@ -239,7 +239,7 @@ def _build_time() -> str:
 
     try:
         files = metadata.distribution("embedscope").files or []
-        stamp = min((f.locate().stat().st_mtime for f in files[:1]), default=0.0)
+        stamp = min((Path(str(f.locate())).stat().st_mtime for f in files[:1]), default=0.0)
     except (metadata.PackageNotFoundError, OSError):
         stamp = 0.0
-    return datetime.fromtimestamp(stamp, tz=timezone.utc).isoformat()
+    return datetime.fromtimestamp(stamp, tz=UTC).isoformat()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
@@ -45,7 +45,7 @@ def _concat(a: SampleData, b: SampleData) -> SampleData:
     )
 
 
-def _categorical(per_set: dict[str, Sequence[object]]) -> CategoricalDistributionPerSet:
+def _categorical(per_set: Mapping[str, Sequence[object]]) -> CategoricalDistributionPerSet:
     categories = sorted({str(c) for values in per_set.values() for c in _flatten(values)})
     fields = {}
     for name, values in per_set.items():

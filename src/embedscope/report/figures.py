@@ -7,11 +7,11 @@ import io
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
 
-from embedscope.report.colors import SET_COLORS, SET_LABELS  # noqa: E402
-from embedscope.report.model import EmbeddingData2D, NumericDistributionPerSet  # noqa: E402
+from embedscope.report.colors import SET_COLORS, SET_LABELS
+from embedscope.report.model import EmbeddingData2D, NumericDistributionPerSet
 
 FIGURE_DPI = 150  # sharp when printed at the PDF's width, still small files
 _DIST_FIELDS = {

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from reportlab.lib import colors
@@ -21,7 +21,7 @@ from reportlab.platypus import (
 )
 
 from embedscope.io.atomic import atomic_path
-from embedscope.report.colors import SET_COLORS, SET_LABELS
+from embedscope.report.colors import SET_LABELS
 from embedscope.report.model import NumericDistributionPerSet, ReportV2
 
 PAGE_WIDTH = A4[0] - 4 * cm  # usable width between the margins
@@ -146,7 +146,7 @@ def render_pdf(report: ReportV2, plots: dict[str, bytes], path: Path) -> None:
         Paragraph("embedscope embedding analysis report", styles["title"]),
         Paragraph(f"Dataset: <b>{general.dataset_information.dataset_name}</b>", styles["body"]),
         Paragraph(
-            f"Run {run.run_id} · started {datetime.fromtimestamp(run.start_timestamp, tz=timezone.utc):%Y-%m-%d %H:%M} UTC"
+            f"Run {run.run_id} · started {datetime.fromtimestamp(run.start_timestamp, tz=UTC):%Y-%m-%d %H:%M} UTC"
             f" · {run.total_processing_time_s:.1f} s · embedscope {general.worker_information.build_version}",
             styles["small"],
         ),
