@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from scipy.spatial import cKDTree
 
+from embedscope.neighbors import block_search
 from embedscope.neighbors.exact import exact_nearest_in_other_set, exact_nearest_in_set
 
 TOLERANCE = 1e-5
@@ -72,7 +73,9 @@ def test_tiny_distances_are_exact() -> None:
     """Near-duplicates 1e-4 apart: float32 |x|²+|y|²-2x·y would be off by ~1e-3 here."""
     rng = np.random.default_rng(5)
     base = clustered(rng, 400, 32)
-    points = np.concatenate([base, base + np.float32(1e-4) * rng.standard_normal(base.shape, dtype=np.float32)])
+    points = np.concatenate(
+        [base, base + np.float32(1e-4) * rng.standard_normal(base.shape, dtype=np.float32)]
+    )
     expected_dist, _ = brute_force_self(points)
     result = exact_nearest_in_set(points)
     np.testing.assert_allclose(result.distances, expected_dist, rtol=0, atol=TOLERANCE)
@@ -116,3 +119,47 @@ def test_unnormalised_large_values() -> None:
     expected_dist, _ = brute_force_self(points)
     result = exact_nearest_in_set(points)
     np.testing.assert_allclose(result.distances, expected_dist, rtol=1e-6, atol=TOLERANCE)
+
+
+@pytest.fixture
+def small_tiles(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tiles of 64 points, so that small sets cross many tiles (symmetric pairs, merges, edges)."""
+    monkeypatch.setattr(block_search, "TILE", 64)
+
+
+@pytest.mark.usefixtures("small_tiles")
+@pytest.mark.parametrize(("n", "d"), [(65, 3), (1000, 32), (1501, 9)])
+def test_self_across_tiles(n: int, d: int) -> None:
+    rng = np.random.default_rng(n + d)
+    points = clustered(rng, n, d)
+    expected_dist, expected_idx = brute_force_self(points)
+    result = exact_nearest_in_set(points)
+    np.testing.assert_allclose(result.distances, expected_dist, rtol=0, atol=TOLERANCE)
+    np.testing.assert_array_equal(result.indices, expected_idx)
+
+
+@pytest.mark.usefixtures("small_tiles")
+def test_other_set_across_tiles() -> None:
+    rng = np.random.default_rng(17)
+    queries = clustered(rng, 700, 16)
+    points = clustered(rng, 900, 16)
+    expected_dist, expected_idx = brute_force_other(queries, points)
+    result = exact_nearest_in_other_set(queries, points)
+    np.testing.assert_allclose(result.distances, expected_dist, rtol=0, atol=TOLERANCE)
+    np.testing.assert_array_equal(result.indices, expected_idx)
+
+
+@pytest.mark.usefixtures("small_tiles")
+def test_groups_of_duplicates_are_resolved_to_lowest_index() -> None:
+    """Three or more identical vectors tie in float32: those queries are re-searched in float64."""
+    rng = np.random.default_rng(23)
+    base = clustered(rng, 200, 8)
+    points = np.concatenate([base, base, base, clustered(rng, 100, 8)])
+    result = exact_nearest_in_set(points)
+    expected_dist, _ = brute_force_self(points)
+    np.testing.assert_allclose(result.distances, expected_dist, rtol=0, atol=TOLERANCE)
+    np.testing.assert_array_equal(result.distances[:600], 0.0)
+    np.testing.assert_array_equal(result.indices[:200], np.arange(200, 400))
+    np.testing.assert_array_equal(result.indices[200:600], np.tile(np.arange(200), 2))
+    other = exact_nearest_in_other_set(base, points)
+    np.testing.assert_array_equal(other.indices, np.arange(200))

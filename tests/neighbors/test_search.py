@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy.spatial import cKDTree
 
-from embedscope.neighbors import search
+from embedscope.neighbors import approximate, search
 from embedscope.neighbors.search import nearest_in_other_set, nearest_neighbor_in_set
 
 
@@ -86,3 +86,17 @@ def test_self_rejects_bad_shapes(shape: tuple[int, ...]) -> None:
 def test_other_set_rejects_dimension_mismatch() -> None:
     with pytest.raises(ValueError, match=r"queries must have shape \(m, 3\)"):
         nearest_in_other_set(np.zeros((4, 2), dtype=np.float32), np.zeros((4, 3), dtype=np.float32))
+
+
+def test_approximate_recall_is_measured_not_assumed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Probing only 2 clusters misses many neighbours: the reported recall must say so."""
+    monkeypatch.setattr(search, "EXACT_LIMIT", 500)
+    monkeypatch.setattr(approximate, "N_PROBE", 2)
+    rng = np.random.default_rng(8)
+    points = rng.standard_normal((3000, 16)).astype(np.float32)
+    truth, _ = cKDTree(points.astype(np.float64)).query(points.astype(np.float64), k=2)
+    result = nearest_neighbor_in_set(points)
+    full_recall = float(np.mean(np.abs(result.distances - truth[:, 1]) <= 1e-6))
+    assert full_recall < 0.9
+    assert result.recall is not None and abs(result.recall - full_recall) < 0.05
+    assert np.all(result.distances >= truth[:, 1] - 1e-9)

@@ -153,10 +153,45 @@ def test_more_picks_than_distinct_points_continue_at_distance_zero(greedy) -> No
         ({"n_samples": 11}, r"between 1 and the number of samples \(10\), got 11"),
         ({"n_samples": 2.5}, "n_samples must be an integer"),
         ({"n_samples": 2, "min_distance": -1.0}, "min_distance must be a finite number >= 0"),
-        ({"n_samples": 2, "datapool": np.zeros((3, 4), dtype=np.float32)}, "datapool embeddings must have dimension 2"),
+        (
+            {"n_samples": 2, "datapool": np.zeros((3, 4), dtype=np.float32)},
+            "datapool embeddings must have dimension 2",
+        ),
     ],
 )
 def test_bad_arguments(kwargs: dict[str, object], message: str) -> None:
     x = np.zeros((10, 2), dtype=np.float32)
     with pytest.raises(ConfigError, match=message):
         k_center_greedy(x, **kwargs)  # type: ignore[arg-type]
+
+
+def clustered_unit(rng: np.random.Generator, n: int, d: int, n_clusters: int) -> np.ndarray:
+    centres = rng.standard_normal((n_clusters, d))
+    centres /= np.linalg.norm(centres, axis=1, keepdims=True)
+    x = centres[rng.integers(0, n_clusters, n)] + rng.uniform(0.1, 0.5) * rng.standard_normal(
+        (n, d)
+    ) / np.sqrt(d)
+    return (x / np.linalg.norm(x, axis=1, keepdims=True)).astype(np.float32)
+
+
+@pytest.mark.parametrize("with_datapool", [False, True])
+def test_fast_path_identical_to_reference_on_clustered_data(with_datapool: bool) -> None:
+    rng = np.random.default_rng(31)
+    x = clustered_unit(rng, 30_000, 32, 40)
+    pool = clustered_unit(rng, 500, 32, 40) if with_datapool else None
+    fast = k_center_greedy(x, n_samples=400, datapool=pool)
+    reference = k_center_greedy_reference(x, n_samples=400, datapool=pool)
+    np.testing.assert_array_equal(fast.indices, reference.indices)
+    np.testing.assert_array_equal(fast.pick_distances, reference.pick_distances)
+    np.testing.assert_array_equal(fast.min_distances, reference.min_distances)
+
+
+def test_fast_path_identical_to_reference_with_many_ties() -> None:
+    rng = np.random.default_rng(32)
+    x = rng.integers(-2, 3, size=(5000, 4)).astype(np.float32)
+    fast = k_center_greedy(x, n_samples=700)
+    reference = k_center_greedy_reference(x, n_samples=700)
+    assert len(np.unique(x, axis=0)) == 625
+    np.testing.assert_array_equal(fast.indices, reference.indices)
+    np.testing.assert_array_equal(fast.pick_distances, reference.pick_distances)
+    assert np.all(fast.pick_distances[625:] == 0.0)

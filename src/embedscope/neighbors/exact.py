@@ -1,15 +1,33 @@
-"""Exact nearest-neighbour search in blocks: no N×N matrix is ever held in memory."""
+"""Exact nearest-neighbour search in blocks: no N×N matrix is ever held in memory.
+
+Tiles of dot products come from float32 BLAS; :mod:`embedscope.neighbors.tile_min` keeps each query's best
+candidate in the same pass. The expansion |x|²+|y|²-2x·y loses precision in float32, so a query is settled
+in float32 only when its best candidate beats every other by more than twice the worst-case rounding error
+(then it is provably the exact nearest); the few others are searched again in float64. Every returned
+distance is recomputed in float64 from the difference vector, so it matches float64 brute force to ~1e-15.
+Searching a set against itself uses symmetry: each pair of points is scored once, for both of them.
+"""
 
 from __future__ import annotations
 
+import logging
+
 import numpy as np
 
+from embedscope.neighbors import block_search
+from embedscope.neighbors.block_search import n_workers, new_state, run_workers, search_blocks, settle_window
 from embedscope.neighbors.result import NearestNeighbors
+from embedscope.neighbors.tile_min import merge_states, update_columns, update_rows
 
-DEFAULT_MEMORY_BUDGET_BYTES = 128 * 2**20
-"""Working memory for one block of distances; large enough for efficient matrix products."""
+logger = logging.getLogger(__name__)
 
 METHOD = "exact"
+
+DEFAULT_MEMORY_BUDGET_BYTES = 128 * 2**20
+"""Working memory for the float64 re-search of unsettled queries (its blocks of distances)."""
+
+QUERIES_PER_TASK = 4096
+"""Queries per task of a query → set search: enough tasks to keep every core busy to the end."""
 
 
 def exact_nearest_in_set(
@@ -24,23 +42,30 @@ def exact_nearest_in_set(
     Args:
         points: (n, d) float32 or float64, n >= 2.
         query_indices: (m,) int, optional: only these points are queries (each still excludes itself).
-        memory_budget_bytes: working memory for one block of distances.
+        memory_budget_bytes: working memory for float64 blocks of distances.
 
     Returns:
-        NearestNeighbors with (m,) float64 distances and int64 indices into ``points``.
+        NearestNeighbors with (m,) float64 distances and int64 indices into ``points``. Among identical
+        neighbour vectors the lowest index is returned.
 
-    Cost: O(m·n·d) time, O(memory_budget_bytes + (n + m)·d) memory.
+    Cost: O(n²·d/2) float32 operations (each pair once; O(m·n·d) with query_indices);
+    memory O(n·d + threads·TILE² + budget).
     """
     points = np.asarray(points)
     if points.ndim != 2 or points.shape[0] < 2:
         raise ValueError(f"points must have shape (n >= 2, d), got {points.shape}")
-    queries_idx = (
-        np.arange(points.shape[0], dtype=np.int64)
-        if query_indices is None
-        else np.asarray(query_indices, dtype=np.int64)
-    )
-    indices = _blocked_argmin(points[queries_idx], points, queries_idx, memory_budget_bytes)
-    return _result(points[queries_idx], points, indices)
+    points32 = np.ascontiguousarray(points, dtype=np.float32)
+    if query_indices is None:
+        own = np.arange(points.shape[0], dtype=np.int64)
+        best, second, arg = _self_tiles(points32)
+    else:
+        own = np.asarray(query_indices, dtype=np.int64)
+        best, second, arg = _all_pairs(points32[own], points32, own)
+    unsettled = np.flatnonzero(~(second > best + settle_window(points32, points32)))
+    if unsettled.size:
+        logger.debug("exact self search: %d of %d queries re-searched in float64", unsettled.size, len(best))
+        arg[unsettled] = _float64_argmin(points[own[unsettled]], points, own[unsettled], memory_budget_bytes)
+    return _result(points[own], points, arg)
 
 
 def exact_nearest_in_other_set(
@@ -54,12 +79,13 @@ def exact_nearest_in_other_set(
     Args:
         queries: (m, d) float32 or float64.
         points: (n, d) float32 or float64, n >= 1.
-        memory_budget_bytes: working memory for one block of distances.
+        memory_budget_bytes: working memory for float64 blocks of distances.
 
     Returns:
-        NearestNeighbors with (m,) float64 distances and int64 indices into ``points``.
+        NearestNeighbors with (m,) float64 distances and int64 indices into ``points``. Among identical
+        neighbour vectors the lowest index is returned.
 
-    Cost: O(m·n·d) time, O(memory_budget_bytes + (n + m)·d) memory.
+    Cost: O(m·n·d) float32 operations; memory O((m + n)·d + threads·TILE² + budget).
     """
     queries = np.asarray(queries)
     points = np.asarray(points)
@@ -67,8 +93,16 @@ def exact_nearest_in_other_set(
         raise ValueError(f"points must have shape (n >= 1, d), got {points.shape}")
     if queries.ndim != 2 or queries.shape[1] != points.shape[1]:
         raise ValueError(f"queries must have shape (m, {points.shape[1]}), got {queries.shape}")
-    indices = _blocked_argmin(queries, points, None, memory_budget_bytes)
-    return _result(queries, points, indices)
+    if queries.shape[0] == 0:
+        return _result(queries, points, np.zeros(0, dtype=np.int64))
+    queries32 = np.ascontiguousarray(queries, dtype=np.float32)
+    points32 = np.ascontiguousarray(points, dtype=np.float32)
+    best, second, arg = _all_pairs(queries32, points32, np.full(queries.shape[0], -1, dtype=np.int64))
+    unsettled = np.flatnonzero(~(second > best + settle_window(queries32, points32)))
+    if unsettled.size:
+        logger.debug("exact search: %d of %d queries re-searched in float64", unsettled.size, len(best))
+        arg[unsettled] = _float64_argmin(queries[unsettled], points, None, memory_budget_bytes)
+    return _result(queries, points, arg)
 
 
 def exact_distances_to(queries: np.ndarray, points: np.ndarray, indices: np.ndarray) -> np.ndarray:
@@ -88,7 +122,47 @@ def _result(queries: np.ndarray, points: np.ndarray, indices: np.ndarray) -> Nea
     )
 
 
-def _blocked_argmin(
+def _all_pairs(queries: np.ndarray, points: np.ndarray, own: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Every query against every point (``own[i]`` excluded), in tasks of QUERIES_PER_TASK queries."""
+    m, n = queries.shape[0], points.shape[0]
+    tasks = [(a, min(m, a + QUERIES_PER_TASK), [(0, n)]) for a in range(0, m, QUERIES_PER_TASK)]
+    return search_blocks(queries, points, tasks, own)
+
+
+def _self_tiles(points: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Score every pair (i < j) once in float32 tiles, for both points; per point (best, second, arg).
+
+    Workers take tile pairs round-robin with private states, merged at the end (each pair is scored by
+    exactly one worker, so the states cover disjoint candidates).
+    """
+    n = points.shape[0]
+    tile_size = block_search.TILE
+    sq = np.einsum("ij,ij->i", points, points)
+    own = np.arange(n, dtype=np.int64)
+    window = settle_window(points, points)
+    starts = list(range(0, n, tile_size))
+    pairs = [(a, b) for ia, a in enumerate(starts) for b in starts[ia:]]
+
+    def work(worker: int, workers: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        best, second, arg = new_state(n)
+        tile = np.empty((tile_size, tile_size), dtype=np.float32)
+        for a, b in pairs[worker::workers]:
+            rows, cols = points[a : a + tile_size], points[b : b + tile_size]
+            out = tile[: rows.shape[0], : cols.shape[0]]
+            np.matmul(rows, cols.T, out=out)
+            update_columns(out, sq[a : a + tile_size], a, best, second, arg, b, own)
+            if a != b:
+                update_rows(out, sq[b : b + tile_size], b, best, second, arg, a, window)
+        return best, second, arg
+
+    states = run_workers(work, min(n_workers(), len(pairs)))
+    best, second, arg = states[0]
+    for other in states[1:]:
+        merge_states(best, second, arg, *other)
+    return best, second, arg
+
+
+def _float64_argmin(
     queries: np.ndarray,
     points: np.ndarray,
     self_indices: np.ndarray | None,
@@ -98,6 +172,7 @@ def _blocked_argmin(
 
     ``self_indices[i]``, when given, is the index of query i within ``points``; it is excluded.
     In float64 the expansion |y|² - 2x·y has error ~1e-15, far below the 1e-5 distance tolerance.
+    Among exactly equal scores the lowest index wins.
     """
     m, n = queries.shape[0], points.shape[0]
     points64 = np.asarray(points, dtype=np.float64)

@@ -1,7 +1,10 @@
-"""A coarse k-means partition of a point set with exact cluster radii, for triangle-inequality pruning.
+"""A coarse k-means partition of a point set into shells with exact radii, for triangle-inequality pruning.
 
-Only the radii must be right (they are computed exactly, in float64, after the assignment); the quality of
-the clustering affects speed, never results.
+Each k-means cluster is cut into shells by distance to its centroid, so that every shell (a *unit*) holds
+points whose distance r to the centroid lies in a known interval [inner, outer]. For any point c at distance
+D from the centroid, every member p of the unit then satisfies |p - c| ≥ max(D - outer, inner - D).
+Only the radii must be right (computed exactly, in float64, after the assignment); the clustering's quality
+affects speed, never results.
 """
 
 from __future__ import annotations
@@ -13,35 +16,42 @@ import numpy as np
 SAMPLE_PER_CLUSTER = 32
 """k-means is fitted on this many sampled points per cluster: centroids need only be roughly right."""
 
-LLOYD_ITERATIONS = 6
+LLOYD_ITERATIONS = 5
 """Lloyd iterations on the sample; more barely changes the radii that decide pruning."""
 
+SHELLS_PER_CLUSTER = 8
+"""Shells per cluster: outliers get their own shell instead of loosening the bound of the whole cluster."""
+
 ASSIGN_BLOCK_ROWS = 16_384
-"""Rows assigned per matrix product: a (rows × clusters) float32 block of a few tens of MiB."""
+"""Rows assigned per matrix product: a (rows × clusters) float32 block of a few MiB."""
 
 RADIUS_SLACK = 1e-12
-"""Relative inflation of each radius, covering float64 rounding in the radius and centre distances."""
+"""Relative widening of each shell's radius interval, covering float64 rounding of the radii."""
 
 
 @dataclass(frozen=True)
 class Partition:
-    """Points grouped into clusters, members of a cluster in increasing index order.
+    """Points grouped into units (shells of clusters); members of a unit in increasing index order.
 
     Attributes:
-        order: (n,) int64 point indices grouped by cluster; cluster c is ``order[starts[c]:starts[c+1]]``.
-        starts: (n_clusters + 1,) int64 boundaries in ``order``.
+        order: (n,) int64 point indices grouped by unit; unit u is ``order[starts[u]:starts[u+1]]``.
+        starts: (n_units + 1,) int64 boundaries in ``order``.
+        unit_cluster: (n_units,) int64 cluster of each unit.
         centroids: (n_clusters, d) float64.
-        radii: (n_clusters,) float64, ≥ the largest distance of a member to its centroid.
+        inner: (n_units,) float64, ≤ the smallest distance of a member to its cluster's centroid.
+        outer: (n_units,) float64, ≥ the largest distance of a member to its cluster's centroid.
     """
 
     order: np.ndarray
     starts: np.ndarray
+    unit_cluster: np.ndarray
     centroids: np.ndarray
-    radii: np.ndarray
+    inner: np.ndarray
+    outer: np.ndarray
 
 
 def coarse_partition(points: np.ndarray, *, n_clusters: int, seed: int = 0) -> Partition:
-    """Partition ``points`` (n, d) float32 into at most ``n_clusters`` non-empty clusters by k-means.
+    """Partition ``points`` (n, d) float32 into shells of at most ``n_clusters`` k-means clusters.
 
     Cost: O(n·n_clusters·d) time (one assignment pass plus Lloyd on a sample), O(n) extra memory.
     """
@@ -51,34 +61,73 @@ def coarse_partition(points: np.ndarray, *, n_clusters: int, seed: int = 0) -> P
     sample = points[np.sort(rng.choice(n, size=min(n, SAMPLE_PER_CLUSTER * n_clusters), replace=False))]
     centroids = sample[rng.choice(sample.shape[0], size=n_clusters, replace=False)].astype(np.float32)
     for _ in range(LLOYD_ITERATIONS):
-        labels = _assign(sample, centroids)
-        sums = np.zeros(centroids.shape, dtype=np.float64)
-        np.add.at(sums, labels, sample)
+        labels = assign_to_centroids(sample, centroids)
         counts = np.bincount(labels, minlength=n_clusters)
         filled = counts > 0
-        centroids[filled] = (sums[filled] / counts[filled, None]).astype(np.float32)
-    labels = _assign(points, centroids)
+        for k in range(points.shape[1]):
+            sums = np.bincount(labels, weights=sample[:, k], minlength=n_clusters)
+            centroids[filled, k] = sums[filled] / counts[filled]
+    labels = assign_to_centroids(points, centroids)
     used = np.unique(labels)
     relabel = np.full(n_clusters, -1, dtype=np.int64)
     relabel[used] = np.arange(used.size)
     labels = relabel[labels]
-    order = np.argsort(labels, kind="stable").astype(np.int64)
-    counts = np.bincount(labels, minlength=used.size)
-    starts = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
     centroids64 = centroids[used].astype(np.float64)
-    radii = np.zeros(used.size)
+    radius = np.empty(n)
     for r0 in range(0, n, ASSIGN_BLOCK_ROWS):
         rows = slice(r0, min(n, r0 + ASSIGN_BLOCK_ROWS))
         diff = points[rows].astype(np.float64) - centroids64[labels[rows]]
-        np.maximum.at(radii, labels[rows], np.sqrt(np.einsum("ij,ij->i", diff, diff)))
-    return Partition(order=order, starts=starts, centroids=centroids64, radii=radii * (1 + RADIUS_SLACK))
+        radius[rows] = np.sqrt(np.einsum("ij,ij->i", diff, diff))
+
+    by_cluster_radius = np.lexsort((radius, labels))
+    counts = np.bincount(labels, minlength=used.size)
+    cluster_start = np.concatenate([[0], np.cumsum(counts)])
+    rank = np.arange(n) - np.repeat(cluster_start[:-1], counts)
+    shells = np.minimum(counts, SHELLS_PER_CLUSTER)
+    shell = (rank * np.repeat(shells, counts)) // np.repeat(counts, counts)
+    unit_offset = np.concatenate([[0], np.cumsum(shells)])
+    unit_of_sorted = np.repeat(unit_offset[:-1], counts) + shell
+    unit = np.empty(n, dtype=np.int64)
+    unit[by_cluster_radius] = unit_of_sorted
+    order = np.argsort(unit, kind="stable").astype(np.int64)
+    n_units = int(unit_offset[-1])
+    starts = np.concatenate([[0], np.cumsum(np.bincount(unit, minlength=n_units))]).astype(np.int64)
+    inner = np.full(n_units, np.inf)
+    outer = np.zeros(n_units)
+    np.minimum.at(inner, unit, radius)
+    np.maximum.at(outer, unit, radius)
+    unit_cluster = np.repeat(np.arange(used.size), shells).astype(np.int64)
+    return Partition(
+        order=order,
+        starts=starts,
+        unit_cluster=unit_cluster,
+        centroids=centroids64,
+        inner=inner * (1 - RADIUS_SLACK),
+        outer=outer * (1 + RADIUS_SLACK),
+    )
 
 
-def _assign(points: np.ndarray, centroids: np.ndarray) -> np.ndarray:
-    """(n,) int64 nearest centroid (float32 expansion: approximate, which only affects speed)."""
+def cluster_ranges(partition: Partition) -> tuple[np.ndarray, np.ndarray]:
+    """(start, stop) in ``partition.order`` of each cluster: its units are consecutive. (n_clusters,) int64 each."""
+    clusters = np.arange(partition.centroids.shape[0])
+    first_unit = np.searchsorted(partition.unit_cluster, clusters, side="left")
+    stop_unit = np.searchsorted(partition.unit_cluster, clusters, side="right")
+    return partition.starts[first_unit], partition.starts[stop_unit]
+
+
+def assign_to_centroids(points: np.ndarray, centroids: np.ndarray) -> np.ndarray:
+    """(n,) int64 index of the nearest of ``centroids`` (k, d) for each of ``points`` (n, d).
+
+    Float32 expansion |c|² - 2p·c: near-ties may go either way, which here only affects speed or recall.
+    """
+    centroids = np.asarray(centroids, dtype=np.float32)
     c_sq = np.einsum("ij,ij->i", centroids, centroids)
+    centroids_t = np.ascontiguousarray(centroids.T)
     labels = np.empty(points.shape[0], dtype=np.int64)
     for r0 in range(0, points.shape[0], ASSIGN_BLOCK_ROWS):
         block = points[r0 : r0 + ASSIGN_BLOCK_ROWS]
-        labels[r0 : r0 + block.shape[0]] = np.argmin(c_sq - 2.0 * (block @ centroids.T), axis=1)
+        scores = block @ centroids_t
+        scores *= -2.0
+        scores += c_sq
+        labels[r0 : r0 + block.shape[0]] = np.argmin(scores, axis=1)
     return labels
