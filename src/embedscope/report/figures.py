@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
+from functools import partial
 
 import matplotlib
 
@@ -11,16 +13,23 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from embedscope.report.colors import SET_COLORS, SET_LABELS
-from embedscope.report.model import EmbeddingData2D, NumericDistributionPerSet
+from embedscope.report.extra_metrics import read_extra_metrics
+from embedscope.report.model import (
+    CategoricalDistributionPerSet,
+    EmbeddingData2D,
+    EmbeddingInformation,
+    ExtraMetrics,
+    MeanSd,
+    MetadataKeyInformation,
+    NumericDistributionPerSet,
+    ReportV2,
+)
+from embedscope.report.sections import SET_FIELDS as _DIST_FIELDS
 
 FIGURE_DPI = 150  # sharp when printed at the PDF's width, still small files
-_DIST_FIELDS = {
-    "input": "input",
-    "selected": "selected",
-    "random": "random",
-    "preselectedDatapool": "preselected_datapool",
-    "selectedWithDatapool": "selected_with_datapool",
-}
+MAX_CATEGORY_BARS = 15  # most frequent input categories drawn; the tables list more
+
+_Spec = tuple[str, Callable[[], bytes]]  # figure name, and how to draw it
 
 
 def _png(figure: plt.Figure) -> bytes:
@@ -83,3 +92,113 @@ def histogram_png(distribution: NumericDistributionPerSet, *, title: str, xlabel
     axes.legend(fontsize=8)
     axes.grid(alpha=0.25)
     return _png(figure)
+
+
+def comparison_png(extra: ExtraMetrics) -> bytes:
+    """Selected against random subsets: one panel per statistic, random as mean ± sd with each seed's dot."""
+    baseline = extra.random_baseline
+    candidates: list[tuple[str, float | None, MeanSd | None]] = [
+        ("coverage radius\n(lower is better)", extra.selected.coverage_max, baseline.coverage_max),
+        ("mean coverage distance\n(lower is better)", extra.selected.coverage_mean, baseline.coverage_mean),
+        ("diversity: mean NN distance\n(higher is better)", extra.selected.diversity_mean, baseline.diversity_mean),
+        ("Vendi score\n(higher is better)", extra.selected.vendi_score, baseline.vendi_score),
+    ]
+    panels = [(title, value, stat) for title, value, stat in candidates if value is not None and stat is not None]
+    figure, axes_list = plt.subplots(1, len(panels), figsize=(2.3 * len(panels), 2.7), squeeze=False)
+    for axes, (title, selected, random) in zip(axes_list[0], panels):
+        axes.bar([0], [selected], color=SET_COLORS["selected"], width=0.6)
+        axes.bar([1], [random.mean], yerr=[random.sd], color=SET_COLORS["random"], width=0.6, capsize=4,
+                 ecolor="#333333")
+        axes.scatter(np.full(len(random.values), 1.0), random.values, s=8, color="#222222", zorder=3)
+        axes.set_xticks([0, 1], [SET_LABELS["selected"], SET_LABELS["random"]], fontsize=8)
+        axes.set_title(title, fontsize=8.5)
+        axes.tick_params(axis="y", labelsize=7)
+        axes.grid(axis="y", alpha=0.25)
+        axes.set_axisbelow(True)
+    figure.tight_layout()
+    return _png(figure)
+
+
+def categorical_png(distribution: CategoricalDistributionPerSet, *, title: str) -> bytes:
+    """Share of each category per set as grouped horizontal bars (the most frequent input categories)."""
+    present = [(name, getattr(distribution, field)) for name, field in _DIST_FIELDS.items()
+               if getattr(distribution, field) is not None]
+    reference = present[0][1].counts if present else {}
+    categories = sorted(reference, key=lambda c: (-reference[c], c))[:MAX_CATEGORY_BARS][::-1]
+    height = 0.8 / max(len(present), 1)
+    figure, axes = plt.subplots(figsize=(6.4, 1.2 + 0.32 * len(categories) * max(1, len(present)) ** 0.5))
+    for offset, (name, dist) in enumerate(present):
+        total = max(sum(dist.counts.values()), 1)
+        shares = [dist.counts.get(c, 0) / total for c in categories]
+        positions = np.arange(len(categories)) + (offset - (len(present) - 1) / 2) * height
+        axes.barh(positions, shares, height=height, color=SET_COLORS[name], label=SET_LABELS[name])
+    axes.set_yticks(np.arange(len(categories)), [c[:40] for c in categories], fontsize=7)
+    axes.set_xlabel("share of the set")
+    axes.set_title(title)
+    axes.legend(fontsize=7, loc="lower right")
+    axes.grid(axis="x", alpha=0.25)
+    return _png(figure)
+
+
+def slug(text: str) -> str:
+    """A file-name-safe form of a metadata key or task name."""
+    return "".join(c if c.isalnum() or c in "-_" else "_" for c in text)[:60] or "unnamed"
+
+
+def _embedding_specs(info: EmbeddingInformation, *, prefix: str = "", what: str = "embeddings") -> list[_Spec]:
+    """The scatter plots and the two histograms of one embedding analysis."""
+    scatter = info.scatter_plot_data
+    nn, cover = info.distance_to_nearest_neighbor_in_set, info.distance_to_cover_input
+    return [
+        (f"{prefix}scatter_pca", lambda: scatter_png(scatter.pca_embedding_data, title=f"PCA of the {what}")),
+        (f"{prefix}scatter_umap", lambda: scatter_png(scatter.umap_embedding_data, title=f"UMAP of the {what}")),
+        (f"{prefix}hist_nearest_neighbor", lambda: histogram_png(
+            nn, title="Distance to nearest neighbour in set (diversity)", xlabel="Euclidean distance")),
+        (f"{prefix}hist_cover", lambda: histogram_png(
+            cover, title="Distance to cover input (coverage)", xlabel="Euclidean distance")),
+    ]
+
+
+def _distribution_spec(name: str, entry: MetadataKeyInformation, title: str) -> list[_Spec]:
+    categorical, numeric = entry.category_distribution, entry.numeric_distribution
+    if categorical is not None:
+        return [(name, lambda: categorical_png(categorical, title=title))]
+    if numeric is not None:
+        return [(name, lambda: histogram_png(numeric, title=title, xlabel=title))]
+    return []
+
+
+def _figure_specs(report: ReportV2) -> list[_Spec]:
+    specs = _embedding_specs(report.dataset_analysis.embedding_information)
+    extra = read_extra_metrics(report)
+    if extra is not None:
+        specs.append(("selected_vs_random", lambda: comparison_png(extra)))
+    analysis = report.dataset_analysis
+    for group, entries in (("metadata", analysis.metadata_information), ("score", analysis.score_information)):
+        for key, entry in (entries or {}).items():
+            specs += _distribution_spec(f"{group}_{slug(key)}", entry, key)
+    for task, information in report.prediction_task_information.items():
+        categories = information.category_distribution
+        if categories is not None:
+            specs.append((f"task_{slug(task)}_categories",
+                          partial(categorical_png, categories, title=f"{task}: predicted categories")))
+        detection = information.detection_task_information
+        if detection is not None and detection.crop_embedding_information is not None:
+            specs += _embedding_specs(detection.crop_embedding_information, prefix=f"task_{slug(task)}_",
+                                      what=f"{task} object crops")
+    return specs
+
+
+def figure_names(report: ReportV2) -> list[str]:
+    """The names :func:`report_figures` gives, without drawing anything."""
+    return [name for name, _ in _figure_specs(report)]
+
+
+def report_figures(report: ReportV2) -> dict[str, bytes]:
+    """Figure name → PNG bytes for every figure of the PDF (also written to ``plots/``).
+
+    Names: ``scatter_pca``, ``scatter_umap``, ``hist_nearest_neighbor``, ``hist_cover``, ``selected_vs_random``,
+    ``metadata_<key>``, ``score_<task_score>``, ``task_<task>_categories`` and ``task_<task>_<embedding figure>``
+    for the object crops of a task.
+    """
+    return {name: draw() for name, draw in _figure_specs(report)}

@@ -175,3 +175,88 @@ class ReportV2(_Model):
     dataset_analysis: DatasetAnalysis
     prediction_task_information: dict[str, PredictionTaskInformation] = Field(default_factory=dict)
     embedscope: dict[str, Any] = Field(default_factory=dict)  # (ext) parameters, extra metrics, skipped files
+
+
+
+class MeanSd(_Model):
+    """(ext) a statistic over several random subsets: mean and sample standard deviation (ddof=1; 0 for one)."""
+
+    mean: float
+    sd: float
+    values: list[float]
+
+
+class RandomBaseline(_Model):
+    """(ext) metrics of ``len(seeds)`` uniform random subsets of the input, each the size of the selection."""
+
+    seeds: list[int]
+    subset_size: int
+    diversity_mean: MeanSd | None = None  # mean distance to the nearest other sample of the subset
+    coverage_mean: MeanSd  # mean distance of input samples to subset ∪ datapool
+    coverage_max: MeanSd  # max distance of input samples to subset ∪ datapool (k-center radius)
+    vendi_score: MeanSd | None = None
+    prdc_coverage: MeanSd | None = None  # PRDC of subset ∪ datapool against the input (as ``prdc``)
+    prdc_recall: MeanSd | None = None
+
+
+class SelectedMetrics(_Model):
+    """(ext) the selection's values of the statistics in :class:`RandomBaseline`."""
+
+    diversity_mean: float | None = None
+    coverage_mean: float
+    coverage_max: float
+    vendi_score: float | None = None
+
+
+class PrdcScores(_Model):
+    """(ext) PRDC coverage and recall of one covering set against the input (Naeem et al. 2020)."""
+
+    coverage: float
+    recall: float
+
+
+class PrdcInformation(_Model):
+    """(ext) PRDC with k nearest neighbours; real = the input, fake = the covering set (∪ datapool).
+
+    Either set above ``nReal``/``nFake`` samples is replaced by a seeded uniform subsample (``method`` says so).
+    """
+
+    k: int
+    n_real: int
+    n_real_total: int
+    n_fake: int
+    n_fake_total: int
+    method: str
+    selected: PrdcScores
+    random: PrdcScores  # the report's random set; all seeds in ``randomBaseline.prdcCoverage``/``prdcRecall``
+
+
+class VendiScores(_Model):
+    """(ext) Vendi score (effective number of distinct samples; Friedman & Dieng 2022) of three sets."""
+
+    kernel: str
+    input: float
+    selected: float | None = None
+    random: float | None = None
+
+
+class KCenterInformation(_Model):
+    """(ext) k-center and facility-location objectives of the selection (datapool included as centres)."""
+
+    radius: float  # max distance of an input sample to selected ∪ datapool
+    optimal_radius_lower_bound: float | None = None  # radius / 2 when the selection is the k-center greedy
+    lower_bound_note: str
+    facility_location_objective: float  # mean distance of an input sample to selected ∪ datapool
+    random_radius: float  # the same two objectives for the report's random set
+    random_facility_location_objective: float
+
+
+class ExtraMetrics(_Model):
+    """(ext) ``report.embedscope["extraMetrics"]``: metrics beyond LightlyOne's report."""
+
+    selected: SelectedMetrics
+    random_baseline: RandomBaseline
+    prdc: PrdcInformation | None = None
+    prdc_absent_reason: str | None = None
+    vendi_score: VendiScores
+    k_center: KCenterInformation

@@ -1,213 +1,302 @@
-"""``report.pdf``: a readable multi-page document with real (extractable) text, built with reportlab."""
+"""``report.pdf``: a cover with the headline numbers, then one page per section, each with its explanation.
+
+Built with reportlab from the :class:`ReportV2` model and the figures of :func:`report_figures`; the text
+is real (extractable) text, tables wrap inside the page, and every page has a numbered footer.
+"""
 
 from __future__ import annotations
 
-import io
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 
-from reportlab.lib import colors
-from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import cm
 from reportlab.platypus import (
-    Image,
+    Flowable,
+    KeepTogether,
     PageBreak,
     Paragraph,
     SimpleDocTemplate,
     Spacer,
-    Table,
-    TableStyle,
 )
 
 from embedscope.io.atomic import atomic_path
-from embedscope.report.colors import SET_LABELS
-from embedscope.report.model import NumericDistributionPerSet, ReportV2
-
-PAGE_WIDTH = A4[0] - 4 * cm  # usable width between the margins
-_DIST_FIELDS = {
-    "input": "input",
-    "selected": "selected",
-    "random": "random",
-    "preselectedDatapool": "preselected_datapool",
-    "selectedWithDatapool": "selected_with_datapool",
-}
-
-DIVERSITY_TEXT = (
-    "Diversity is each sample's distance to its nearest other sample within the same set. Higher is better: "
-    "a diverse subset holds few near-duplicates, so every labelled sample adds new information."
+from embedscope.report import texts
+from embedscope.report.extra_metrics import read_extra_metrics
+from embedscope.report.figures import slug
+from embedscope.report.model import EmbeddingInformation, ExtraMetrics, MetadataKeyInformation, ReportV2
+from embedscope.report.pdf_layout import (
+    MARGIN,
+    MAX_FIGURE_HEIGHT,
+    PAGE_HEIGHT,
+    PAGE_SIZE,
+    PAGE_WIDTH,
+    gallery,
+    image,
+    numbered_canvas,
+    styles,
+    table,
+    text,
 )
-COVERAGE_TEXT = (
-    "Coverage is each input sample's distance to its nearest sample in the covering set (selected or random, "
-    "plus the datapool). Lower is better: the maximum coverage distance bounds the loss in model quality from "
-    "training on the subset instead of the full input (Sener &amp; Savarese 2017, core-set)."
+from embedscope.report.sections import (
+    TableData,
+    categorical_table,
+    distribution_notes,
+    distribution_table,
+    examples_table,
+    fmt,
+    fmt_mean_sd,
+    headline_rows,
+    headline_table,
+    k_center_table,
+    parameters_table,
+    prdc_table,
+    random_baseline_table,
+    run_notes,
+    selection_results_table,
+    sizes_table,
+    stage_table,
+    vendi_table,
 )
 
-
-def _styles() -> dict[str, ParagraphStyle]:
-    sheet = getSampleStyleSheet()
-    return {
-        "title": sheet["Title"],
-        "h1": sheet["Heading1"],
-        "h2": sheet["Heading2"],
-        "body": sheet["BodyText"],
-        "small": ParagraphStyle("small", parent=sheet["BodyText"], fontSize=8, leading=10),
-    }
+SCATTER_WIDTH = 0.8 * PAGE_WIDTH
+SCATTER_MAX_HEIGHT = 0.4 * PAGE_HEIGHT  # two scatter plots with the section's text fit one page
+SCATTER_WITH_GALLERY_MAX_HEIGHT = 0.33 * PAGE_HEIGHT  # ... and with a row of example thumbnails
 
 
-def _table(rows: list[list[str]], *, col_widths: list[float] | None = None, header_color: str = "#263238") -> Table:
-    table = Table(rows, colWidths=col_widths, repeatRows=1, hAlign="LEFT")
-    table.setStyle(TableStyle([
-        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor(header_color)),
-        ("TEXTCOLOR", (0, 0), (-1, 0), colors.white),
-        ("FONTNAME", (0, 0), (-1, 0), "Helvetica-Bold"),
-        ("FONTSIZE", (0, 0), (-1, -1), 8.5),
-        ("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, colors.HexColor("#f2f4f5")]),
-        ("GRID", (0, 0), (-1, -1), 0.25, colors.HexColor("#b0bec5")),
-        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-    ]))
-    return table
+class _Builder:
+    """Collects the story and remembers which figures it used (the rest go to "Other figures").
 
-
-def _image(png: bytes, width: float) -> Image:
-    image = Image(io.BytesIO(png))
-    scale = width / image.imageWidth
-    image.drawWidth = width
-    image.drawHeight = image.imageHeight * scale
-    return image
-
-
-def _fmt(value: float) -> str:
-    return f"{value:.4f}"
-
-
-def _metrics_rows(distribution: NumericDistributionPerSet) -> list[list[str]]:
-    rows = [["set", "mean", "std", "min", "median", "max", "n"]]
-    for name, field in _DIST_FIELDS.items():
-        dist = getattr(distribution, field)
-        if dist is None:
-            continue
-        m = dist.metrics
-        rows.append([SET_LABELS[name], _fmt(m.mean), _fmt(m.std), _fmt(m.min), _fmt(m.median), _fmt(m.max),
-                     f"{sum(dist.counts):,}"])
-    return rows
-
-
-def _absent_notes(distribution: NumericDistributionPerSet, styles: dict[str, ParagraphStyle]) -> list[Paragraph]:
-    return [
-        Paragraph(f"<i>{SET_LABELS.get(name, name)}</i>: not shown because {reason}.", styles["small"])
-        for name, reason in distribution.absent_sets.items()
-    ]
-
-
-def _search_notes(distribution: NumericDistributionPerSet, styles: dict[str, ParagraphStyle]) -> list[Paragraph]:
-    notes = []
-    for name, info in distribution.neighbor_search.items():
-        if info.method != "exact":
-            notes.append(Paragraph(
-                f"{SET_LABELS.get(name, name)}: approximate search ({info.method}), recall@1 "
-                f"{info.recall:.3f} measured on {info.recall_sample_size} samples.", styles["small"]))
-    return notes
-
-
-def _selection_results(report: ReportV2) -> list[list[str]]:
-    info = report.dataset_analysis.embedding_information
-    nn, cover = info.distance_to_nearest_neighbor_in_set, info.distance_to_cover_input
-
-    def mean(dist: object) -> str:
-        return _fmt(dist.metrics.mean) if dist is not None else "n/a"  # type: ignore[attr-defined]
-
-    def maximum(dist: object) -> str:
-        return _fmt(dist.metrics.max) if dist is not None else "n/a"  # type: ignore[attr-defined]
-
-    return [
-        ["metric", "selected", "random", "better"],
-        ["diversity: mean distance to nearest neighbour in set", mean(nn.selected), mean(nn.random), "higher"],
-        ["coverage: mean distance to cover input", mean(cover.selected), mean(cover.random), "lower"],
-        ["coverage: max distance to cover input (k-center radius)", maximum(cover.selected), maximum(cover.random),
-         "lower"],
-    ]
-
-
-def render_pdf(report: ReportV2, plots: dict[str, bytes], path: Path) -> None:
-    """Write ``report.pdf`` atomically.
-
-    Args:
-        plots: figure name → PNG bytes (``scatter_pca``, ``scatter_umap``, ``hist_nearest_neighbor``,
-            ``hist_cover``), as written to ``plots/``.
+    A sub-section's title and explanation are held back and kept on one page with the first figure or table
+    that follows them, so a title never ends a page alone.
     """
-    styles = _styles()
+
+    def __init__(self, plots: Mapping[str, bytes], thumbnails: Mapping[str, bytes]) -> None:
+        self.sheet = styles()
+        self.plots = plots
+        self.thumbnails = thumbnails
+        self.used: set[str] = set()
+        self.story: list[Flowable] = []
+        self.section_number = 0
+        self._pending: list[Flowable] = []
+
+    def _add(self, *flowables: Flowable) -> None:
+        if self._pending:
+            self.story.append(KeepTogether([*self._pending, flowables[0]]))
+            self.story += flowables[1:]
+            self._pending = []
+        else:
+            self.story += flowables
+
+    def flush(self) -> None:
+        self.story += self._pending
+        self._pending = []
+
+    def section(self, title: str, explanation: str | None = None) -> None:
+        """A new page with a numbered title and the section's explanation."""
+        self.flush()
+        self.section_number += 1
+        self.story += [PageBreak(), Paragraph(f"{self.section_number}&nbsp;&nbsp;{text(title)}", self.sheet["h1"])]
+        if explanation:
+            self.paragraph(explanation)
+
+    def subsection(self, title: str, explanation: str | None = None) -> None:
+        self.flush()
+        self._pending = [Paragraph(text(title), self.sheet["h2"])]
+        if explanation:
+            self._pending.append(Paragraph(text(explanation), self.sheet["body"]))
+
+    def paragraph(self, value: str, style: str = "body") -> None:
+        self.flush()
+        self.story.append(Paragraph(text(value), self.sheet[style]))
+
+    def notes(self, values: list[str]) -> None:
+        for value in values:
+            self.paragraph(value, "small")
+
+    def table(self, data: TableData | None, *, width: float = PAGE_WIDTH) -> None:
+        if data is not None and data.rows:
+            self._add(table(data, self.sheet, width=width), Spacer(1, 0.3 * cm))
+
+    def add_flowable(self, flowable: Flowable) -> None:
+        self._add(flowable, Spacer(1, 0.2 * cm))
+
+    def figure(self, key: str, *, width: float = PAGE_WIDTH, max_height: float = MAX_FIGURE_HEIGHT) -> None:
+        if key in self.plots:
+            self.used.add(key)
+            self._add(image(self.plots[key], width=width, max_height=max_height), Spacer(1, 0.2 * cm))
+
+
+def _cover(b: _Builder, report: ReportV2, extra: ExtraMetrics | None) -> None:
     general = report.general_information
     sizes = general.dataset_information.dataset_sizes
     run = general.run_information
-    params = report.embedscope.get("parameters", {})
-    info = report.dataset_analysis.embedding_information
-    story: list[object] = [
-        Paragraph("embedscope embedding analysis report", styles["title"]),
-        Paragraph(f"Dataset: <b>{general.dataset_information.dataset_name}</b>", styles["body"]),
-        Paragraph(
-            f"Run {run.run_id} · started {datetime.fromtimestamp(run.start_timestamp, tz=UTC):%Y-%m-%d %H:%M} UTC"
-            f" · {run.total_processing_time_s:.1f} s · embedscope {general.worker_information.build_version}",
-            styles["small"],
-        ),
-        Spacer(1, 0.4 * cm),
-        Paragraph("Summary", styles["h1"]),
-        _table([
-            ["", "samples"],
-            ["input (selectable)", f"{sizes.n_input:,}"],
-            ["selected", f"{sizes.n_selected:,}"],
-            ["not selected (removed)", f"{sizes.n_removed:,}"],
-            ["preselected datapool", f"{sizes.n_preselected_datapool:,}"],
-            ["selected + datapool", f"{sizes.n_selected_with_datapool:,}"],
-            ["corrupt files skipped", f"{sizes.n_corrupt:,}"],
-            ["exact duplicates skipped", f"{sizes.n_duplicate:,}"],
-        ], col_widths=[7 * cm, 4 * cm]),
-        Spacer(1, 0.4 * cm),
-        Paragraph("Parameters", styles["h2"]),
-        _table([["parameter", "value"]] + [
-            [key, str(value)] for key, value in params.items() if value not in (None, {}, "")
-        ], col_widths=[5 * cm, PAGE_WIDTH - 5 * cm]),
-        PageBreak(),
-        Paragraph("Selection results", styles["h1"]),
-        _table(_selection_results(report), col_widths=[8.5 * cm, 2.6 * cm, 2.6 * cm, 2.2 * cm]),
-        Spacer(1, 0.3 * cm),
-        Paragraph(DIVERSITY_TEXT, styles["body"]),
-        Paragraph(COVERAGE_TEXT, styles["body"]),
-        Paragraph(
-            f"The random set is a uniform random subset of the input of the same size as the selection "
-            f"(seed {params.get('seed', 0)}).", styles["body"],
-        ),
-        PageBreak(),
-        Paragraph("Scatter plots", styles["h1"]),
-        Paragraph("Input samples in grey, selected in blue, datapool in orange.", styles["body"]),
-        _image(plots["scatter_pca"], PAGE_WIDTH * 0.78),
-        _image(plots["scatter_umap"], PAGE_WIDTH * 0.78),
-        PageBreak(),
-        Paragraph("Diversity: distance to nearest neighbour in set", styles["h1"]),
-        Paragraph(DIVERSITY_TEXT, styles["body"]),
-        _image(plots["hist_nearest_neighbor"], PAGE_WIDTH),
-        _table(_metrics_rows(info.distance_to_nearest_neighbor_in_set)),
-        *_absent_notes(info.distance_to_nearest_neighbor_in_set, styles),
-        *_search_notes(info.distance_to_nearest_neighbor_in_set, styles),
-        PageBreak(),
-        Paragraph("Coverage: distance to cover input", styles["h1"]),
-        Paragraph(COVERAGE_TEXT, styles["body"]),
-        _image(plots["hist_cover"], PAGE_WIDTH),
-        _table(_metrics_rows(info.distance_to_cover_input)),
-        *_search_notes(info.distance_to_cover_input, styles),
+    started = datetime.fromtimestamp(run.start_timestamp, tz=UTC)
+    share = 100.0 * sizes.n_selected / sizes.n_input if sizes.n_input else 0.0
+    pool = (f", on top of a datapool of {sizes.n_preselected_datapool:,}" if sizes.n_preselected_datapool else "")
+    b.story += [
+        Paragraph(text(texts.REPORT_TITLE), b.sheet["title"]),
+        Paragraph(f"Dataset <b>{text(general.dataset_information.dataset_name)}</b>", b.sheet["subtitle"]),
+        Paragraph(text(f"Run {run.run_id} · {started:%Y-%m-%d %H:%M} UTC · {run.total_processing_time_s:,.1f} s · "
+                       f"embedscope {general.worker_information.build_version}"), b.sheet["small"]),
+        Spacer(1, 0.5 * cm),
+        Paragraph(f"Selected <b>{sizes.n_selected:,}</b> of <b>{sizes.n_input:,}</b> input samples "
+                  f"({share:.1f} %){text(pool)}.", b.sheet["big"]),
     ]
-    examples = general.selected_and_removed_image_examples
-    if examples:
-        story += [
-            Spacer(1, 0.5 * cm),
-            Paragraph("Selected samples and their nearest removed sample", styles["h2"]),
-            _table([["selected", "nearest not selected", "distance"]] + [
-                [e.selected_image, e.removed_image, _fmt(e.distance)] for e in examples
-            ], col_widths=[6.5 * cm, 6.5 * cm, 2.5 * cm]),
-        ]
+    b.story.append(Paragraph("Summary", b.sheet["h2"]))
+    rows = headline_rows(report, extra)
+    radius = rows[0]
+    if radius.verdict != "n/a":
+        b.paragraph(f"Coverage radius {radius.selected} against {radius.random} for random subsets of the same "
+                    f"size ({radius.ratio}). {texts.INTRO}")
+    else:
+        b.paragraph(texts.INTRO)
+    b.figure("selected_vs_random")
+    b.table(headline_table(rows, n_seeds=len(extra.random_baseline.seeds) if extra else None))
+    b.paragraph(texts.HEADLINE, "small")
+
+
+def _run_summary(b: _Builder, report: ReportV2) -> None:
+    b.section("Run summary")
+    b.table(sizes_table(report), width=0.6 * PAGE_WIDTH)
+    b.notes(run_notes(report))
+    b.subsection("Parameters and strategies")
+    b.table(parameters_table(report))
+    stages = stage_table(report)
+    if stages is not None:
+        b.subsection("Time per stage")
+        b.table(stages, width=0.6 * PAGE_WIDTH)
+
+
+def _embedding_sections(b: _Builder, info: EmbeddingInformation, *, prefix: str, examples: bool,
+                        report: ReportV2) -> None:
+    """Scatter plots, diversity and coverage (for the samples, or for one task's object crops)."""
+    projection = info.scatter_plot_data.umap_embedding_data.projection
+    b.section("Scatter plots", texts.SCATTER)
+    b.paragraph("Input samples in grey, selected in blue, datapool in orange.", "small")
+    if projection is not None and projection.n_input_listed < projection.n_input_total:
+        b.paragraph(f"{projection.n_input_listed:,} of {projection.n_input_total:,} input samples are shown "
+                    f"(a seeded uniform subsample); every selected sample is shown.", "small")
+    shown = [e.filename for e in info.scatter_plot_data.umap_embedding_data.example_images
+             if e.filename in b.thumbnails]
+    height = SCATTER_MAX_HEIGHT
+    if shown:
+        b.subsection("Example images (the first picks)")
+        b.add_flowable(gallery([(name, b.thumbnails[name]) for name in shown], b.sheet))
+        height = SCATTER_WITH_GALLERY_MAX_HEIGHT
+    b.figure(f"{prefix}scatter_pca", width=SCATTER_WIDTH, max_height=height)
+    b.figure(f"{prefix}scatter_umap", width=SCATTER_WIDTH, max_height=height)
+    b.section("Diversity: distance to nearest neighbour in set", texts.DIVERSITY)
+    b.figure(f"{prefix}hist_nearest_neighbor")
+    b.table(distribution_table(info.distance_to_nearest_neighbor_in_set))
+    b.notes(distribution_notes(info.distance_to_nearest_neighbor_in_set))
+    b.section("Coverage: distance to cover input", texts.COVERAGE)
+    b.figure(f"{prefix}hist_cover")
+    b.table(distribution_table(info.distance_to_cover_input))
+    b.notes(distribution_notes(info.distance_to_cover_input))
+    pairs = examples_table(report) if examples else None
+    if pairs is not None:
+        b.subsection("Selected samples and their nearest removed sample",
+                     "The first picks of the selection with the most similar input sample that was not selected.")
+        b.table(pairs)
+
+
+def _beyond_lightlyone(b: _Builder, extra: ExtraMetrics) -> None:
+    b.section("Selected against random subsets", texts.RANDOM_BASELINE)
+    b.table(random_baseline_table(extra))
+    b.subsection("k-center and facility-location objectives", texts.K_CENTER)
+    b.table(k_center_table(extra), width=0.8 * PAGE_WIDTH)
+    b.paragraph(extra.k_center.lower_bound_note + ".", "small")
+    bound = extra.k_center.optimal_radius_lower_bound
+    if bound is not None:
+        b.paragraph(f"No selection of {extra.random_baseline.subset_size:,} samples can bring the coverage radius "
+                    f"below {fmt(bound)}; this one reaches {fmt(extra.k_center.radius)}, random subsets "
+                    f"{fmt_mean_sd(extra.random_baseline.coverage_max)}.", "small")
+    b.section("Distribution match and diversity: PRDC and Vendi score", texts.PRDC)
+    prdc = prdc_table(extra)
+    if prdc is not None and extra.prdc is not None:
+        b.table(prdc, width=0.6 * PAGE_WIDTH)
+        b.paragraph(f"Method: {extra.prdc.method}.", "small")
+    else:
+        b.paragraph(f"PRDC not computed: {extra.prdc_absent_reason}.", "small")
+    b.subsection("Vendi score", texts.VENDI)
+    b.table(vendi_table(extra), width=0.6 * PAGE_WIDTH)
+    b.paragraph(f"Kernel: {extra.vendi_score.kernel}.", "small")
+
+
+def _distribution_entry(b: _Builder, title: str, entry: MetadataKeyInformation, key: str) -> None:
+    b.subsection(title)
+    b.figure(key, width=0.85 * PAGE_WIDTH)
+    if entry.category_distribution is not None:
+        b.table(categorical_table(entry.category_distribution))
+    elif entry.numeric_distribution is not None:
+        b.table(distribution_table(entry.numeric_distribution))
+        b.notes(distribution_notes(entry.numeric_distribution))
+
+
+def _sample_data(b: _Builder, report: ReportV2) -> None:
+    analysis = report.dataset_analysis
+    if analysis.metadata_information or analysis.score_information:
+        b.section("Metadata and scores", texts.METADATA)
+        for key, entry in (analysis.metadata_information or {}).items():
+            _distribution_entry(b, f"metadata: {key}", entry, f"metadata_{slug(key)}")
+        for key, entry in (analysis.score_information or {}).items():
+            _distribution_entry(b, f"score: {key}", entry, f"score_{slug(key)}")
+    for task, information in report.prediction_task_information.items():
+        b.section(f"Predictions: {task} ({information.task_type})", texts.PREDICTIONS)
+        if information.category_distribution is not None:
+            b.figure(f"task_{slug(task)}_categories", width=0.85 * PAGE_WIDTH)
+            b.table(categorical_table(information.category_distribution))
+        detection = information.detection_task_information
+        if detection is not None and detection.crop_embedding_information is not None:
+            b.paragraph(texts.CROPS)
+            _embedding_sections(b, detection.crop_embedding_information, prefix=f"task_{slug(task)}_",
+                                examples=False, report=report)
+
+
+def _other_figures(b: _Builder) -> None:
+    rest = [key for key in b.plots if key not in b.used]
+    if not rest:
+        return
+    b.section("Other figures", texts.OTHER_FIGURES)
+    for key in rest:
+        b.story.append(KeepTogether([Paragraph(text(key.replace("_", " ")), b.sheet["h2"]),
+                                     image(b.plots[key], width=0.85 * PAGE_WIDTH)]))
+        b.used.add(key)
+
+
+def render_pdf(
+    report: ReportV2, plots: Mapping[str, bytes], path: Path, *, thumbnails: Mapping[str, bytes] | None = None
+) -> None:
+    """Write ``report.pdf`` atomically.
+
+    Args:
+        plots: figure name → PNG bytes, as :func:`embedscope.report.figures.report_figures` names them; a
+            missing figure is left out, and figures no section uses are shown under "Other figures".
+        thumbnails: filename → small JPEG/PNG (image inputs); the example images are shown as a gallery.
+    """
+    extra = read_extra_metrics(report)
+    b = _Builder(plots, thumbnails or {})
+    _cover(b, report, extra)
+    _run_summary(b, report)
+    b.section("Selection results", texts.SELECTION_RESULTS)
+    b.table(selection_results_table(report))
+    b.paragraph(texts.DIVERSITY)
+    b.paragraph(texts.COVERAGE)
+    seed = report.embedscope.get("parameters", {}).get("seed", 0)
+    b.paragraph(f"The random set is a uniform random subset of the input of the same size as the selection "
+                f"(seed {seed}).")
+    _embedding_sections(b, report.dataset_analysis.embedding_information, prefix="", examples=True, report=report)
+    if extra is not None:
+        _beyond_lightlyone(b, extra)
+    _sample_data(b, report)
+    _other_figures(b)
+    b.flush()
+    name = report.general_information.dataset_information.dataset_name
+    footer = f"embedscope · {name} · run {report.general_information.run_information.run_id[:8]}"
     with atomic_path(path) as tmp:
         document = SimpleDocTemplate(
-            str(tmp), pagesize=A4, leftMargin=2 * cm, rightMargin=2 * cm, topMargin=1.8 * cm, bottomMargin=1.8 * cm,
-            title="embedscope embedding analysis report", author="embedscope",
+            str(tmp), pagesize=PAGE_SIZE, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=1.8 * cm,
+            bottomMargin=1.8 * cm, title=texts.REPORT_TITLE, author="embedscope", subject=name,
         )
-        document.build(story)  # type: ignore[arg-type]
+        document.build(b.story, canvasmaker=numbered_canvas(footer))

@@ -1,0 +1,1 @@
+"""Metrics beyond LightlyOne's report: random-subset error bars, PRDC, Vendi score, k-center bounds."""

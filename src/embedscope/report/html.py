@@ -1,0 +1,344 @@
+"""``report.html``: one self-contained interactive page (plotly.js inlined once, no network) with every
+section of the PDF: zoomable scatter plots whose hover shows the filename (and a thumbnail when given),
+histograms and bar charts whose legend toggles sets, and the metrics tables.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import plotly
+import plotly.graph_objects as go
+from plotly.offline import get_plotlyjs
+
+from embedscope.io.atomic import atomic_write_text
+from embedscope.report import texts
+from embedscope.report.extra_metrics import read_extra_metrics
+from embedscope.report.figures import figure_names
+from embedscope.report.html_figures import (
+    MAX_POINTS_PER_TRACE,
+    ScatterNames,
+    categorical_figure,
+    comparison_figure,
+    histogram_figure,
+    scatter_figure,
+)
+from embedscope.report.html_style import CSS, THUMBNAIL_SCRIPT
+from embedscope.report.model import EmbeddingInformation, ExtraMetrics, MetadataKeyInformation, ReportV2
+from embedscope.report.sections import (
+    HeadlineRow,
+    TableData,
+    categorical_table,
+    distribution_notes,
+    distribution_table,
+    fmt,
+    fmt_mean_sd,
+    headline_rows,
+    headline_table,
+    k_center_table,
+    parameters_table,
+    prdc_table,
+    random_baseline_table,
+    run_notes,
+    selection_results_table,
+    sizes_table,
+    stage_table,
+    vendi_table,
+)
+
+PLOT_CONFIG = {"responsive": True, "displaylogo": False, "scrollZoom": True}
+N_HEADLINE_CARDS = 4  # the first headline rows shown as cards at the top
+_VERDICT_CLASS = {"better": "verdict-better", "worse": "verdict-worse"}
+
+
+def _e(value: object) -> str:
+    return html.escape(str(value), quote=True)
+
+
+def _script_json(value: Any) -> str:
+    """JSON safe inside a <script> element (no "</" can close it)."""
+    return json.dumps(value).replace("</", "<\\/")
+
+
+class _Page:
+    """Collects sections, the table of contents and the figures' scripts."""
+
+    def __init__(self, thumbnails: Mapping[str, str], max_points: int) -> None:
+        self.parts: list[str] = []
+        self.toc: list[tuple[str, str]] = []
+        self.thumbnails = thumbnails
+        self.max_points = max_points
+        self.n_figures = 0
+        self._open = False
+
+    def section(self, title: str, explanation: str | None = None) -> None:
+        self.close()
+        anchor = f"s{len(self.toc) + 1}"
+        self.toc.append((anchor, title))
+        self.parts.append(f'<section id="{anchor}"><h2>{len(self.toc)}&nbsp;&nbsp;{_e(title)}</h2>')
+        self._open = True
+        if explanation:
+            self.paragraph(explanation)
+
+    def close(self) -> None:
+        if self._open:
+            self.parts.append("</section>")
+            self._open = False
+
+    def subsection(self, title: str, explanation: str | None = None) -> None:
+        self.parts.append(f"<h3>{_e(title)}</h3>")
+        if explanation:
+            self.paragraph(explanation)
+
+    def paragraph(self, value: str, css: str = "") -> None:
+        self.parts.append(f'<p class="{css}">{_e(value)}</p>' if css else f"<p>{_e(value)}</p>")
+
+    def notes(self, values: list[str]) -> None:
+        for value in values:
+            self.paragraph(value, "note")
+
+    def table(self, data: TableData | None) -> None:
+        if data is None or not data.rows:
+            return
+        head = "".join(f'<th class="num">{_e(h)}</th>' if data.is_numeric(i) else f"<th>{_e(h)}</th>"
+                       for i, h in enumerate(data.header))
+        body = "".join(
+            "<tr>" + "".join(f'<td class="num">{_e(v)}</td>' if data.is_numeric(i) else f"<td>{_e(v)}</td>"
+                             for i, v in enumerate(row)) + "</tr>"
+            for row in data.rows
+        )
+        self.parts.append(f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
+
+    def plot(self, figure: go.Figure, *, hover_thumbnails: bool = False) -> None:
+        """A div and the script drawing ``figure`` into it once plotly.js has loaded."""
+        self.n_figures += 1
+        div_id = f"figure-{self.n_figures}"
+        spec = figure.to_json().replace("</", "<\\/")  # no "</" may close the script element
+        attach = "embedscopeAttachThumbnails(plot);" if hover_thumbnails and self.thumbnails else ""
+        self.parts.append(
+            f'<div class="figure" id="{div_id}"></div><script>(function () {{ var spec = {spec};'
+            f" Plotly.newPlot('{div_id}', spec.data, spec.layout, {_script_json(PLOT_CONFIG)})"
+            f".then(function (plot) {{ {attach} }}); }})();</script>"
+        )
+
+    def image(self, png_data_uri: str, caption: str) -> None:
+        self.parts.append(f'<h3>{_e(caption)}</h3><img class="static" alt="{_e(caption)}" src="{png_data_uri}">')
+
+    def gallery(self, names: list[str]) -> None:
+        items = [f'<figure><img alt="{_e(n)}" src="{self.thumbnails[n]}"><figcaption>{_e(n)}</figcaption></figure>'
+                 for n in names if n in self.thumbnails]
+        if items:
+            self.parts.append(f'<div class="gallery">{"".join(items)}</div>')
+
+
+def _cards(rows: list[HeadlineRow]) -> str:
+    cards = []
+    for row in rows[:N_HEADLINE_CARDS]:
+        verdict = _VERDICT_CLASS.get(row.verdict, "verdict-noise")
+        cards.append(
+            f'<div class="card"><div class="label">{_e(row.metric)} ({_e(row.better)} is better)</div>'
+            f'<div class="value">{_e(row.selected)}</div>'
+            f'<div class="cmp">random {_e(row.random)} · <span class="{verdict}">{_e(row.ratio)}, '
+            f"{_e(row.verdict)}</span></div></div>"
+        )
+    return f'<div class="cards">{"".join(cards)}</div>'
+
+
+def _cover(report: ReportV2, extra: ExtraMetrics | None) -> tuple[str, list[HeadlineRow]]:
+    general = report.general_information
+    sizes = general.dataset_information.dataset_sizes
+    run = general.run_information
+    started = datetime.fromtimestamp(run.start_timestamp, tz=UTC)
+    share = 100.0 * sizes.n_selected / sizes.n_input if sizes.n_input else 0.0
+    pool = f", on top of a datapool of {sizes.n_preselected_datapool:,}" if sizes.n_preselected_datapool else ""
+    rows = headline_rows(report, extra)
+    header = (
+        f'<header class="cover"><div class="wrap"><h1>{_e(texts.REPORT_TITLE)}</h1>'
+        f'<p class="subtitle">Dataset <b>{_e(general.dataset_information.dataset_name)}</b></p>'
+        f'<p class="small">Run {_e(run.run_id)} · {started:%Y-%m-%d %H:%M} UTC · {run.total_processing_time_s:,.1f} s'
+        f" · embedscope {_e(general.worker_information.build_version)}</p>"
+        f'<p class="headline">Selected <b>{sizes.n_selected:,}</b> of <b>{sizes.n_input:,}</b> input samples '
+        f"({share:.1f} %){_e(pool)}.</p><p>{_e(texts.INTRO)}</p>{_cards(rows)}</div></header>"
+    )
+    return header, rows
+
+
+def _embedding_sections(page: _Page, info: EmbeddingInformation, *, names: ScatterNames | None,
+                        report: ReportV2 | None) -> None:
+    """Scatter plots, diversity and coverage of one embedding analysis (samples, or a task's crops)."""
+    page.section("Scatter plots", texts.SCATTER)
+    page.paragraph("Input samples in grey, selected in blue, datapool in orange. Drag to zoom, double-click to "
+                   "reset, click a legend entry to hide or show a set; hovering a point shows its filename"
+                   + (" and a thumbnail." if page.thumbnails else "."), "note")
+    scatter = info.scatter_plot_data
+    for data, title in ((scatter.pca_embedding_data, "PCA of the embeddings"),
+                        (scatter.umap_embedding_data, "UMAP of the embeddings")):
+        drawn = scatter_figure(data, title=title, names=names, max_points=page.max_points)
+        if drawn.note:
+            page.paragraph(f"{title}: {drawn.note}", "note")
+        page.plot(drawn.figure, hover_thumbnails=True)
+    examples = [e.filename for e in scatter.umap_embedding_data.example_images]
+    if examples and any(n in page.thumbnails for n in examples):
+        page.subsection("Example images (starred in the plots)")
+        page.gallery(examples)
+    for title, explanation, distribution, label in (
+        ("Diversity: distance to nearest neighbour in set", texts.DIVERSITY, info.distance_to_nearest_neighbor_in_set,
+         "Distance to nearest neighbour in set"),
+        ("Coverage: distance to cover input", texts.COVERAGE, info.distance_to_cover_input, "Distance to cover input"),
+    ):
+        page.section(title, explanation)
+        page.plot(histogram_figure(distribution, title=label, xlabel="Euclidean distance"))
+        page.table(distribution_table(distribution))
+        page.notes(distribution_notes(distribution))
+    if report is not None:
+        _examples(page, report)
+
+
+def _examples(page: _Page, report: ReportV2) -> None:
+    examples = report.general_information.selected_and_removed_image_examples
+    if not examples:
+        return
+    page.subsection("Selected samples and their nearest removed sample",
+                    "The first picks of the selection with the most similar input sample that was not selected.")
+
+    def cell(name: str) -> str:
+        thumb = page.thumbnails.get(name)
+        image = f'<img class="inline-thumb" alt="" src="{thumb}">' if thumb else ""
+        return f"<td>{image}{_e(name)}</td>"
+
+    rows = "".join(f'<tr>{cell(e.selected_image)}{cell(e.removed_image)}<td class="num">{_e(fmt(e.distance))}</td></tr>'
+                   for e in examples)
+    page.parts.append("<table><thead><tr><th>selected</th><th>nearest not selected</th>"
+                      f'<th class="num">distance</th></tr></thead><tbody>{rows}</tbody></table>')
+
+
+def _beyond_lightlyone(page: _Page, extra: ExtraMetrics) -> None:
+    page.section("Selected against random subsets", texts.RANDOM_BASELINE)
+    page.paragraph("The figure in section 1 shows these numbers.", "note")
+    page.table(random_baseline_table(extra))
+    page.subsection("k-center and facility-location objectives", texts.K_CENTER)
+    page.table(k_center_table(extra))
+    page.paragraph(extra.k_center.lower_bound_note + ".", "note")
+    if extra.k_center.optimal_radius_lower_bound is not None:
+        page.paragraph(f"No selection of {extra.random_baseline.subset_size:,} samples can bring the coverage radius "
+                       f"below {fmt(extra.k_center.optimal_radius_lower_bound)}; this one reaches "
+                       f"{fmt(extra.k_center.radius)}, random subsets {fmt_mean_sd(extra.random_baseline.coverage_max)}.",
+                       "note")
+    page.section("Distribution match and diversity: PRDC and Vendi score", texts.PRDC)
+    if extra.prdc is not None:
+        page.table(prdc_table(extra))
+        page.paragraph(f"Method: {extra.prdc.method}.", "note")
+    else:
+        page.paragraph(f"PRDC not computed: {extra.prdc_absent_reason}.", "note")
+    page.subsection("Vendi score", texts.VENDI)
+    page.table(vendi_table(extra))
+    page.paragraph(f"Kernel: {extra.vendi_score.kernel}.", "note")
+
+
+def _distribution_entry(page: _Page, title: str, entry: MetadataKeyInformation) -> None:
+    page.subsection(title)
+    if entry.category_distribution is not None:
+        page.plot(categorical_figure(entry.category_distribution, title=title))
+        page.table(categorical_table(entry.category_distribution))
+    elif entry.numeric_distribution is not None:
+        page.plot(histogram_figure(entry.numeric_distribution, title=title, xlabel=title))
+        page.table(distribution_table(entry.numeric_distribution))
+        page.notes(distribution_notes(entry.numeric_distribution))
+
+
+def _sample_data(page: _Page, report: ReportV2) -> None:
+    analysis = report.dataset_analysis
+    if analysis.metadata_information or analysis.score_information:
+        page.section("Metadata and scores", texts.METADATA)
+        for key, entry in (analysis.metadata_information or {}).items():
+            _distribution_entry(page, f"metadata: {key}", entry)
+        for key, entry in (analysis.score_information or {}).items():
+            _distribution_entry(page, f"score: {key}", entry)
+    for task, information in report.prediction_task_information.items():
+        page.section(f"Predictions: {task} ({information.task_type})", texts.PREDICTIONS)
+        if information.category_distribution is not None:
+            page.plot(categorical_figure(information.category_distribution, title=f"{task}: predicted categories"))
+            page.table(categorical_table(information.category_distribution))
+        detection = information.detection_task_information
+        if detection is not None and detection.crop_embedding_information is not None:
+            page.paragraph(texts.CROPS)
+            _embedding_sections(page, detection.crop_embedding_information, names=None, report=None)
+
+
+def _other_images(page: _Page, images: Mapping[str, str]) -> None:
+    if images:
+        page.section("Other figures", texts.OTHER_FIGURES)
+        for key, uri in images.items():
+            page.image(uri, key.replace("_", " "))
+
+
+def render_html(
+    report: ReportV2,
+    path: Path,
+    *,
+    names: ScatterNames | None = None,
+    thumbnails: Mapping[str, str] | None = None,
+    other_images: Mapping[str, str] | None = None,
+    max_points_per_trace: int = MAX_POINTS_PER_TRACE,
+) -> None:
+    """Write ``report.html`` atomically.
+
+    Args:
+        names: filenames of the scatter points of the samples' projections (hover labels); without them the
+            hover shows the point's number.
+        thumbnails: filename → image data URI (``data:image/jpeg;base64,…``), for image inputs: shown when
+            hovering a point with that filename, in the example gallery and in the examples table.
+        other_images: figure name → PNG data URI of figures without an interactive version (e.g. the
+            bounding-box examples); shown under "Other figures" (see :func:`thumbnails.png_data_uri`).
+        max_points_per_trace: each scatter set above this is drawn as a seeded subsample (the page says so).
+    """
+    extra = read_extra_metrics(report)
+    page = _Page(thumbnails or {}, max_points_per_trace)
+    cover, rows = _cover(report, extra)
+    page.section("Summary", texts.HEADLINE)
+    if extra is not None:
+        page.plot(comparison_figure(extra))
+    page.table(headline_table(rows, n_seeds=len(extra.random_baseline.seeds) if extra else None))
+    page.section("Run summary")
+    page.table(sizes_table(report))
+    page.notes(run_notes(report))
+    page.subsection("Parameters and strategies")
+    page.table(parameters_table(report))
+    page.subsection("Time per stage")
+    page.table(stage_table(report))
+    page.section("Selection results", texts.SELECTION_RESULTS)
+    page.table(selection_results_table(report))
+    page.paragraph(texts.DIVERSITY)
+    page.paragraph(texts.COVERAGE)
+    _embedding_sections(page, report.dataset_analysis.embedding_information, names=names, report=report)
+    if extra is not None:
+        _beyond_lightlyone(page, extra)
+    _sample_data(page, report)
+    _other_images(page, other_images or {})
+    page.close()
+    toc = "".join(f'<a href="#{anchor}">{i}. {_e(title)}</a>' for i, (anchor, title) in enumerate(page.toc, 1))
+    thumbnails_script = (f"<script>var EMBEDSCOPE_THUMBNAILS = {_script_json(dict(thumbnails))};</script>"
+                         if thumbnails else "")
+    document = (
+        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{_e(texts.REPORT_TITLE)} · {_e(report.general_information.dataset_information.dataset_name)}</title>"
+        f"<style>{CSS}</style><script>{get_plotlyjs()}</script><script>{THUMBNAIL_SCRIPT}</script>"
+        f'{thumbnails_script}</head><body><div id="thumbnail-box"><img alt=""><span></span></div>{cover}'
+        f'<nav class="toc"><div class="wrap">{toc}</div></nav><main class="wrap">{"".join(page.parts)}</main>'
+        f'<footer class="wrap">Written by embedscope {_e(report.general_information.worker_information.build_version)}'
+        f" with plotly {_e(plotly.__version__)}; self-contained, works offline. The same numbers are in "
+        "report_v2.json and report.pdf.</footer></body></html>"
+    )
+    atomic_write_text(path, document)
+
+
+def interactive_figure_names(report: ReportV2) -> set[str]:
+    """The figures of :func:`embedscope.report.figures.report_figures` that the page draws interactively
+    (every other PNG belongs in ``other_images``)."""
+    return set(figure_names(report))

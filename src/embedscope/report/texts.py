@@ -1,0 +1,88 @@
+"""The explanations both documents print: what each metric measures, which direction is better, and why.
+
+Plain text (no markup); each renderer escapes it.
+"""
+
+from __future__ import annotations
+
+REPORT_TITLE = "embedscope embedding analysis report"
+
+INTRO = (
+    "This report compares the selected subset with the input it was picked from, and with uniform random "
+    "subsets of the same size: a selection is only worth its cost when it beats random picking. All distances "
+    "are Euclidean, in the embedding space the selection used (L2-normalised unless --no-normalize)."
+)
+
+HEADLINE = (
+    "Selected against random subsets of the same size. Random values are the mean ± sample standard deviation "
+    "over the random seeds; a selection is called better or worse only when it differs from that mean by more "
+    "than two standard deviations."
+)
+
+SELECTION_RESULTS = (
+    "The two metrics of LightlyOne's report, for the selected set and the report's random set (the run's seed). "
+    "The sections below show their full distributions."
+)
+
+DIVERSITY = (
+    "Diversity is each sample's distance to its nearest other sample within the same set. Higher is better: "
+    "a diverse subset holds few near-duplicates, so every labelled sample adds new information."
+)
+
+COVERAGE = (
+    "Coverage is each input sample's distance to its nearest sample in the covering set (selected or random, "
+    "plus the datapool). Lower is better: the maximum coverage distance bounds the loss in model quality from "
+    "training on the subset instead of the full input (Sener & Savarese 2017, core-set approach)."
+)
+
+SCATTER = (
+    "Two-dimensional views of the embeddings. PCA is linear and keeps large distances; UMAP keeps "
+    "neighbourhoods, so distances between its clusters carry little meaning. A diverse selection reaches "
+    "every region, sparse ones included, instead of following the density of the input."
+)
+
+RANDOM_BASELINE = (
+    "One random subset can be lucky or unlucky. These metrics are computed for several uniform random "
+    "subsets (seeds seed, seed + 1, …), each the size of the selection and covered together with the "
+    "datapool, so 'selected beats random' is a statement with error bars: mean ± sample standard deviation."
+)
+
+PRDC = (
+    "PRDC (Naeem et al. 2020) judges a sample set against a reference set through k-nearest-neighbour balls "
+    "(k = 5). Coverage: the share of input samples whose ball (radius: distance to their k-th nearest input "
+    "neighbour) holds a selected sample. Recall: the share of input samples inside at least one ball around "
+    "a selected sample (radius: distance to its k-th nearest selected neighbour). Higher is better for both. "
+    "Coverage rewards following the input's density, so a diversity selection, which spends fewer samples "
+    "on dense regions, can score below random on it while its recall is higher."
+)
+
+VENDI = (
+    "The Vendi score (Friedman & Dieng 2022) is the exponential of the entropy of the eigenvalues of the "
+    "samples' similarity matrix divided by their number: the effective number of distinct samples. It runs "
+    "from 1 (all samples alike) up to the number of samples or the embedding dimension, whichever is smaller. "
+    "Higher is more diverse."
+)
+
+K_CENTER = (
+    "The k-center objective is the coverage radius: the largest distance from an input sample to its nearest "
+    "selected (or datapool) sample. The k-center greedy is a 2-approximation (Gonzalez 1985), so half its "
+    "radius is a lower bound that no subset of the same size can beat. The facility-location objective is the "
+    "mean coverage distance. Lower is better for both."
+)
+
+METADATA = (
+    "Per-sample metadata and scores, per set. A balanced selection has lower Gini imbalance and higher "
+    "normalised entropy than the input; a numeric value's histogram shows which ranges the selection favours."
+)
+
+PREDICTIONS = (
+    "Predicted categories per set (objects counted for detection tasks). Rare categories that the selection "
+    "brings up relative to the input are often the point of a selection."
+)
+
+CROPS = (
+    "Object-level analysis: the same diversity and coverage metrics computed on the embeddings of the "
+    "object crops of this task."
+)
+
+OTHER_FIGURES = "Further figures of this run."

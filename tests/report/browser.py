@@ -1,0 +1,81 @@
+"""Open a page in headless Chromium (Debian's /usr/bin/chromium) and read back the DOM after its scripts ran."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import subprocess
+from pathlib import Path
+from typing import Any
+
+CHROMIUM = "/usr/bin/chromium"
+VIRTUAL_TIME_BUDGET_MS = 10_000  # virtual time for scripts and timers before the DOM is dumped
+
+ERROR_SINK = """<script>
+window.__errors = [];
+window.addEventListener('error', function (e) { window.__errors.push(String(e.message)); });
+window.addEventListener('unhandledrejection', function (e) { window.__errors.push(String(e.reason)); });
+</script>"""
+
+HOVER_PROBE = """<script>
+setTimeout(function () {
+  var out = {errors: window.__errors};
+  out.resources = performance.getEntriesByType('resource').map(function (r) { return r.name; })
+    .filter(function (name) { return name.indexOf('data:') !== 0; });
+  try {
+    var plots = Array.prototype.slice.call(document.querySelectorAll('.js-plotly-plot'));
+    out.plots = plots.length;
+    var gd = plots.filter(function (p) { return p.data.some(function (t) { return t.type === 'scattergl'; }); })[0];
+    var curve = gd.data.findIndex(function (t) { return t.name === %(trace)s; });
+    var xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis, trace = gd._fullData[curve];
+    var rect = gd.getBoundingClientRect();
+    var x = rect.left + xa._offset + xa.l2p(trace.x[0]), y = rect.top + ya._offset + ya.l2p(trace.y[0]);
+    gd.on('plotly_hover', function (e) { out.hovered = String(e.points[0].customdata); });
+    gd.querySelector('.nsewdrag').dispatchEvent(new MouseEvent('mousemove', {clientX: x, clientY: y, bubbles: true}));
+  } catch (err) { out.probeError = String(err); }
+  setTimeout(function () {
+    var box = document.getElementById('thumbnail-box');
+    out.display = box.style.display;
+    out.caption = box.querySelector('span').textContent;
+    out.src = box.querySelector('img').getAttribute('src') || '';
+    document.body.setAttribute('data-probe', JSON.stringify(out));
+  }, 500);
+}, 3000);
+</script>"""
+
+
+def instrumented_copy(page: Path, target: Path, *, hover_trace: str) -> Path:
+    """``page`` with an error sink first in <head> and a probe that moves the mouse onto the first point of
+    trace ``hover_trace`` of the first WebGL scatter plot, then records what the page shows."""
+    text = page.read_text(encoding="utf-8")
+    text = text.replace('<meta charset="utf-8">', '<meta charset="utf-8">' + ERROR_SINK, 1)
+    text = text.replace("</body>", HOVER_PROBE % {"trace": json.dumps(hover_trace)} + "</body>", 1)
+    target.write_text(text, encoding="utf-8")
+    return target
+
+
+def dump_dom(page: Path, profile: Path) -> tuple[str, str]:
+    """(DOM after scripts ran, Chromium's stderr with console messages)."""
+    command = [
+        CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--enable-unsafe-swiftshader", "--disable-quic",
+        "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
+        f"--user-data-dir={profile}", "--enable-logging=stderr", "--v=0",
+        f"--virtual-time-budget={VIRTUAL_TIME_BUDGET_MS}", "--window-size=1280,2000", "--dump-dom", page.as_uri(),
+    ]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=180, check=False)
+    return done.stdout, done.stderr
+
+
+def probe_result(dom: str) -> dict[str, Any]:
+    found = re.search(r'data-probe="([^"]*)"', dom)
+    if found is None:
+        raise AssertionError("the probe did not run: no data-probe attribute in the DOM")
+    result: dict[str, Any] = json.loads(html.unescape(found.group(1)))
+    return result
+
+
+def console_errors(stderr: str) -> list[str]:
+    """Console lines that report a script error (GPU driver chatter of software WebGL is not one)."""
+    lines = [line for line in stderr.splitlines() if "CONSOLE" in line and "WebGL" not in line]
+    return [line for line in lines if "ERROR:CONSOLE" in line or "Uncaught" in line or "Error" in line]

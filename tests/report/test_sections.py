@@ -1,0 +1,37 @@
+"""The shared document content: number formatting and the selected-vs-random verdicts."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from embedscope.report.extra_metrics import read_extra_metrics
+from embedscope.report.model import MeanSd
+from embedscope.report.sections import _compare, fmt, fmt_mean_sd, headline_rows, headline_table
+from tests.report.synthetic import synthetic_run
+
+
+def test_fmt() -> None:
+    assert [fmt(v) for v in (None, 0.0, 0.000123, 0.12345, 1.23456, 12345.6)] == [
+        "n/a", "0", "1.23e-04", "0.1235", "1.235", "12,346"]
+    assert fmt_mean_sd(MeanSd(mean=0.5, sd=0.0123, values=[0.5])) == "0.5000 ± 0.0123"
+
+
+def test_verdicts_against_random() -> None:
+    assert _compare(0.4, 0.9, 0.1, lower_is_better=True) == ("2.25× lower", "better")
+    assert _compare(0.85, 0.9, 0.1, lower_is_better=True) == ("1.06× lower", "within noise")
+    assert _compare(1.2, 0.9, 0.1, lower_is_better=True) == ("1.33× higher", "worse")
+    assert _compare(0.6, 0.3, 0.01, lower_is_better=False) == ("2.00× higher", "better")
+    assert _compare(0.6, 0.3, None, lower_is_better=False) == ("2.00× higher", "better")
+    assert _compare(None, 0.3, None, lower_is_better=False) == ("n/a", "n/a")
+
+
+def test_headline_uses_random_error_bars(rng: np.random.Generator) -> None:
+    report = synthetic_run(rng, n_input=200, n_selected=20).report
+    rows = headline_rows(report, None)
+    assert [r.random.count("±") for r in rows] == [0, 0, 0]  # only the report's random set: no error bars
+    extra = read_extra_metrics(report)
+    rows = headline_rows(report, extra)
+    assert len(rows) == 6 and all("±" in r.random for r in rows)
+    table = headline_table(rows, n_seeds=5)
+    assert table.header[3] == "random (mean ± sd, 5 seeds)" and len(table.rows) == 6
+    assert table.is_numeric(2) and table.is_numeric(4) and not table.is_numeric(5)
