@@ -17,7 +17,7 @@ from tests.cli.conftest import run_cli
 @pytest.fixture(scope="module")
 def image_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = build_sample_image_folder(tmp_path_factory.mktemp("images") / "photos", n_images=48, seed=1)
-    first = sorted(root.rglob("*.jpg"))[0]
+    first = min(root.rglob("*.jpg"))
     shutil.copy(first, root / "zz_copy.jpg")  # same bytes → duplicate of `first`
     (root / "broken.jpg").write_bytes(first.read_bytes()[:200])  # truncated JPEG
     (root / "empty.png").write_bytes(b"")

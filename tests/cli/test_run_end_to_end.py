@@ -119,7 +119,7 @@ def test_report_json_matches_brute_force(datapool_run: dict[str, Path]) -> None:
         "input": cKDTree(x).query(x, k=2)[0][:, 1],
         "selected": cKDTree(sel).query(sel, k=2)[0][:, 1],
         "preselected_datapool": cKDTree(pool).query(pool, k=2)[0][:, 1],
-        "selected_with_datapool": (lambda s: cKDTree(s).query(s, k=2)[0][:, 1])(np.concatenate([sel, pool])),
+        "selected_with_datapool": cKDTree(np.concatenate([sel, pool])).query(np.concatenate([sel, pool]), k=2)[0][:, 1],
     }
     for field, values in expected.items():
         dist = getattr(nn, field)

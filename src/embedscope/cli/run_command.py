@@ -8,11 +8,16 @@ from typing import Annotated
 import typer
 
 from embedscope.cli.common import run_and_write
-from embedscope.pipeline.parameters import DEFAULT_EMBEDDING_DIM, RunParameters
+from embedscope.pipeline.parameters import (
+    DEFAULT_CROP_PADDING,
+    DEFAULT_EMBEDDING_DIM,
+    DEFAULT_MIN_CROP_SIZE,
+    RunParameters,
+)
 
 
 def run_command(
-    input_path: Annotated[Path, typer.Argument(metavar="INPUT", help="Embeddings file (.csv, .npy, .parquet) or image folder.")],
+    input_path: Annotated[Path, typer.Argument(metavar="INPUT", help="Embeddings file (.csv, .npy, .parquet), or a folder of images or of videos.")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder (must be empty unless --overwrite).")],
     n_samples: Annotated[int | None, typer.Option("--n-samples", "-n", help="Number of samples to select.")] = None,
     proportion: Annotated[float | None, typer.Option("--proportion", "-p", help="Fraction of the input to select, in (0, 1].")] = None,
@@ -27,6 +32,15 @@ def run_command(
     metadata: Annotated[Path | None, typer.Option("--metadata", help="Per-sample metadata (CSV or JSON lines: filename + columns).")] = None,
     scores: Annotated[Path | None, typer.Option("--scores", help="Per-sample scores (filename, task, score, value).")] = None,
     predictions: Annotated[Path | None, typer.Option("--predictions", help="Predicted classes (filename, task, class; a row per sample or object).")] = None,
+    lightly_predictions: Annotated[Path | None, typer.Option("--lightly-predictions", help="Lightly predictions folder (tasks.json); INPUT/.lightly/predictions is found without this flag.")] = None,
+    coco: Annotated[Path | None, typer.Option("--coco", help="COCO detection JSON over the images of INPUT (task: the file name without extension).")] = None,
+    yolo: Annotated[Path | None, typer.Option("--yolo", help="YOLO label folder (<image path without extension>.txt; task 'yolo'); needs --classes.")] = None,
+    classes: Annotated[Path | None, typer.Option("--classes", help="YOLO class names: classes.txt (one a line) or data.yaml.")] = None,
+    object_level: Annotated[str | None, typer.Option("--object-level", metavar="TASK", help="Select object crops of this detection task instead of images.")] = None,
+    crop_padding: Annotated[float, typer.Option("--crop-padding", help="Crop margin on each side, as a fraction of the box size.")] = DEFAULT_CROP_PADDING,
+    min_crop_size: Annotated[float, typer.Option("--min-crop-size", help="Boxes narrower or lower than this (pixels) give no crop.")] = DEFAULT_MIN_CROP_SIZE,
+    frame_stride: Annotated[int, typer.Option("--frame-stride", help="Video folders: keep every N-th frame.")] = 1,
+    export_frames: Annotated[bool, typer.Option("--export-frames", help="Video folders: write the selected frames as PNGs to OUT/frames/.")] = False,
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Write into a non-empty --out.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")] = False,
 ) -> None:
@@ -37,5 +51,8 @@ def run_command(
         overwrite=overwrite, embedding_dim=embedding_dim,
         metadata_path=metadata, scores_path=scores, predictions_path=predictions,
         selection_config_path=selection_config,
+        lightly_predictions_path=lightly_predictions, coco_path=coco, yolo_path=yolo, yolo_classes_path=classes,
+        object_level_task=object_level, crop_padding=crop_padding, min_crop_size=min_crop_size,
+        frame_stride=frame_stride, export_frames=export_frames,
     )
     run_and_write(params, quiet=quiet)

@@ -131,4 +131,4 @@ def resolve_n_samples(n_input: int, *, n_samples: int | None, proportion: float 
         raise ConfigError("give one of --n-samples and --proportion")
     if not 0.0 < proportion <= 1.0:
         raise ConfigError(f"--proportion must be in (0, 1], got {proportion}")
-    return max(1, int(round(proportion * n_input)))
+    return max(1, round(proportion * n_input))

@@ -14,9 +14,12 @@ from embedscope.io.atomic import atomic_write_bytes, atomic_write_text
 from embedscope.io.filename_list import write_filename_list
 from embedscope.io.lightly_csv import write_lightly_csv
 from embedscope.pipeline.run import RunOutcome
-from embedscope.report.figures import histogram_png, scatter_png
+from embedscope.pipeline.scatter import _listed_input_rows
+from embedscope.report.figures import report_figures
+from embedscope.report.html import ScatterNames, interactive_figure_names, render_html
 from embedscope.report.json_writer import write_report_json
 from embedscope.report.pdf import render_pdf
+from embedscope.report.thumbnails import jpeg_data_uri, png_data_uris, thumbnail_jpegs
 
 
 @dataclass(frozen=True)
@@ -26,6 +29,7 @@ class OutputPaths:
     out_dir: Path
     report_pdf: Path
     report_json: Path
+    report_html: Path
 
 
 def check_output_folder(out_dir: Path, *, overwrite: bool) -> None:
@@ -38,19 +42,29 @@ def check_output_folder(out_dir: Path, *, overwrite: bool) -> None:
 
 def make_plots(outcome: RunOutcome) -> dict[str, bytes]:
     """Figure name → PNG bytes for the PDF and ``plots/``."""
-    info = outcome.report.dataset_analysis.embedding_information
-    scatter = info.scatter_plot_data
-    return {
-        "scatter_pca": scatter_png(scatter.pca_embedding_data, title="PCA of the embeddings"),
-        "scatter_umap": scatter_png(scatter.umap_embedding_data, title="UMAP of the embeddings"),
-        "hist_nearest_neighbor": histogram_png(
-            info.distance_to_nearest_neighbor_in_set, title="Distance to nearest neighbour in set (diversity)",
-            xlabel="Euclidean distance",
-        ),
-        "hist_cover": histogram_png(
-            info.distance_to_cover_input, title="Distance to cover input (coverage)", xlabel="Euclidean distance"
-        ),
-    }
+    return report_figures(outcome.report)
+
+
+def scatter_names(outcome: RunOutcome) -> ScatterNames:
+    """Filenames of the scatter plots' points, in the order of ``scatterPlotData`` (hover labels)."""
+    names = outcome.inputs.input.names
+    listed = _listed_input_rows(len(names), seed=outcome.parameters.seed)
+    return ScatterNames(
+        input=[names[int(i)] for i in listed],
+        selected=[names[int(i)] for i in outcome.selection.indices],
+        datapool=list(outcome.inputs.datapool.names) if outcome.inputs.datapool is not None else [],
+    )
+
+
+def image_thumbnails(outcome: RunOutcome) -> dict[str, bytes]:
+    """Filename → JPEG thumbnail when INPUT is an image folder: selected images first (pick order), then
+    input images in a seeded random order, up to the thumbnail budget of report.html."""
+    root = outcome.inputs.image_root
+    if root is None:
+        return {}
+    names = outcome.inputs.input.names
+    order = np.random.default_rng(outcome.parameters.seed).permutation(len(names))
+    return thumbnail_jpegs(root, [names[int(i)] for i in outcome.selection.indices] + [names[int(i)] for i in order])
 
 
 def write_outputs(outcome: RunOutcome, out_dir: Path) -> OutputPaths:
@@ -84,9 +98,17 @@ def write_outputs(outcome: RunOutcome, out_dir: Path) -> OutputPaths:
     for name, png in plots.items():
         atomic_write_bytes(out_dir / "plots" / f"{name}.png", png)
     report_pdf = out_dir / "report.pdf"
-    render_pdf(outcome.report, plots, report_pdf)
+    thumbnails = image_thumbnails(outcome)
+    render_pdf(outcome.report, plots, report_pdf, thumbnails=thumbnails)
+    report_html = out_dir / "report.html"
+    interactive = interactive_figure_names(outcome.report)
+    render_html(
+        outcome.report, report_html, names=scatter_names(outcome),
+        thumbnails={name: jpeg_data_uri(jpeg) for name, jpeg in thumbnails.items()},
+        other_images=png_data_uris({k: v for k, v in plots.items() if k not in interactive}),
+    )
     resolved = outcome.parameters.as_config()
     if outcome.report.embedscope.get("selectionConfig") is not None:
         resolved["selection"] = outcome.report.embedscope["selectionConfig"]
     atomic_write_text(out_dir / "config.yaml", yaml.safe_dump(resolved, sort_keys=False))
-    return OutputPaths(out_dir=out_dir, report_pdf=report_pdf, report_json=report_json)
+    return OutputPaths(out_dir=out_dir, report_pdf=report_pdf, report_json=report_json, report_html=report_html)

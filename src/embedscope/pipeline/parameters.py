@@ -7,6 +7,9 @@ from pathlib import Path
 from typing import Any
 
 DEFAULT_EMBEDDING_DIM = 32  # LightlyOne's default embedding size
+# Crop defaults, equal to embedscope.ingest.crops' (not imported: that module needs the image extra).
+DEFAULT_CROP_PADDING = 0.1  # 10 % of the box on each side: some context around the object
+DEFAULT_MIN_CROP_SIZE = 4.0  # pixels; smaller boxes hold too little to embed
 
 
 @dataclass(frozen=True)
@@ -22,6 +25,13 @@ class RunParameters:
         exact: exact neighbour search at any size.
         selection_config_path: a LightlyOne-style selection config (.json/.yaml); k-center greedy when None.
         metadata_path, scores_path, predictions_path: per-sample data for strategies and the report.
+        lightly_predictions_path, coco_path, yolo_path (+ yolo_classes_path): object-detection predictions of
+            an image folder (a Lightly predictions folder inside INPUT is found without a flag).
+        object_level_task: select object crops of this detection task instead of images.
+        crop_padding: fraction of a box's width/height added on each side of a crop.
+        min_crop_size: boxes narrower or lower than this many pixels give no crop.
+        frame_stride: video folders: every how many frames one becomes a sample.
+        export_frames: video folders: write the selected frames as PNGs to OUT/frames/.
     """
 
     input_path: Path
@@ -41,6 +51,15 @@ class RunParameters:
     metadata_path: Path | None = None
     scores_path: Path | None = None
     predictions_path: Path | None = None
+    lightly_predictions_path: Path | None = None
+    coco_path: Path | None = None
+    yolo_path: Path | None = None
+    yolo_classes_path: Path | None = None
+    object_level_task: str | None = None
+    crop_padding: float = DEFAULT_CROP_PADDING
+    min_crop_size: float = DEFAULT_MIN_CROP_SIZE
+    frame_stride: int = 1
+    export_frames: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 
     def as_config(self) -> dict[str, Any]:

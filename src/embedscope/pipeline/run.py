@@ -9,11 +9,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 import embedscope
 from embedscope.analyze.embedding_metrics import EmbeddingMetrics, compute_embedding_metrics
+from embedscope.analyze.extra_metrics.summary import compute_extra_metrics
 from embedscope.analyze.sets import AnalysisSets, random_subset
 from embedscope.neighbors.search import nearest_in_other_set
 from embedscope.pipeline.inputs import LoadedInputs, load_inputs, resolve_n_samples
@@ -27,7 +29,8 @@ from embedscope.pipeline.sample_data_report import (
 )
 from embedscope.pipeline.scatter import scatter_inputs
 from embedscope.pipeline.selection import Selection, select_configured, select_diverse, selection_from_names
-from embedscope.report.build import embedding_data_2d, numeric_distribution
+from embedscope.report.build import ScatterInput, embedding_data_2d, numeric_distribution
+from embedscope.report.extra_metrics import EXTRA_METRICS_KEY, extra_metrics_model
 from embedscope.report.model import (
     DatasetAnalysis,
     DatasetInformation,
@@ -42,6 +45,9 @@ from embedscope.report.model import (
 )
 from embedscope.select.config import SelectionConfig, config_sample_request, load_selection_config
 
+if TYPE_CHECKING:  # the folder modules need the image extra (Pillow, PyAV); imported when INPUT is a folder
+    from embedscope.pipeline.folder_report import FolderReport
+
 N_SELECTED_REMOVED_EXAMPLES = 8  # pairs shown in the report
 
 
@@ -51,6 +57,9 @@ class RunOutcome:
 
     Attributes:
         timings: stage name → wall seconds.
+        extra_plots: figure name → PNG bytes beyond the report's own figures (video timelines, bounding-box
+            examples), for ``plots/`` and the PDF/HTML.
+        side_outputs: writers of extra files (skipped predictions, ``--export-frames``), each called with OUT.
     """
 
     parameters: RunParameters
@@ -60,6 +69,8 @@ class RunOutcome:
     metrics: EmbeddingMetrics
     report: ReportV2
     timings: dict[str, float] = field(default_factory=dict)
+    extra_plots: dict[str, bytes] = field(default_factory=dict)
+    side_outputs: list[Callable[[Path], None]] = field(default_factory=list)
 
 
 @contextmanager
@@ -73,11 +84,12 @@ LoadFunction = Callable[[RunParameters, Progress], LoadedInputs]
 
 
 def default_loader(params: RunParameters, progress: Progress) -> LoadedInputs:
-    """Embeddings files; image folders are handled by the ingest stage when it is installed."""
-    from embedscope.pipeline.image_inputs import is_image_folder, load_image_folder_inputs
+    """Embeddings files; folders of images, videos or object crops go to the ingest stage."""
+    from embedscope.pipeline.folder_inputs import load_folder_inputs
+    from embedscope.pipeline.image_inputs import is_image_folder
 
     if is_image_folder(params.input_path):
-        return load_image_folder_inputs(params, progress)
+        return load_folder_inputs(params, progress)
     progress.stage("reading embeddings")
     return load_inputs(
         params.input_path,
@@ -139,23 +151,19 @@ def execute_run(
             sets, selected_cover=selection.cover_distances, exact=params.exact, seed=params.seed,
             on_step=lambda label: progress.stage(label),
         )
+    with _timed(timings, "extra metrics"):
+        extra_metrics = compute_extra_metrics(
+            sets, metrics, from_greedy=config is None and params.selected_path is None,
+            normalized=params.normalize, seed=params.seed, exact=params.exact,
+            on_step=lambda label: progress.stage(label),
+        )
     with _timed(timings, "projection"):
         pca, umap = scatter_inputs(sets, inputs.input.names, seed=params.seed, progress=progress)
     with _timed(timings, "examples"):
         examples = selected_and_removed_examples(inputs, selection.indices)
-    embedding_information = EmbeddingInformation(
-        distance_to_nearest_neighbor_in_set=numeric_distribution(
-            metrics.nearest_in_set, absent=metrics.absent,
-            search={k: v for k, v in metrics.search.items() if not k.startswith("cover:")},
-        ),
-        distance_to_cover_input=numeric_distribution(
-            metrics.cover_input,
-            search={k.removeprefix("cover:"): v for k, v in metrics.search.items() if k.startswith("cover:")},
-        ),
-        scatter_plot_data=ScatterPlotData(
-            pca_embedding_data=embedding_data_2d(pca), umap_embedding_data=embedding_data_2d(umap)
-        ),
-    )
+    analysis = embedding_information(metrics, pca=pca, umap=umap)
+    with _timed(timings, "folder report"):
+        folder = _folder_report(params, inputs, selection, sets, analysis)
     n_datapool = 0 if inputs.datapool is None else len(inputs.datapool)
     end_wall = time.time()
     report = ReportV2(
@@ -184,13 +192,14 @@ def execute_run(
             selected_and_removed_image_examples=examples,
         ),
         dataset_analysis=DatasetAnalysis(
-            embedding_information=embedding_information,
+            embedding_information=analysis,
             metadata_information=metadata_information(sample_data, selected=selection.indices, random=sets.random_indices),
             score_information=score_information(sample_data, selected=selection.indices, random=sets.random_indices),
         ),
-        prediction_task_information=prediction_task_information(
-            sample_data, selected=selection.indices, random=sets.random_indices
-        ),
+        prediction_task_information={
+            **prediction_task_information(sample_data, selected=selection.indices, random=sets.random_indices),
+            **(folder.prediction_tasks if folder is not None else {}),
+        },
         embedscope={
             "parameters": params.as_config(),
             "selectionStoppedEarly": selection.stopped_early,
@@ -199,12 +208,58 @@ def execute_run(
             "selectionConfig": config.model_dump(mode="json", exclude_none=True) if config is not None else None,
             "strategies": config.strategy_summary() if config is not None else ["DIVERSITY on EMBEDDINGS (k-center greedy)"],
             "removedFromInputBecauseInDatapool": len(inputs.removed_from_input),
+            EXTRA_METRICS_KEY: extra_metrics_model(extra_metrics).model_dump(mode="json", by_alias=True),
+            **(folder.ext if folder is not None else {}),
             "stageSeconds": {k: round(v, 3) for k, v in timings.items()},
         },
     )
     return RunOutcome(
         parameters=params, inputs=inputs, selection=selection, sets=sets, metrics=metrics, report=report,
         timings=timings,
+        extra_plots=folder.plots if folder is not None else {},
+        side_outputs=folder.side_outputs if folder is not None else [],
+    )
+
+
+def embedding_information(
+    metrics: EmbeddingMetrics, *, pca: ScatterInput, umap: ScatterInput
+) -> EmbeddingInformation:
+    """The report's ``EmbeddingInformation``: both distance distributions and the 2D scatter data (of the
+    samples, or of a task's object crops)."""
+    return EmbeddingInformation(
+        distance_to_nearest_neighbor_in_set=numeric_distribution(
+            metrics.nearest_in_set, absent=metrics.absent,
+            search={k: v for k, v in metrics.search.items() if not k.startswith("cover:")},
+        ),
+        distance_to_cover_input=numeric_distribution(
+            metrics.cover_input,
+            search={k.removeprefix("cover:"): v for k, v in metrics.search.items() if k.startswith("cover:")},
+        ),
+        scatter_plot_data=ScatterPlotData(
+            pca_embedding_data=embedding_data_2d(pca), umap_embedding_data=embedding_data_2d(umap)
+        ),
+    )
+
+
+def _folder_report(
+    params: RunParameters,
+    inputs: LoadedInputs,
+    selection: Selection,
+    sets: AnalysisSets,
+    analysis: EmbeddingInformation,
+) -> FolderReport | None:
+    """Prediction tasks, video sizes, timelines and extra files of a folder run; None for other inputs
+    (checked before importing the folder modules, which need the image extra)."""
+    if type(inputs) is LoadedInputs:
+        return None
+    from embedscope.pipeline.folder_inputs import FolderInputs
+    from embedscope.pipeline.folder_report import folder_report
+
+    if not isinstance(inputs, FolderInputs):
+        return None
+    return folder_report(
+        inputs, params=params, selected=selection.indices, random=sets.random_indices,
+        embedding_information=analysis,
     )
 
 

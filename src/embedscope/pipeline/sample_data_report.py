@@ -47,6 +47,14 @@ def _concat(a: SampleData, b: SampleData) -> SampleData:
 
 def _categorical(per_set: Mapping[str, Sequence[object]]) -> CategoricalDistributionPerSet:
     categories = sorted({str(c) for values in per_set.values() for c in _flatten(values)})
+    return categorical_per_set(per_set, categories=categories)
+
+
+def categorical_per_set(
+    per_set: Mapping[str, Sequence[object]], *, categories: list[str]
+) -> CategoricalDistributionPerSet:
+    """Counts per category of each set (keyed by the set names of ``analyze.sets``), with
+    ``giniImbalance`` and ``normalizedEntropy``; every set lists all ``categories``, zeros included."""
     fields = {}
     for name, values in per_set.items():
         result = categorical_distribution(values, categories=categories)  # type: ignore[arg-type]
