@@ -185,3 +185,4 @@ def test_npy_and_parquet_inputs_with_proportion_and_raw_vectors(tmp_path: Path) 
     selected = (tmp_path / "o/filenames/sampled_filenames_excluding_datapool.txt").read_text().split()
     assert selected == [f"sample_{i:06d}" for i in _textbook_greedy(vectors, 20, None)]
     assert "report:" in result.stdout and str(tmp_path / "o" / "report.pdf") in result.stdout
+    assert str(tmp_path / "o" / "report.html") in result.stdout

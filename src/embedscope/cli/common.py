@@ -29,6 +29,7 @@ def run_and_write(params: RunParameters, *, quiet: bool) -> OutputPaths:
             f"{outcome.report.general_information.run_information.total_processing_time_s:.1f} s"
         )
     print(f"report: {paths.report_pdf.resolve()}")
+    print(f"interactive report: {paths.report_html.resolve()}")
     return paths
 
 

@@ -14,7 +14,7 @@ from embedscope.io.atomic import atomic_write_bytes, atomic_write_text
 from embedscope.io.filename_list import write_filename_list
 from embedscope.io.lightly_csv import write_lightly_csv
 from embedscope.pipeline.run import RunOutcome
-from embedscope.pipeline.scatter import _listed_input_rows
+from embedscope.pipeline.scatter import listed_input_rows
 from embedscope.report.figures import report_figures
 from embedscope.report.html import ScatterNames, interactive_figure_names, render_html
 from embedscope.report.json_writer import write_report_json
@@ -48,7 +48,7 @@ def make_plots(outcome: RunOutcome) -> dict[str, bytes]:
 def scatter_names(outcome: RunOutcome) -> ScatterNames:
     """Filenames of the scatter plots' points, in the order of ``scatterPlotData`` (hover labels)."""
     names = outcome.inputs.input.names
-    listed = _listed_input_rows(len(names), seed=outcome.parameters.seed)
+    listed = listed_input_rows(len(names), seed=outcome.parameters.seed)
     return ScatterNames(
         input=[names[int(i)] for i in listed],
         selected=[names[int(i)] for i in outcome.selection.indices],

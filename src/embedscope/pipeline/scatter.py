@@ -13,7 +13,7 @@ MAX_LISTED_INPUT_POINTS = 50_000  # keeps report_v2.json and the plots small; se
 N_EXAMPLE_IMAGES = 6  # thumbnails placed on a scatter plot
 
 
-def _listed_input_rows(n_input: int, *, seed: int) -> np.ndarray:
+def listed_input_rows(n_input: int, *, seed: int) -> np.ndarray:
     if n_input <= MAX_LISTED_INPUT_POINTS:
         return np.arange(n_input)
     rng = np.random.default_rng(seed)
@@ -33,7 +33,7 @@ def scatter_inputs(
     UMAP is fitted on a subsample and transforms only the listed points, so its cost is bounded.
     """
     n_input = len(sets.input)
-    listed = _listed_input_rows(n_input, seed=seed)
+    listed = listed_input_rows(n_input, seed=seed)
     needed = np.union1d(listed, sets.selected_indices)
     points = sets.with_datapool(sets.input[needed])
     position = np.full(n_input, -1, dtype=np.int64)
