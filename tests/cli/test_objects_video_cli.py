@@ -4,6 +4,7 @@ INPUT) and on a folder of videos (``--frame-stride``)."""
 from __future__ import annotations
 
 import json
+import subprocess
 from collections import Counter
 from pathlib import Path
 
@@ -35,6 +36,10 @@ def _lightly_folder(root: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps({"file_name": image, "predictions": entries}))
     (task / "broken.json").write_text('{"file_name": "broken.png", "predictions": [')  # malformed JSON
+
+
+def _pdf_text(pdf: Path) -> str:
+    return subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
 
 
 def test_object_level_run(tmp_path: Path) -> None:
@@ -69,6 +74,13 @@ def test_object_level_run(tmp_path: Path) -> None:
     skipped = ext["predictions"]["tasks"]["det"]
     assert "malformed JSON" in skipped["skippedPredictions"]["broken.json"]
     assert "under the minimum crop size" in skipped["skippedCrops"]["2-1-png.png"]
+    written = json.loads((out / "skipped_predictions.json").read_text())
+    assert "malformed JSON" in written["tasks"]["det"]["skippedPredictions"]["broken.json"]
+    boxes = sorted(p.name for p in (out / "plots").glob("bounding_boxes_det_*.png"))
+    assert boxes, "bounding-box examples are written to plots/"
+    pdf = _pdf_text(out / "report.pdf")
+    assert "Predictions read" in pdf and "6 crops from 3 images" in pdf
+    assert "Bounding boxes of task det:" in pdf
 
 
 def test_video_folder_run(tmp_path: Path) -> None:
@@ -77,7 +89,7 @@ def test_video_folder_run(tmp_path: Path) -> None:
     write_video(root / "day" / "b.mov", n_frames=6)
     out = tmp_path / "out"
     result = run_cli("run", root, "--frame-stride", "2", "--n-samples", "3", "--embedding-dim", "4",
-                     "--out", out, "-q")
+                     "--export-frames", "--out", out, "-q")
     assert result.returncode == 0, result.stderr
     names = (out / "filenames" / "sampled_filenames_excluding_datapool.txt").read_text().split()
     removed = (out / "filenames" / "removed_filenames.txt").read_text().split()
@@ -90,6 +102,14 @@ def test_video_folder_run(tmp_path: Path) -> None:
     )
     assert [v["nFramesInput"] for v in level["videos"]] == [6, 3]
     assert sum(v["nFramesSelected"] for v in level["videos"]) == 3
+    exported = sorted(str(p.relative_to(out / "frames")) for p in (out / "frames").rglob("*.png"))
+    assert exported == sorted(names)
+    assert len(list((out / "plots").glob("timeline_*.png"))) == 2
+    pdf = _pdf_text(out / "report.pdf")
+    assert "2 videos; 18 frames decoded, every 2nd frame kept: 9 frames in the input, 3 selected." in pdf
+    assert "Frame timeline: day/b.mov" in pdf and "Frame timeline: a.mp4" in pdf
+    page = (out / "report.html").read_text()
+    assert "Frame timeline: day/b.mov" in page and "every 2nd frame kept" in page
 
 
 def test_bad_video_flags_exit_2(tmp_path: Path) -> None:

@@ -5,8 +5,20 @@ from __future__ import annotations
 import numpy as np
 
 from embedscope.report.extra_metrics import read_extra_metrics
-from embedscope.report.model import MeanSd
-from embedscope.report.sections import _compare, fmt, fmt_mean_sd, headline_rows, headline_table
+from embedscope.report.model import (
+    DetectionTaskInformation,
+    EmbeddingInformation,
+    MeanSd,
+    PredictionTaskInformation,
+)
+from embedscope.report.sections import (
+    _compare,
+    fmt,
+    fmt_mean_sd,
+    headline_rows,
+    headline_table,
+    own_crop_analysis,
+)
 from tests.report.synthetic import synthetic_run
 
 
@@ -35,3 +47,17 @@ def test_headline_uses_random_error_bars(rng: np.random.Generator) -> None:
     table = headline_table(rows, n_seeds=5)
     assert table.header[3] == "random (mean ± sd, 5 seeds)" and len(table.rows) == 6
     assert table.is_numeric(2) and table.is_numeric(4) and not table.is_numeric(5)
+
+
+def test_crop_analysis_is_shown_only_when_it_is_not_the_main_analysis() -> None:
+    run = synthetic_run(np.random.default_rng(4), n_input=60, n_selected=6)
+    main = run.report.dataset_analysis.embedding_information
+    other = synthetic_run(np.random.default_rng(5), n_input=40, n_selected=4).report.dataset_analysis.embedding_information
+
+    def task(crops: EmbeddingInformation | None) -> PredictionTaskInformation:
+        detection = DetectionTaskInformation(crop_embedding_information=crops)
+        return PredictionTaskInformation(task_type="OBJECT_DETECTION", detection_task_information=detection)
+
+    assert own_crop_analysis(run.report, task(main)) is None  # object-level run: already the main analysis
+    assert own_crop_analysis(run.report, task(other)) == other  # image-level run with a crop analysis
+    assert own_crop_analysis(run.report, task(None)) is None

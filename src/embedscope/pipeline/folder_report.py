@@ -53,12 +53,14 @@ class FolderReport:
         ext: keys for ``report.embedscope`` (ext): ``videoLevelSizes``, ``predictions``, ``objectLevel``.
         plots: figure name → PNG bytes (``timeline_<video>``, ``bounding_boxes_<task>_<image>``), for
             ``plots/`` and the PDF/HTML ("Other figures").
+        plot_titles: figure name → caption for the documents (the names are slugs of paths).
         side_outputs: writers of extra files (skipped predictions, exported frames), called with OUT.
     """
 
     prediction_tasks: dict[str, PredictionTaskInformation] = field(default_factory=dict)
     ext: dict[str, Any] = field(default_factory=dict)
     plots: dict[str, bytes] = field(default_factory=dict)
+    plot_titles: dict[str, str] = field(default_factory=dict)
     side_outputs: list[SideOutput] = field(default_factory=list)
 
 
@@ -103,7 +105,9 @@ def _video_parts(
 ) -> None:
     report.ext["videoLevelSizes"] = video_level_sizes(videos, selected_names=selected_names)
     for video, png in frame_timelines(videos, selected_names=selected_names, limit=N_TIMELINES).items():
-        report.plots[_unique(report.plots, f"timeline_{slug(video)}")] = png
+        key = _unique(report.plots, f"timeline_{slug(video)}")
+        report.plots[key] = png
+        report.plot_titles[key] = f"Frame timeline: {video}"
     if params.export_frames:
         refs = videos.refs(selected_names)
 
@@ -186,7 +190,9 @@ def _box_examples(
         logger.warning("bounding-box examples left out: %s", error)
         return
     for image, png in examples.items():
-        report.plots[_unique(report.plots, f"bounding_boxes_{slug(crops.task)}_{slug(image)}")] = png
+        key = _unique(report.plots, f"bounding_boxes_{slug(crops.task)}_{slug(image)}")
+        report.plots[key] = png
+        report.plot_titles[key] = f"Bounding boxes of task {crops.task}: {image}"
 
 
 def _unique(taken: dict[str, bytes], name: str) -> str:

@@ -41,8 +41,9 @@ def check_output_folder(out_dir: Path, *, overwrite: bool) -> None:
 
 
 def make_plots(outcome: RunOutcome) -> dict[str, bytes]:
-    """Figure name → PNG bytes for the PDF and ``plots/``."""
-    return report_figures(outcome.report)
+    """Figure name → PNG bytes for the PDF and ``plots/``: the report's figures, then the run's own
+    (video frame timelines, bounding-box examples)."""
+    return {**report_figures(outcome.report), **outcome.extra_plots}
 
 
 def scatter_names(outcome: RunOutcome) -> ScatterNames:
@@ -99,16 +100,19 @@ def write_outputs(outcome: RunOutcome, out_dir: Path) -> OutputPaths:
         atomic_write_bytes(out_dir / "plots" / f"{name}.png", png)
     report_pdf = out_dir / "report.pdf"
     thumbnails = image_thumbnails(outcome)
-    render_pdf(outcome.report, plots, report_pdf, thumbnails=thumbnails)
+    render_pdf(outcome.report, plots, report_pdf, thumbnails=thumbnails, titles=outcome.extra_plot_titles)
     report_html = out_dir / "report.html"
     interactive = interactive_figure_names(outcome.report)
     render_html(
         outcome.report, report_html, names=scatter_names(outcome),
         thumbnails={name: jpeg_data_uri(jpeg) for name, jpeg in thumbnails.items()},
         other_images=png_data_uris({k: v for k, v in plots.items() if k not in interactive}),
+        titles=outcome.extra_plot_titles,
     )
     resolved = outcome.parameters.as_config()
     if outcome.report.embedscope.get("selectionConfig") is not None:
         resolved["selection"] = outcome.report.embedscope["selectionConfig"]
     atomic_write_text(out_dir / "config.yaml", yaml.safe_dump(resolved, sort_keys=False))
+    for write_side_output in outcome.side_outputs:  # skipped predictions, --export-frames
+        write_side_output(out_dir)
     return OutputPaths(out_dir=out_dir, report_pdf=report_pdf, report_json=report_json, report_html=report_html)

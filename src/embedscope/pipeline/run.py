@@ -58,7 +58,7 @@ class RunOutcome:
     Attributes:
         timings: stage name → wall seconds.
         extra_plots: figure name → PNG bytes beyond the report's own figures (video timelines, bounding-box
-            examples), for ``plots/`` and the PDF/HTML.
+            examples), for ``plots/`` and the PDF/HTML; ``extra_plot_titles`` captions them.
         side_outputs: writers of extra files (skipped predictions, ``--export-frames``), each called with OUT.
     """
 
@@ -70,6 +70,7 @@ class RunOutcome:
     report: ReportV2
     timings: dict[str, float] = field(default_factory=dict)
     extra_plots: dict[str, bytes] = field(default_factory=dict)
+    extra_plot_titles: dict[str, str] = field(default_factory=dict)
     side_outputs: list[Callable[[Path], None]] = field(default_factory=list)
 
 
@@ -217,6 +218,7 @@ def execute_run(
         parameters=params, inputs=inputs, selection=selection, sets=sets, metrics=metrics, report=report,
         timings=timings,
         extra_plots=folder.plots if folder is not None else {},
+        extra_plot_titles=folder.plot_titles if folder is not None else {},
         side_outputs=folder.side_outputs if folder is not None else [],
     )
 

@@ -25,6 +25,7 @@ from embedscope.report.model import (
     ReportV2,
 )
 from embedscope.report.sections import SET_FIELDS as _DIST_FIELDS
+from embedscope.report.sections import own_crop_analysis
 
 FIGURE_DPI = 150  # sharp when printed at the PDF's width, still small files
 MAX_CATEGORY_BARS = 15  # most frequent input categories drawn; the tables list more
@@ -182,10 +183,9 @@ def _figure_specs(report: ReportV2) -> list[_Spec]:
         if categories is not None:
             specs.append((f"task_{slug(task)}_categories",
                           partial(categorical_png, categories, title=f"{task}: predicted categories")))
-        detection = information.detection_task_information
-        if detection is not None and detection.crop_embedding_information is not None:
-            specs += _embedding_specs(detection.crop_embedding_information, prefix=f"task_{slug(task)}_",
-                                      what=f"{task} object crops")
+        crops = own_crop_analysis(report, information)
+        if crops is not None:
+            specs += _embedding_specs(crops, prefix=f"task_{slug(task)}_", what=f"{task} object crops")
     return specs
 
 

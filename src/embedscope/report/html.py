@@ -20,6 +20,17 @@ from embedscope.io.atomic import atomic_write_text
 from embedscope.report import texts
 from embedscope.report.extra_metrics import read_extra_metrics
 from embedscope.report.figures import figure_names
+from embedscope.report.folder_sections import (
+    BOUNDING_BOXES_PREFIX,
+    TIMELINE_PREFIX,
+    object_level_text,
+    prediction_summary_table,
+    skipped_predictions_note,
+    skipped_predictions_table,
+    video_summary,
+    video_table,
+    video_table_note,
+)
 from embedscope.report.html_figures import (
     MAX_POINTS_PER_TRACE,
     ScatterNames,
@@ -41,6 +52,7 @@ from embedscope.report.sections import (
     headline_rows,
     headline_table,
     k_center_table,
+    own_crop_analysis,
     parameters_table,
     prdc_table,
     random_baseline_table,
@@ -264,17 +276,41 @@ def _sample_data(page: _Page, report: ReportV2) -> None:
         if information.category_distribution is not None:
             page.plot(categorical_figure(information.category_distribution, title=f"{task}: predicted categories"))
             page.table(categorical_table(information.category_distribution))
-        detection = information.detection_task_information
-        if detection is not None and detection.crop_embedding_information is not None:
+        crops = own_crop_analysis(report, information)
+        if crops is not None:
             page.paragraph(texts.CROPS)
-            _embedding_sections(page, detection.crop_embedding_information, names=None, report=None)
+            _embedding_sections(page, crops, names=None, report=None)
+        elif information.detection_task_information is not None:
+            page.paragraph(texts.CROPS_ARE_MAIN)
 
 
-def _other_images(page: _Page, images: Mapping[str, str]) -> None:
+def _folder_sections(page: _Page, report: ReportV2, images: dict[str, str], titles: Mapping[str, str]) -> None:
+    """Videos and predictions read, as in the PDF; takes the timelines and box examples out of ``images``."""
+    summary = video_summary(report)
+    if summary is not None:
+        page.section("Videos", texts.VIDEOS)
+        page.paragraph(summary)
+        page.table(video_table(report))
+        page.notes([note] if (note := video_table_note(report)) else [])
+        for key in [k for k in images if k.startswith(TIMELINE_PREFIX)]:
+            page.image(images.pop(key), titles.get(key, key))
+    summary_table = prediction_summary_table(report)
+    if summary_table is not None:
+        page.section("Predictions read", texts.PREDICTIONS_READ)
+        if (crops := object_level_text(report)) is not None:
+            page.paragraph(crops)
+        page.table(summary_table)
+        page.table(skipped_predictions_table(report))
+        page.notes([note] if (note := skipped_predictions_note(report)) else [])
+        for key in [k for k in images if k.startswith(BOUNDING_BOXES_PREFIX)]:
+            page.image(images.pop(key), titles.get(key, key))
+
+
+def _other_images(page: _Page, images: Mapping[str, str], titles: Mapping[str, str]) -> None:
     if images:
         page.section("Other figures", texts.OTHER_FIGURES)
         for key, uri in images.items():
-            page.image(uri, key.replace("_", " "))
+            page.image(uri, titles.get(key, key.replace("_", " ")))
 
 
 def render_html(
@@ -284,6 +320,7 @@ def render_html(
     names: ScatterNames | None = None,
     thumbnails: Mapping[str, str] | None = None,
     other_images: Mapping[str, str] | None = None,
+    titles: Mapping[str, str] | None = None,
     max_points_per_trace: int = MAX_POINTS_PER_TRACE,
 ) -> None:
     """Write ``report.html`` atomically.
@@ -295,6 +332,7 @@ def render_html(
             hovering a point with that filename, in the example gallery and in the examples table.
         other_images: figure name → PNG data URI of figures without an interactive version (e.g. the
             bounding-box examples); shown under "Other figures" (see :func:`thumbnails.png_data_uri`).
+        titles: figure name → caption of the ``other_images`` (default: the name).
         max_points_per_trace: each scatter set above this is drawn as a seeded subsample (the page says so).
     """
     extra = read_extra_metrics(report)
@@ -319,7 +357,9 @@ def render_html(
     if extra is not None:
         _beyond_lightlyone(page, extra)
     _sample_data(page, report)
-    _other_images(page, other_images or {})
+    rest = dict(other_images or {})
+    _folder_sections(page, report, rest, titles or {})
+    _other_images(page, rest, titles or {})
     page.close()
     toc = "".join(f'<a href="#{anchor}">{i}. {_e(title)}</a>' for i, (anchor, title) in enumerate(page.toc, 1))
     thumbnails_script = (f"<script>var EMBEDSCOPE_THUMBNAILS = {_script_json(dict(thumbnails))};</script>"

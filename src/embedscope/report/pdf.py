@@ -24,6 +24,17 @@ from embedscope.io.atomic import atomic_path
 from embedscope.report import texts
 from embedscope.report.extra_metrics import read_extra_metrics
 from embedscope.report.figures import slug
+from embedscope.report.folder_sections import (
+    BOUNDING_BOXES_PREFIX,
+    TIMELINE_PREFIX,
+    object_level_text,
+    prediction_summary_table,
+    skipped_predictions_note,
+    skipped_predictions_table,
+    video_summary,
+    video_table,
+    video_table_note,
+)
 from embedscope.report.model import EmbeddingInformation, ExtraMetrics, MetadataKeyInformation, ReportV2
 from embedscope.report.pdf_layout import (
     MARGIN,
@@ -49,6 +60,7 @@ from embedscope.report.sections import (
     headline_rows,
     headline_table,
     k_center_table,
+    own_crop_analysis,
     parameters_table,
     prdc_table,
     random_baseline_table,
@@ -247,26 +259,58 @@ def _sample_data(b: _Builder, report: ReportV2) -> None:
         if information.category_distribution is not None:
             b.figure(f"task_{slug(task)}_categories", width=0.85 * PAGE_WIDTH)
             b.table(categorical_table(information.category_distribution))
-        detection = information.detection_task_information
-        if detection is not None and detection.crop_embedding_information is not None:
+        crops = own_crop_analysis(report, information)
+        if crops is not None:
             b.paragraph(texts.CROPS)
-            _embedding_sections(b, detection.crop_embedding_information, prefix=f"task_{slug(task)}_",
-                                examples=False, report=report)
+            _embedding_sections(b, crops, prefix=f"task_{slug(task)}_", examples=False, report=report)
+        elif information.detection_task_information is not None:
+            b.paragraph(texts.CROPS_ARE_MAIN)
 
 
-def _other_figures(b: _Builder) -> None:
+def _folder_sections(b: _Builder, report: ReportV2, titles: Mapping[str, str]) -> None:
+    """Videos (sizes, faults, timelines) and the predictions read (skips, object-level crops, box examples)."""
+    summary = video_summary(report)
+    if summary is not None:
+        b.section("Videos", texts.VIDEOS)
+        b.paragraph(summary)
+        b.table(video_table(report))
+        b.notes([note] if (note := video_table_note(report)) else [])
+        for key in [k for k in b.plots if k.startswith(TIMELINE_PREFIX)]:
+            b.subsection(titles.get(key, key))
+            b.figure(key, width=0.85 * PAGE_WIDTH)
+    summary_table = prediction_summary_table(report)
+    if summary_table is not None:
+        b.section("Predictions read", texts.PREDICTIONS_READ)
+        if (crops := object_level_text(report)) is not None:
+            b.paragraph(crops)
+        b.table(summary_table)
+        skipped = skipped_predictions_table(report)
+        if skipped is not None:
+            b.table(skipped)
+            b.notes([note] if (note := skipped_predictions_note(report)) else [])
+        for key in [k for k in b.plots if k.startswith(BOUNDING_BOXES_PREFIX)]:
+            b.subsection(titles.get(key, key))
+            b.figure(key, width=0.75 * PAGE_WIDTH, max_height=0.38 * PAGE_HEIGHT)
+
+
+def _other_figures(b: _Builder, titles: Mapping[str, str]) -> None:
     rest = [key for key in b.plots if key not in b.used]
     if not rest:
         return
     b.section("Other figures", texts.OTHER_FIGURES)
     for key in rest:
-        b.story.append(KeepTogether([Paragraph(text(key.replace("_", " ")), b.sheet["h2"]),
+        b.story.append(KeepTogether([Paragraph(text(titles.get(key, key.replace("_", " "))), b.sheet["h2"]),
                                      image(b.plots[key], width=0.85 * PAGE_WIDTH)]))
         b.used.add(key)
 
 
 def render_pdf(
-    report: ReportV2, plots: Mapping[str, bytes], path: Path, *, thumbnails: Mapping[str, bytes] | None = None
+    report: ReportV2,
+    plots: Mapping[str, bytes],
+    path: Path,
+    *,
+    thumbnails: Mapping[str, bytes] | None = None,
+    titles: Mapping[str, str] | None = None,
 ) -> None:
     """Write ``report.pdf`` atomically.
 
@@ -274,6 +318,7 @@ def render_pdf(
         plots: figure name → PNG bytes, as :func:`embedscope.report.figures.report_figures` names them; a
             missing figure is left out, and figures no section uses are shown under "Other figures".
         thumbnails: filename → small JPEG/PNG (image inputs); the example images are shown as a gallery.
+        titles: figure name → caption of the figures under "Other figures" (default: the name).
     """
     extra = read_extra_metrics(report)
     b = _Builder(plots, thumbnails or {})
@@ -290,7 +335,8 @@ def render_pdf(
     if extra is not None:
         _beyond_lightlyone(b, extra)
     _sample_data(b, report)
-    _other_figures(b)
+    _folder_sections(b, report, titles or {})
+    _other_figures(b, titles or {})
     b.flush()
     name = report.general_information.dataset_information.dataset_name
     footer = f"embedscope · {name} · run {report.general_information.run_information.run_id[:8]}"

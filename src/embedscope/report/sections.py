@@ -11,9 +11,11 @@ from dataclasses import dataclass
 from embedscope.report.colors import SET_LABELS
 from embedscope.report.model import (
     CategoricalDistributionPerSet,
+    EmbeddingInformation,
     ExtraMetrics,
     MeanSd,
     NumericDistributionPerSet,
+    PredictionTaskInformation,
     ReportV2,
 )
 
@@ -348,3 +350,13 @@ def categorical_table(distribution: CategoricalDistributionPerSet, *, max_rows: 
         rows.append((metric,) + tuple(fmt(dist.metrics.get(metric)) for _, dist in present))
     return TableData(header=("category",) + tuple(SET_LABELS[name] for name, _ in present), rows=rows,
                      widths=(2.6,) + (1.6,) * len(present))
+
+
+def own_crop_analysis(report: ReportV2, information: PredictionTaskInformation) -> EmbeddingInformation | None:
+    """A task's crop embedding analysis when the documents must show it; None when the task has none, or
+    when it is the report's main analysis (object-level runs select the crops of that task)."""
+    detection = information.detection_task_information
+    crops = detection.crop_embedding_information if detection is not None else None
+    if crops is None or crops == report.dataset_analysis.embedding_information:
+        return None
+    return crops

@@ -85,4 +85,26 @@ CROPS = (
     "object crops of this task."
 )
 
-OTHER_FIGURES = "Further figures of this run."
+CROPS_ARE_MAIN = (
+    "This run selected the object crops of this task, so the diversity and coverage sections above are the "
+    "object-level analysis."
+)
+
+VIDEOS = (
+    "Every frame (or every n-th, with --frame-stride) of each video is a sample. The timelines show where in "
+    "each video the selected frames are: a diverse selection spreads over scenes rather than piling up on "
+    "near-identical consecutive frames."
+)
+
+PREDICTIONS_READ = (
+    "Detection predictions read from files. A prediction with a problem (box outside the image or of "
+    "negative size, unknown category, file for a missing image, malformed file) is skipped and counted; "
+    "the run goes on. Bounding-box examples show the boxes of the task on images with selected objects: "
+    "selected objects in the selected set's colour, the others in grey."
+)
+
+OTHER_FIGURES = (
+    "Further figures of this run: for video inputs, a timeline per video marking the frames that were "
+    "selected; for object-level runs, example images with the boxes of the task drawn in, selected objects in "
+    "the selected set's colour and the others in grey."
+)
