@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from scipy.spatial import cKDTree
 
+from embedscope.analyze.sets import random_subset
 from embedscope.io.embeddings_file import read_embeddings
 from embedscope.io.lightly_csv import write_lightly_csv
 from embedscope.report.json_writer import read_report_json
@@ -186,3 +187,19 @@ def test_npy_and_parquet_inputs_with_proportion_and_raw_vectors(tmp_path: Path) 
     assert selected == [f"sample_{i:06d}" for i in _textbook_greedy(vectors, 20, None)]
     assert "report:" in result.stdout and str(tmp_path / "o" / "report.pdf") in result.stdout
     assert str(tmp_path / "o" / "report.html") in result.stdout
+
+
+def test_random_seeds_sets_the_random_baseline(tmp_path: Path) -> None:
+    rng = np.random.default_rng(6)
+    vectors = clustered(rng, 120, 4)
+    np.save(tmp_path / "e.npy", vectors)
+    result = run_cli("run", tmp_path / "e.npy", "-n", "10", "--seed", "7", "--random-seeds", "3", "--out", tmp_path / "o", "-q")
+    assert result.returncode == 0, result.stderr
+    baseline = json.loads((tmp_path / "o/report_v2.json").read_text())["embedscope"]["extraMetrics"]["randomBaseline"]
+    assert baseline["seeds"] == [7, 8, 9]
+    unit = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+    expected = [cKDTree(unit[random_subset(120, 10, seed=s)]).query(unit)[0].mean() for s in (7, 8, 9)]
+    np.testing.assert_allclose(baseline["coverageMean"]["values"], expected, rtol=1e-6)
+    refused = run_cli("run", tmp_path / "e.npy", "-n", "10", "--random-seeds", "0", "--out", tmp_path / "p")
+    assert refused.returncode == 2 and "--random-seeds must be at least 1" in refused.stderr
+    assert "Traceback" not in refused.stderr

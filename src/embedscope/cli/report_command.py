@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from embedscope.cli.common import run_and_write
-from embedscope.pipeline.parameters import DEFAULT_EMBEDDING_DIM, RunParameters
+from embedscope.pipeline.parameters import DEFAULT_EMBEDDING_DIM, DEFAULT_RANDOM_SEEDS, RunParameters
 
 
 def report_command(
@@ -18,6 +18,7 @@ def report_command(
     datapool: Annotated[Path | None, typer.Option("--datapool", help="Embeddings of samples selected in earlier runs.")] = None,
     filenames: Annotated[Path | None, typer.Option("--filenames", help="Names for a .npy INPUT, one a line.")] = None,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the random comparison subset and projections.")] = 0,
+    random_seeds: Annotated[int, typer.Option("--random-seeds", help="Random subsets (seeds S, S+1, …) behind the mean ± sd baseline.")] = DEFAULT_RANDOM_SEEDS,
     no_normalize: Annotated[bool, typer.Option("--no-normalize", help="Keep raw vectors (no L2 normalisation).")] = False,
     exact: Annotated[bool, typer.Option("--exact", help="Exact neighbour search at any size.")] = False,
     embedding_dim: Annotated[int, typer.Option("--embedding-dim", help="Image embedding size after PCA (0 keeps 1280).")] = DEFAULT_EMBEDDING_DIM,
@@ -30,7 +31,7 @@ def report_command(
     """Analyse a selection made elsewhere: the report of `run`, without selecting."""
     params = RunParameters(
         input_path=input_path, out_dir=out, selected_path=selected, datapool_path=datapool, filenames_path=filenames,
-        seed=seed, normalize=not no_normalize, exact=exact, overwrite=overwrite, embedding_dim=embedding_dim,
+        seed=seed, random_seeds=random_seeds, normalize=not no_normalize, exact=exact, overwrite=overwrite, embedding_dim=embedding_dim,
         metadata_path=metadata, scores_path=scores, predictions_path=predictions,
     )
     run_and_write(params, quiet=quiet)

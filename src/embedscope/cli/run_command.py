@@ -12,6 +12,7 @@ from embedscope.pipeline.parameters import (
     DEFAULT_CROP_PADDING,
     DEFAULT_EMBEDDING_DIM,
     DEFAULT_MIN_CROP_SIZE,
+    DEFAULT_RANDOM_SEEDS,
     RunParameters,
 )
 
@@ -25,6 +26,7 @@ def run_command(
     filenames: Annotated[Path | None, typer.Option("--filenames", help="Names for a .npy INPUT, one a line.")] = None,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the random comparison subset and projections.")] = 0,
     min_distance: Annotated[float | None, typer.Option("--min-distance", help="Stop before a pick closer than this to the selection.")] = None,
+    random_seeds: Annotated[int, typer.Option("--random-seeds", help="Random subsets (seeds S, S+1, …) behind the mean ± sd baseline.")] = DEFAULT_RANDOM_SEEDS,
     no_normalize: Annotated[bool, typer.Option("--no-normalize", help="Keep raw vectors (no L2 normalisation).")] = False,
     exact: Annotated[bool, typer.Option("--exact", help="Exact neighbour search at any size.")] = False,
     embedding_dim: Annotated[int, typer.Option("--embedding-dim", help="Image embedding size after PCA (0 keeps 1280).")] = DEFAULT_EMBEDDING_DIM,
@@ -47,7 +49,7 @@ def run_command(
     """Select a diverse subset of INPUT (k-center greedy) and write report.pdf, report_v2.json and data files."""
     params = RunParameters(
         input_path=input_path, out_dir=out, n_samples=n_samples, proportion=proportion, datapool_path=datapool,
-        filenames_path=filenames, seed=seed, min_distance=min_distance, normalize=not no_normalize, exact=exact,
+        filenames_path=filenames, seed=seed, random_seeds=random_seeds, min_distance=min_distance, normalize=not no_normalize, exact=exact,
         overwrite=overwrite, embedding_dim=embedding_dim,
         metadata_path=metadata, scores_path=scores, predictions_path=predictions,
         selection_config_path=selection_config,

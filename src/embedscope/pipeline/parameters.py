@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 DEFAULT_EMBEDDING_DIM = 32  # LightlyOne's default embedding size
+DEFAULT_RANDOM_SEEDS = 5  # random subsets behind the mean ± sd of the random baseline
 # Crop defaults, equal to embedscope.ingest.crops' (not imported: that module needs the image extra).
 DEFAULT_CROP_PADDING = 0.1  # 10 % of the box on each side: some context around the object
 DEFAULT_MIN_CROP_SIZE = 4.0  # pixels; smaller boxes hold too little to embed
@@ -32,6 +33,7 @@ class RunParameters:
         min_crop_size: boxes narrower or lower than this many pixels give no crop.
         frame_stride: video folders: every how many frames one becomes a sample.
         export_frames: video folders: write the selected frames as PNGs to OUT/frames/.
+        random_seeds: how many random subsets (seeds seed, seed + 1, …) give the random baseline's mean ± sd.
     """
 
     input_path: Path
@@ -60,6 +62,7 @@ class RunParameters:
     min_crop_size: float = DEFAULT_MIN_CROP_SIZE
     frame_stride: int = 1
     export_frames: bool = False
+    random_seeds: int = DEFAULT_RANDOM_SEEDS
     extra: dict[str, Any] = field(default_factory=dict)
 
     def as_config(self) -> dict[str, Any]:

@@ -17,6 +17,7 @@ import embedscope
 from embedscope.analyze.embedding_metrics import EmbeddingMetrics, compute_embedding_metrics
 from embedscope.analyze.extra_metrics.summary import compute_extra_metrics
 from embedscope.analyze.sets import AnalysisSets, random_subset
+from embedscope.errors import ConfigError
 from embedscope.neighbors.search import nearest_in_other_set
 from embedscope.pipeline.inputs import LoadedInputs, load_inputs, resolve_n_samples
 from embedscope.pipeline.parameters import RunParameters
@@ -127,6 +128,8 @@ def execute_run(
     Raises:
         EmbedscopeError: any input or parameter problem (before heavy work where possible).
     """
+    if params.random_seeds < 1:
+        raise ConfigError(f"--random-seeds must be at least 1, got {params.random_seeds}")
     progress = progress or SilentProgress()
     timings: dict[str, float] = {}
     start_wall = time.time()
@@ -155,7 +158,7 @@ def execute_run(
     with _timed(timings, "extra metrics"):
         extra_metrics = compute_extra_metrics(
             sets, metrics, from_greedy=config is None and params.selected_path is None,
-            normalized=params.normalize, seed=params.seed, exact=params.exact,
+            normalized=params.normalize, seed=params.seed, exact=params.exact, n_random_seeds=params.random_seeds,
             on_step=lambda label: progress.stage(label),
         )
     with _timed(timings, "projection"):

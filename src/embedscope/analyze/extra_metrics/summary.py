@@ -20,7 +20,7 @@ from embedscope.analyze.extra_metrics.random_baseline import SubsetMetrics, rand
 from embedscope.analyze.extra_metrics.vendi import vendi_score
 from embedscope.analyze.sets import RANDOM, SELECTED, AnalysisSets, random_subset
 
-DEFAULT_RANDOM_SEEDS = 5
+DEFAULT_RANDOM_SEEDS = 5  # equal to pipeline.parameters.DEFAULT_RANDOM_SEEDS
 """Random subsets drawn (seeds seed, seed+1, …): enough for a mean ± sd, each costs one coverage search."""
 
 
