@@ -9,6 +9,7 @@ from collections import Counter
 from pathlib import Path
 
 import numpy as np
+import pytest
 from PIL import Image
 
 from embedscope.io.embeddings_file import read_embeddings
@@ -118,3 +119,19 @@ def test_bad_video_flags_exit_2(tmp_path: Path) -> None:
     result = run_cli("run", root, "--frame-stride", "0", "--n-samples", "2", "--out", tmp_path / "out")
     assert result.returncode == 2
     assert "--frame-stride must be at least 1" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("flags", "named"),
+    [
+        (["--coco", "boxes.json"], "--coco"),
+        (["--export-frames", "--frame-stride", "3"], "--frame-stride, --export-frames"),
+        (["--object-level", "det", "--crop-padding", "0.2"], "--object-level, --crop-padding"),
+    ],
+)
+def test_folder_flags_on_an_embeddings_file_exit_2(tmp_path: Path, flags: list[str], named: str) -> None:
+    np.save(tmp_path / "e.npy", np.random.default_rng(0).normal(size=(20, 4)))
+    result = run_cli("run", tmp_path / "e.npy", "-n", "3", *flags, "--out", tmp_path / "out")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert f"e.npy: {named} need a folder of images or videos" in result.stderr
+    assert not (tmp_path / "out").exists()

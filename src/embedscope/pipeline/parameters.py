@@ -65,6 +65,21 @@ class RunParameters:
     random_seeds: int = DEFAULT_RANDOM_SEEDS
     extra: dict[str, Any] = field(default_factory=dict)
 
+    def folder_only_flags(self) -> list[str]:
+        """The command-line flags given that only a folder INPUT (images or videos) can use."""
+        given = {
+            "--lightly-predictions": self.lightly_predictions_path is not None,
+            "--coco": self.coco_path is not None,
+            "--yolo": self.yolo_path is not None,
+            "--classes": self.yolo_classes_path is not None,
+            "--object-level": self.object_level_task is not None,
+            "--crop-padding": self.crop_padding != DEFAULT_CROP_PADDING,
+            "--min-crop-size": self.min_crop_size != DEFAULT_MIN_CROP_SIZE,
+            "--frame-stride": self.frame_stride != 1,
+            "--export-frames": self.export_frames,
+        }
+        return [flag for flag, is_given in given.items() if is_given]
+
     def as_config(self) -> dict[str, Any]:
         """A YAML/JSON-friendly dict of every parameter (paths as strings)."""
         config = asdict(self)

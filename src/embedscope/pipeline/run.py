@@ -92,6 +92,10 @@ def default_loader(params: RunParameters, progress: Progress) -> LoadedInputs:
 
     if is_image_folder(params.input_path):
         return load_folder_inputs(params, progress)
+    if flags := params.folder_only_flags():
+        raise ConfigError(
+            f"{params.input_path}: {', '.join(flags)} need a folder of images or videos as INPUT, not an embeddings file"
+        )
     progress.stage("reading embeddings")
     return load_inputs(
         params.input_path,
