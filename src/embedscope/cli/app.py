@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import sys
+from typing import Annotated
 
 import typer
 from typer.exceptions import Abort, Exit, TyperException
 
+import embedscope
 from embedscope.cli.report_command import report_command
 from embedscope.cli.run_command import run_command
 from embedscope.errors import EmbedscopeError
@@ -23,6 +25,22 @@ app = typer.Typer(
 )
 app.command("run")(run_command)
 app.command("report")(report_command)
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        print(f"embedscope {embedscope.__version__}")
+        raise Exit(0)
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_print_version, is_eager=True, help="Print the version and exit."),
+    ] = False,
+) -> None:
+    """Select a small, diverse subset of a dataset and prove it with an embedding analysis report."""
 
 
 def _register_optional_commands() -> None:
