@@ -39,9 +39,14 @@ def main() -> None:
     parser.add_argument("--d", type=int, default=32)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--numpy-picks", type=int, default=200, help="picks timed for the numpy baseline")
+    parser.add_argument("--uniform", action="store_true", help="uniform on the sphere instead of clustered (worst case)")
     args = parser.parse_args()
 
-    x = clustered_embeddings(args.n, args.d, seed=args.seed)
+    if args.uniform:
+        x = np.random.default_rng(args.seed).normal(size=(args.n, args.d)).astype(np.float32)
+        x /= np.linalg.norm(x, axis=1, keepdims=True)
+    else:
+        x = clustered_embeddings(args.n, args.d, seed=args.seed)
 
     start = time.perf_counter()
     numpy_picks = numpy_naive_greedy(x, min(args.k, args.numpy_picks))
@@ -59,7 +64,8 @@ def main() -> None:
         fast.min_distances, naive.min_distances
     )
     numpy_agrees = np.array_equal(numpy_picks, naive.indices[: len(numpy_picks)])
-    print(f"k-center greedy, {args.k} picks from {args.n} × {args.d} clustered float32")
+    kind = "uniform-on-the-sphere" if args.uniform else "clustered"
+    print(f"k-center greedy, {args.k} picks from {args.n} × {args.d} {kind} float32")
     print(f"{'method':<52} {'seconds':>9} {'naive ÷ method':>15} {'identical picks':>16}")
     rows = [
         (f"numpy naive greedy (first {len(numpy_picks)} picks, extrapolated)", t_numpy, numpy_agrees),
