@@ -4,7 +4,9 @@ listed and written; flag problems are errors before any embedding."""
 
 from __future__ import annotations
 
+import io
 import json
+import math
 from collections import Counter
 from pathlib import Path
 
@@ -16,6 +18,7 @@ from embedscope.errors import ConfigError
 from embedscope.ingest import crops as crops_module
 from embedscope.pipeline import parameters
 from embedscope.pipeline.folder_inputs import FolderInputs
+from embedscope.pipeline.outputs import image_thumbnails
 from embedscope.pipeline.run import execute_run
 
 SIZE = (80, 60)
@@ -136,6 +139,21 @@ def test_object_level_run_selects_crops(folder: Path, tmp_path: Path) -> None:
     assert any(name.startswith("bounding_boxes_boxes_") for name in outcome.extra_plots)
     for png in outcome.extra_plots.values():
         assert png.startswith(b"\x89PNG")
+
+    thumbnails = image_thumbnails(outcome)  # each crop cut again from its image
+    assert list(thumbnails)[:4] == selected and sorted(thumbnails) == sorted(names)
+    for name, jpeg in thumbnails.items():
+        image, index = name.removesuffix("-png.png").rsplit("-", 1)
+        _c, x, y, w, h = OBJECTS[f"{image}.png"][int(index)]
+        box = (max(0, math.floor(x - 0.1 * w)), max(0, math.floor(y - 0.1 * h)),
+               min(SIZE[0], math.ceil(x + 1.1 * w)), min(SIZE[1], math.ceil(y + 1.1 * h)))
+        crop = Image.open(folder / f"{image}.png").convert("RGB").crop(box)
+        thumb = Image.open(io.BytesIO(jpeg)).convert("RGB")
+        assert thumb.size == crop.size  # crops under 96 px are not enlarged
+        encoded = io.BytesIO()
+        crop.save(encoded, format="JPEG", quality=75)  # random pixels: compare like with like
+        expected = np.asarray(Image.open(encoded).convert("RGB"), dtype=np.float64)
+        assert np.abs(np.asarray(thumb, dtype=np.float64) - expected).max() <= 2
 
 
 @pytest.mark.parametrize(

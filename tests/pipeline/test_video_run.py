@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import numpy as np
@@ -11,6 +12,7 @@ from PIL import Image
 
 from embedscope.errors import ConfigError
 from embedscope.pipeline.folder_inputs import FolderInputs
+from embedscope.pipeline.outputs import image_thumbnails
 from embedscope.pipeline.parameters import RunParameters
 from embedscope.pipeline.run import execute_run
 from tests.ingest.test_video_frames import identify, write_video
@@ -82,6 +84,17 @@ def test_video_folder_run(videos: tuple[Path, dict[str, np.ndarray]], tmp_path: 
         assert pixels.shape == shapes[video]
         if video in colours:  # the truncated video's frames after a gap are not numbered by their colour
             assert identify(pixels, colours[video]) == int(index)
+
+    thumbnails = image_thumbnails(outcome)  # selected frames first, then the others; all decoded again
+    assert list(thumbnails)[:4] == selected and sorted(thumbnails) == sorted(names)
+    for name, jpeg in thumbnails.items():
+        thumb = Image.open(io.BytesIO(jpeg)).convert("RGB")
+        stem, index, extension = name.removesuffix(".png").rsplit("-", 2)
+        video = f"{stem}.{extension}"
+        full = shapes[video]
+        assert max(thumb.size) == min(96, max(full[:2])) and thumb.size[0] / thumb.size[1] == pytest.approx(full[1] / full[0], rel=0.05)
+        if video in colours:
+            assert identify(np.asarray(thumb), colours[video]) == int(index)
 
 
 def test_videos_refuse_predictions(videos: tuple[Path, dict[str, np.ndarray]], tmp_path: Path) -> None:

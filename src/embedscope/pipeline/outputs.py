@@ -19,7 +19,7 @@ from embedscope.report.figures import report_figures
 from embedscope.report.html import ScatterNames, interactive_figure_names, render_html
 from embedscope.report.json_writer import write_report_json
 from embedscope.report.pdf import render_pdf
-from embedscope.report.thumbnails import jpeg_data_uri, png_data_uris, thumbnail_jpegs
+from embedscope.report.thumbnails import jpeg_data_uri, png_data_uris
 
 
 @dataclass(frozen=True)
@@ -58,14 +58,18 @@ def scatter_names(outcome: RunOutcome) -> ScatterNames:
 
 
 def image_thumbnails(outcome: RunOutcome) -> dict[str, bytes]:
-    """Filename → JPEG thumbnail when INPUT is an image folder: selected images first (pick order), then
-    input images in a seeded random order, up to the thumbnail budget of report.html."""
-    root = outcome.inputs.image_root
-    if root is None:
-        return {}
+    """Sample name → JPEG thumbnail when the samples are images, object crops or video frames: selected
+    samples first (pick order), then input samples in a seeded random order, up to the thumbnail budget of
+    report.html."""
+    from embedscope.pipeline.sample_thumbnails import sample_thumbnails
+
     names = outcome.inputs.input.names
     order = np.random.default_rng(outcome.parameters.seed).permutation(len(names))
-    return thumbnail_jpegs(root, [names[int(i)] for i in outcome.selection.indices] + [names[int(i)] for i in order])
+    return sample_thumbnails(
+        outcome.inputs,
+        [names[int(i)] for i in outcome.selection.indices] + [names[int(i)] for i in order],
+        input_path=outcome.parameters.input_path,
+    )
 
 
 def write_outputs(outcome: RunOutcome, out_dir: Path) -> OutputPaths:
