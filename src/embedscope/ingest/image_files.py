@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from embedscope.errors import InputFileError
+from embedscope.ingest.file_walk import find_files
 
 IMAGE_EXTENSIONS = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif", ".tiff", ".webp"})
 
@@ -24,15 +24,4 @@ def find_image_files(root: Path) -> list[str]:
     Raises:
         InputFileError: ``root`` is not an existing folder.
     """
-    root = Path(root)
-    if not root.is_dir():
-        problem = "is a file, expected a folder of images" if root.exists() else "folder not found"
-        raise InputFileError(root, problem)
-    names: list[str] = []
-    for folder, _subfolders, files in os.walk(root):
-        relative = Path(folder).relative_to(root)
-        for file_name in files:
-            if is_image_name(file_name) and os.path.isfile(os.path.join(folder, file_name)):
-                names.append((relative / file_name).as_posix())
-    names.sort()
-    return names
+    return find_files(root, is_image_name, kind="images")

@@ -28,6 +28,7 @@ from av.video.reformatter import Interpolation, VideoReformatter
 from PIL import Image
 
 from embedscope.errors import ConfigError, InputFileError
+from embedscope.ingest.file_walk import find_files
 
 logger = logging.getLogger(__name__)
 
@@ -114,17 +115,7 @@ def find_video_files(root: Path) -> list[str]:
     Raises:
         InputFileError: ``root`` is not an existing folder.
     """
-    root = Path(root)
-    if not root.is_dir():
-        raise InputFileError(root, "is a file, expected a folder" if root.exists() else "folder not found")
-    names: list[str] = []
-    for folder, _subfolders, files in os.walk(root):
-        relative = Path(folder).relative_to(root)
-        for file_name in files:
-            if is_video_name(file_name) and os.path.isfile(os.path.join(folder, file_name)):
-                names.append((relative / file_name).as_posix())
-    names.sort()
-    return names
+    return find_files(root, is_video_name, kind="videos")
 
 
 def frame_name(video: str, index: int, *, n_frames: int) -> str:

@@ -16,8 +16,6 @@ import numpy as np
 from PIL import Image
 
 from embedscope.embed.image_embedder import DEFAULT_BATCH_SIZE, embed_images
-from embedscope.embed.model_spec import FEATURE_DIM
-from embedscope.embed.projection import project_features
 from embedscope.errors import InputFileError
 from embedscope.ingest.crops import (
     DEFAULT_CROP_PADDING,
@@ -29,10 +27,10 @@ from embedscope.ingest.crops import (
 )
 from embedscope.ingest.predictions.image_sizes import read_image_sizes
 from embedscope.ingest.predictions.model import ImageSize, TaskPredictions
-from embedscope.io.embedding_table import EmbeddingTable
 from embedscope.pipeline.inputs import MIN_INPUT_SAMPLES, LoadedInputs, prepare_inputs
 from embedscope.pipeline.parameters import DEFAULT_EMBEDDING_DIM
 from embedscope.pipeline.progress import Progress, SilentProgress
+from embedscope.pipeline.projected_table import projected_table
 
 logger = logging.getLogger(__name__)
 
@@ -154,14 +152,9 @@ def load_object_inputs(
             f"({predictions.n_skipped} prediction(s) and {len(skipped)} crop(s) skipped); at least "
             f"{MIN_INPUT_SAMPLES} are needed for an object-level run",
         )
-    features = np.concatenate(blocks) if blocks else np.empty((0, FEATURE_DIM), np.float32)
     progress.stage(f"projecting {len(embedded):,} crop embeddings")
-    vectors = project_features(features, embedding_dim=embedding_dim)
-    table = EmbeddingTable(
-        names=[spec.name for spec in embedded],
-        vectors=vectors,
-        source=predictions.source,
-        labels=np.zeros(len(embedded), dtype=np.int64),
+    table = projected_table(
+        blocks, [spec.name for spec in embedded], source=predictions.source, embedding_dim=embedding_dim
     )
     inputs = prepare_inputs(table, datapool_path=datapool_path, normalize=normalize)
     logger.info("task %s: %d crops embedded, %d skipped", predictions.task, len(embedded), len(skipped))

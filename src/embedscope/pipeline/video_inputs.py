@@ -21,8 +21,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from embedscope.embed.image_embedder import DEFAULT_BATCH_SIZE, embed_images
-from embedscope.embed.model_spec import FEATURE_DIM, INPUT_SIZE
-from embedscope.embed.projection import project_features
+from embedscope.embed.model_spec import INPUT_SIZE
 from embedscope.errors import InputFileError
 from embedscope.ingest.video_frames import (
     FrameBatch,
@@ -31,10 +30,10 @@ from embedscope.ingest.video_frames import (
     VideoSummary,
     find_video_files,
 )
-from embedscope.io.embedding_table import EmbeddingTable
 from embedscope.pipeline.inputs import LoadedInputs, prepare_inputs
 from embedscope.pipeline.parameters import DEFAULT_EMBEDDING_DIM
 from embedscope.pipeline.progress import Progress, SilentProgress
+from embedscope.pipeline.projected_table import projected_table
 from embedscope.report.colors import SET_COLORS
 
 logger = logging.getLogger(__name__)
@@ -157,15 +156,8 @@ def load_video_inputs(
             root,
             f"none of the {len(names)} video(s) has a decodable frame (first: '{first}': {corrupt[first]})",
         )
-    features = np.concatenate(feature_blocks) if feature_blocks else np.empty((0, FEATURE_DIM), np.float32)
     progress.stage(f"projecting {len(refs):,} frame embeddings")
-    vectors = project_features(features, embedding_dim=embedding_dim)
-    table = EmbeddingTable(
-        names=[ref.name for ref in refs],
-        vectors=vectors,
-        source=root,
-        labels=np.zeros(len(refs), dtype=np.int64),
-    )
+    table = projected_table(feature_blocks, [ref.name for ref in refs], source=root, embedding_dim=embedding_dim)
     inputs = prepare_inputs(table, datapool_path=datapool_path, normalize=normalize, corrupt=corrupt)
     logger.info("videos: %d, frames embedded: %d, unreadable videos: %d", len(names), len(refs), len(corrupt))
     return VideoInputs(
