@@ -29,6 +29,7 @@ from PIL import Image
 
 from embedscope.errors import ConfigError, InputFileError
 from embedscope.ingest.file_walk import find_files
+from embedscope.io.atomic import atomic_path
 
 logger = logging.getLogger(__name__)
 
@@ -400,7 +401,7 @@ def export_frames(video_root: Path, frames: Iterable[FrameRef], out_dir: Path) -
     written: list[Path] = []
     for ref, image in read_frames(video_root, frames):
         target = Path(out_dir) / ref.name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        image.save(target, format="PNG")
+        with atomic_path(target) as tmp:  # a crash never leaves a half-written PNG under the frame's name
+            image.save(tmp, format="PNG")
         written.append(target)
     return written
