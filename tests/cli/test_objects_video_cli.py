@@ -135,3 +135,32 @@ def test_folder_flags_on_an_embeddings_file_exit_2(tmp_path: Path, flags: list[s
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert f"e.npy: {named} need a folder of images or videos" in result.stderr
     assert not (tmp_path / "out").exists()
+
+
+def _comparable(out: Path) -> dict[str, object]:
+    report = json.loads((out / "report_v2.json").read_text())
+    report.pop("generalInformation")  # run id, timestamps, run time
+    for key in ("parameters", "stageSeconds"):
+        report["embedscope"].pop(key)
+    return report
+
+
+def test_object_and_video_runs_repeat_exactly(tmp_path: Path) -> None:
+    """Same input and seed → same selection and same numbers (decoding threads and the network included)."""
+    rng = np.random.default_rng(8)
+    images = tmp_path / "images"
+    for image in OBJECTS:
+        (images / image).parent.mkdir(parents=True, exist_ok=True)
+        Image.fromarray(rng.integers(0, 256, (48, 64, 3), dtype=np.uint8)).save(images / image)
+    _lightly_folder(images)
+    clips = tmp_path / "clips"
+    write_video(clips / "a.mp4", n_frames=12)
+    write_video(clips / "b.mkv", n_frames=9)
+    for root, extra in ((images, ["--object-level", "det"]), (clips, [])):
+        outs = [tmp_path / f"{root.name}_{i}" for i in range(2)]
+        for out in outs:
+            result = run_cli("run", root, *extra, "-n", "3", "--embedding-dim", "4", "--seed", "5", "--out", out, "-q")
+            assert result.returncode == 0, result.stderr
+        assert _comparable(outs[0]) == _comparable(outs[1])
+        selected = [(out / "filenames/sampled_filenames_excluding_datapool.txt").read_text() for out in outs]
+        assert selected[0] == selected[1] and len(selected[0].split()) == 3
