@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -39,6 +40,14 @@ def test_run_on_an_image_folder(image_folder: Path, tmp_path: Path) -> None:
     embeddings = read_embeddings(out / "data/embeddings.csv")
     assert embeddings.dim == 32 and len(embeddings) == 48
     np.testing.assert_allclose(np.linalg.norm(embeddings.vectors, axis=1), 1.0, atol=1e-5)
+    examples = report["generalInformation"]["selectedAndRemovedImageExamples"]
+    pdf_text = subprocess.run(["pdftotext", str(out / "report.pdf"), "-"], capture_output=True, text=True,
+                              check=True).stdout
+    assert all(e["selectedImage"] in pdf_text and e["removedImage"] in pdf_text for e in examples)
+    listing = subprocess.run(["pdfimages", "-list", str(out / "report.pdf")], capture_output=True, text=True,
+                             check=True).stdout.splitlines()[2:]
+    thumbnails = [row for row in listing if row.split()[2] == "image" and max(map(int, row.split()[3:5])) <= 96]
+    assert len(thumbnails) >= 2 * len(examples)  # each example pair drawn as two thumbnails (plus the gallery)
 
 
 def test_embed_command_writes_a_lightly_csv(image_folder: Path, tmp_path: Path) -> None:

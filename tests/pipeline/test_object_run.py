@@ -141,7 +141,7 @@ def test_object_level_run_selects_crops(folder: Path, tmp_path: Path) -> None:
         assert png.startswith(b"\x89PNG")
 
     thumbnails = image_thumbnails(outcome)  # each crop cut again from its image
-    assert list(thumbnails)[:4] == selected and sorted(thumbnails) == sorted(names)
+    assert sorted(thumbnails) == sorted(names)  # example pairs, selected, then the rest: all here
     for name, jpeg in thumbnails.items():
         image, index = name.removesuffix("-png.png").rsplit("-", 1)
         _c, x, y, w, h = OBJECTS[f"{image}.png"][int(index)]

@@ -58,16 +58,19 @@ def scatter_names(outcome: RunOutcome) -> ScatterNames:
 
 
 def image_thumbnails(outcome: RunOutcome) -> dict[str, bytes]:
-    """Sample name → JPEG thumbnail when the samples are images, object crops or video frames: selected
-    samples first (pick order), then input samples in a seeded random order, up to the thumbnail budget of
-    report.html."""
+    """Sample name → JPEG thumbnail when the samples are images, object crops or video frames: the example
+    pairs of the report first, then the selected samples (pick order), then input samples in a seeded random
+    order, up to the thumbnail budget of report.html."""
     from embedscope.pipeline.sample_thumbnails import sample_thumbnails
 
     names = outcome.inputs.input.names
     order = np.random.default_rng(outcome.parameters.seed).permutation(len(names))
+    examples = outcome.report.general_information.selected_and_removed_image_examples
     return sample_thumbnails(
         outcome.inputs,
-        [names[int(i)] for i in outcome.selection.indices] + [names[int(i)] for i in order],
+        [name for example in examples for name in (example.selected_image, example.removed_image)]
+        + [names[int(i)] for i in outcome.selection.indices]
+        + [names[int(i)] for i in order],
         input_path=outcome.parameters.input_path,
     )
 

@@ -42,6 +42,7 @@ from embedscope.report.pdf_layout import (
     PAGE_HEIGHT,
     PAGE_SIZE,
     PAGE_WIDTH,
+    example_pairs,
     gallery,
     image,
     numbered_canvas,
@@ -210,7 +211,10 @@ def _embedding_sections(b: _Builder, info: EmbeddingInformation, *, prefix: str,
     if pairs is not None:
         b.subsection("Selected samples and their nearest removed sample",
                      "The first picks of the selection with the most similar input sample that was not selected.")
-        b.table(pairs)
+        if any(row[0] in b.thumbnails or row[1] in b.thumbnails for row in pairs.rows):
+            b.add_flowable(example_pairs([(row[0], row[1], row[2]) for row in pairs.rows], b.thumbnails, b.sheet))
+        else:
+            b.table(pairs)
 
 
 def _beyond_lightlyone(b: _Builder, extra: ExtraMetrics) -> None:

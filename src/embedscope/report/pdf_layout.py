@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import io
+from collections.abc import Mapping
 from typing import Any
 
 from reportlab.lib import colors
@@ -94,19 +95,53 @@ GALLERY_COLUMNS = 6  # thumbnails per row
 GALLERY_IMAGE = 2.3 * cm  # longest side of a thumbnail on the page
 
 
+def thumbnail(picture: bytes, *, size: float = GALLERY_IMAGE) -> Image:
+    """A JPEG/PNG thumbnail drawn with its longest side ``size`` points."""
+    thumb = Image(io.BytesIO(picture))
+    scale = size / max(thumb.imageWidth, thumb.imageHeight)
+    thumb.drawWidth, thumb.drawHeight = thumb.imageWidth * scale, thumb.imageHeight * scale
+    return thumb
+
+
 def gallery(items: list[tuple[str, bytes]], sheet: dict[str, ParagraphStyle]) -> Table:
     """Thumbnails with their filenames below, ``GALLERY_COLUMNS`` a row."""
     cells: list[list[object]] = []
     for name, picture in items:
-        thumb = Image(io.BytesIO(picture))
-        scale = GALLERY_IMAGE / max(thumb.imageWidth, thumb.imageHeight)
-        thumb.drawWidth, thumb.drawHeight = thumb.imageWidth * scale, thumb.imageHeight * scale
-        cells.append([thumb, Paragraph(text(name), sheet["small"])])
+        cells.append([thumbnail(picture), Paragraph(text(name), sheet["small"])])
     width = PAGE_WIDTH / GALLERY_COLUMNS
     rows = [cells[i:i + GALLERY_COLUMNS] for i in range(0, len(cells), GALLERY_COLUMNS)]
     rows[-1] += [[Spacer(1, 1)] for _ in range(GALLERY_COLUMNS - len(rows[-1]))]
     result = Table(rows, colWidths=[width] * GALLERY_COLUMNS, hAlign="LEFT")
     result.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("ALIGN", (0, 0), (-1, -1), "CENTER")]))
+    return result
+
+
+def example_pairs(
+    rows: list[tuple[str, str, str]], thumbnails: Mapping[str, bytes], sheet: dict[str, ParagraphStyle]
+) -> Table:
+    """Selected sample and nearest removed sample side by side, each as thumbnail + name, with the distance.
+
+    Args:
+        rows: (selected name, removed name, formatted distance).
+        thumbnails: name → image bytes; a name without one shows its name only.
+    """
+    def cell(name: str) -> list[object]:
+        caption = Paragraph(text(name), sheet["small"])
+        return [thumbnail(thumbnails[name]), caption] if name in thumbnails else [caption]
+
+    header = [Paragraph(text(title), sheet[style]) for title, style in (
+        ("selected", "cell_head"), ("nearest not selected", "cell_head"), ("distance", "cell_head_right"))]
+    body = [[cell(selected), cell(removed), Paragraph(text(distance), sheet["cell_right"])]
+            for selected, removed, distance in rows]
+    result = Table([header, *body], colWidths=[0.4 * PAGE_WIDTH, 0.4 * PAGE_WIDTH, 0.2 * PAGE_WIDTH],
+                   repeatRows=1, hAlign="LEFT")
+    result.setStyle(TableStyle([
+        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor(HEADER_COLOR)),
+        ("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, colors.HexColor(STRIPE_COLOR)]),
+        ("GRID", (0, 0), (-1, -1), 0.25, colors.HexColor(GRID_COLOR)),
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        ("ALIGN", (0, 1), (1, -1), "CENTER"),
+    ]))
     return result
 
 
