@@ -11,6 +11,7 @@ from typer.exceptions import Abort, Exit, TyperException
 import embedscope
 from embedscope.cli.report_command import report_command
 from embedscope.cli.run_command import run_command
+from embedscope.cli.select_command import select_command
 from embedscope.errors import EmbedscopeError
 
 EXIT_BAD_INPUT = 2  # the conventional exit code for usage and input errors
@@ -24,6 +25,7 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 app.command("run")(run_command)
+app.command("select")(select_command)
 app.command("report")(report_command)
 
 

@@ -124,6 +124,33 @@ def selected_and_removed_examples(
     ]
 
 
+def load_and_select(
+    params: RunParameters,
+    *,
+    progress: Progress | None = None,
+    loader: LoadFunction = default_loader,
+    timings: dict[str, float] | None = None,
+) -> tuple[LoadedInputs, SelectionConfig | None, RunSampleData, Selection]:
+    """The first stages of a run: the selection config (read first, so a bad one fails before any embedding),
+    the inputs, their per-sample data, and the selection. ``timings`` receives the "load" and "select" stages.
+
+    Raises:
+        EmbedscopeError: any input or parameter problem.
+    """
+    progress = progress or SilentProgress()
+    timings = timings if timings is not None else {}
+    config = load_selection_config(params.selection_config_path) if params.selection_config_path else None
+    with _timed(timings, "load"):
+        inputs = loader(params, progress)
+    sample_data = load_sample_data(
+        inputs, metadata_path=params.metadata_path, scores_path=params.scores_path,
+        predictions_path=params.predictions_path,
+    )
+    with _timed(timings, "select"):
+        selection = _select(params, inputs, config, sample_data, progress)
+    return inputs, config, sample_data, selection
+
+
 def execute_run(
     params: RunParameters, *, progress: Progress | None = None, loader: LoadFunction = default_loader
 ) -> RunOutcome:
@@ -138,16 +165,8 @@ def execute_run(
     timings: dict[str, float] = {}
     start_wall = time.time()
     start = time.perf_counter()
-    with _timed(timings, "load"):
-        inputs = loader(params, progress)
+    inputs, config, sample_data, selection = load_and_select(params, progress=progress, loader=loader, timings=timings)
     n_input = len(inputs.input)
-    config = load_selection_config(params.selection_config_path) if params.selection_config_path else None
-    sample_data = load_sample_data(
-        inputs, metadata_path=params.metadata_path, scores_path=params.scores_path,
-        predictions_path=params.predictions_path,
-    )
-    with _timed(timings, "select"):
-        selection = _select(params, inputs, config, sample_data, progress)
     sets = AnalysisSets(
         input=inputs.input.vectors,
         selected_indices=selection.indices,
