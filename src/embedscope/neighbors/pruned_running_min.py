@@ -21,7 +21,7 @@ import numba
 import numpy as np
 
 from embedscope.neighbors.partition import Partition
-from embedscope.neighbors.running_min import DIM_STEP, PICKED, as_columns, pad_centre
+from embedscope.neighbors.running_min import PICKED, as_columns, block_squared_distances, pad_centre
 
 FLOAT32_UNIT_ROUNDOFF = 2.0**-24
 """u for float32: bounds the relative error of each rounded operation."""
@@ -183,33 +183,13 @@ def _catch_up(
     seen[u] = n_centres
     if n_pending == 0 and not force:
         return 0
-    d_pad = columns.shape[0]
     best_value = -np.inf
     best_pos = starts[u]
     for c0 in range(starts[u], starts[u + 1], BLOCK):
         c1 = min(starts[u + 1], c0 + BLOCK)
         width = c1 - c0
         for p in range(n_pending):
-            centre = centres[pending[p]]
-            acc[:width] = 0.0
-            for k in range(0, d_pad, DIM_STEP):
-                a0 = centre[k]
-                a1 = centre[k + 1]
-                a2 = centre[k + 2]
-                a3 = centre[k + 3]
-                r0 = columns[k, c0:c1]
-                r1 = columns[k + 1, c0:c1]
-                r2 = columns[k + 2, c0:c1]
-                r3 = columns[k + 3, c0:c1]
-                for i in range(width):
-                    t0 = r0[i] - a0
-                    t1 = r1[i] - a1
-                    t2 = r2[i] - a2
-                    t3 = r3[i] - a3
-                    s = acc[i] + t0 * t0
-                    s = s + t1 * t1
-                    s = s + t2 * t2
-                    acc[i] = s + t3 * t3
+            block_squared_distances(columns, centres[pending[p]], c0, c1, acc)
             for i in range(width):
                 if acc[i] < min_sq[c0 + i]:  # noqa: PLR1730 (same form as the reference kernel)
                     min_sq[c0 + i] = acc[i]

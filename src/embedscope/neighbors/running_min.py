@@ -39,35 +39,48 @@ def pad_centre(centre: np.ndarray, d_pad: int) -> np.ndarray:
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
+def block_squared_distances(columns: np.ndarray, centre: np.ndarray, c0: int, c1: int, acc: np.ndarray) -> None:
+    """``acc[:c1 - c0]`` = float32 squared distances of points ``c0:c1`` to ``centre``, by the module's fixed
+    arithmetic (the one definition every greedy kernel uses, so their values are bit-identical).
+
+    Args:
+        columns: (d_pad, n) float32 from :func:`as_columns`; centre: (d_pad,) float32 from :func:`pad_centre`.
+        acc: float32 scratch of at least ``c1 - c0`` entries.
+    """
+    d_pad = columns.shape[0]
+    width = c1 - c0
+    acc[:width] = 0.0
+    for k in range(0, d_pad, DIM_STEP):
+        a0 = centre[k]
+        a1 = centre[k + 1]
+        a2 = centre[k + 2]
+        a3 = centre[k + 3]
+        r0 = columns[k, c0:c1]
+        r1 = columns[k + 1, c0:c1]
+        r2 = columns[k + 2, c0:c1]
+        r3 = columns[k + 3, c0:c1]
+        for i in range(width):
+            t0 = r0[i] - a0
+            t1 = r1[i] - a1
+            t2 = r2[i] - a2
+            t3 = r3[i] - a3
+            s = acc[i] + t0 * t0
+            s = s + t1 * t1
+            s = s + t2 * t2
+            acc[i] = s + t3 * t3
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
 def update_range(
     columns: np.ndarray, centre: np.ndarray, min_sq: np.ndarray, start: int, stop: int, acc: np.ndarray
 ) -> tuple[float, int]:
     """:func:`update_running_min` with caller-owned scratch ``acc`` ((CHUNK,) float32), for use in kernels."""
-    d_pad = columns.shape[0]
     best_value = -np.inf
     best_index = -1
     for c0 in range(start, stop, CHUNK):
         c1 = min(stop, c0 + CHUNK)
         width = c1 - c0
-        acc[:width] = 0.0
-        for k in range(0, d_pad, DIM_STEP):
-            a0 = centre[k]
-            a1 = centre[k + 1]
-            a2 = centre[k + 2]
-            a3 = centre[k + 3]
-            r0 = columns[k, c0:c1]
-            r1 = columns[k + 1, c0:c1]
-            r2 = columns[k + 2, c0:c1]
-            r3 = columns[k + 3, c0:c1]
-            for i in range(width):
-                t0 = r0[i] - a0
-                t1 = r1[i] - a1
-                t2 = r2[i] - a2
-                t3 = r3[i] - a3
-                s = acc[i] + t0 * t0
-                s = s + t1 * t1
-                s = s + t2 * t2
-                acc[i] = s + t3 * t3
+        block_squared_distances(columns, centre, c0, c1, acc)
         for i in range(width):
             value = min_sq[c0 + i]
             if acc[i] < value:
