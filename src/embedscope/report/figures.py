@@ -19,13 +19,12 @@ from embedscope.report.model import (
     EmbeddingData2D,
     EmbeddingInformation,
     ExtraMetrics,
-    MeanSd,
     MetadataKeyInformation,
     NumericDistributionPerSet,
     ReportV2,
 )
 from embedscope.report.sections import SET_FIELDS as _DIST_FIELDS
-from embedscope.report.sections import own_crop_analysis
+from embedscope.report.sections import own_crop_analysis, random_comparisons
 
 FIGURE_DPI = 150  # sharp when printed at the PDF's width, still small files
 MAX_CATEGORY_BARS = 15  # most frequent input categories drawn; the tables list more
@@ -97,14 +96,10 @@ def histogram_png(distribution: NumericDistributionPerSet, *, title: str, xlabel
 
 def comparison_png(extra: ExtraMetrics) -> bytes:
     """Selected against random subsets: one panel per statistic, random as mean ± sd with each seed's dot."""
-    baseline = extra.random_baseline
-    candidates: list[tuple[str, float | None, MeanSd | None]] = [
-        ("coverage radius\n(lower is better)", extra.selected.coverage_max, baseline.coverage_max),
-        ("mean coverage distance\n(lower is better)", extra.selected.coverage_mean, baseline.coverage_mean),
-        ("diversity: mean NN distance\n(higher is better)", extra.selected.diversity_mean, baseline.diversity_mean),
-        ("Vendi score\n(higher is better)", extra.selected.vendi_score, baseline.vendi_score),
+    panels = [
+        (f"{c.name}\n({'lower' if c.lower_is_better else 'higher'} is better)", c.selected, c.random)
+        for c in random_comparisons(extra) if c.selected is not None and c.random is not None
     ]
-    panels = [(title, value, stat) for title, value, stat in candidates if value is not None and stat is not None]
     figure, axes_list = plt.subplots(1, len(panels), figsize=(2.3 * len(panels), 2.7), squeeze=False)
     for axes, (title, selected, random) in zip(axes_list[0], panels):
         axes.bar([0], [selected], color=SET_COLORS["selected"], width=0.6)

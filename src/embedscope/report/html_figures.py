@@ -17,10 +17,9 @@ from embedscope.report.model import (
     CategoricalDistributionPerSet,
     EmbeddingData2D,
     ExtraMetrics,
-    MeanSd,
     NumericDistributionPerSet,
 )
-from embedscope.report.sections import SET_FIELDS
+from embedscope.report.sections import SET_FIELDS, random_comparisons
 
 MAX_POINTS_PER_TRACE = 20_000
 """Points drawn per set in a scatter plot (WebGL stays fluid and the page stays a few MB); more are subsampled."""
@@ -165,14 +164,10 @@ def categorical_figure(distribution: CategoricalDistributionPerSet, *, title: st
 
 def comparison_figure(extra: ExtraMetrics) -> go.Figure:
     """Selected against random subsets: one panel per statistic; random as mean ± sd with each seed's value."""
-    baseline = extra.random_baseline
-    candidates: list[tuple[str, float | None, MeanSd | None]] = [
-        ("coverage radius ↓", extra.selected.coverage_max, baseline.coverage_max),
-        ("mean cover distance ↓", extra.selected.coverage_mean, baseline.coverage_mean),
-        ("mean NN distance ↑", extra.selected.diversity_mean, baseline.diversity_mean),
-        ("Vendi score ↑", extra.selected.vendi_score, baseline.vendi_score),
+    panels = [
+        (f"{c.name} {'↓' if c.lower_is_better else '↑'}", c.selected, c.random)
+        for c in random_comparisons(extra) if c.selected is not None and c.random is not None
     ]
-    panels = [(title, value, stat) for title, value, stat in candidates if value is not None and stat is not None]
     figure = make_subplots(rows=1, cols=max(len(panels), 1), subplot_titles=[p[0] for p in panels],
                            horizontal_spacing=0.07)
     for column, (_, selected, random) in enumerate(panels, start=1):

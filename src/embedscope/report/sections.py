@@ -111,6 +111,37 @@ def _compare(selected: float | None, random_mean: float | None, random_sd: float
     return ratio, "better" if (selected < random_mean) == lower_is_better else "worse"
 
 
+@dataclass(frozen=True)
+class RandomComparison:
+    """One statistic of the selection against the random subsets (the cover's table and the bar charts).
+
+    Attributes:
+        name: short name for a chart panel; description: the table's wording.
+        selected: the selection's value; random: mean ± sd over the random seeds (None when not computed).
+    """
+
+    name: str
+    description: str
+    lower_is_better: bool
+    selected: float | None
+    random: MeanSd | None
+
+
+def random_comparisons(extra: ExtraMetrics) -> list[RandomComparison]:
+    """Coverage radius, mean coverage distance, diversity and Vendi score: selected against random."""
+    baseline = extra.random_baseline
+    return [
+        RandomComparison("coverage radius", "coverage radius: largest distance of an input sample to the selection",
+                         True, extra.selected.coverage_max, baseline.coverage_max),
+        RandomComparison("mean coverage distance", "mean distance of an input sample to the selection",
+                         True, extra.selected.coverage_mean, baseline.coverage_mean),
+        RandomComparison("diversity: mean NN distance", "diversity: mean distance to the nearest other selected sample",
+                         False, extra.selected.diversity_mean, baseline.diversity_mean),
+        RandomComparison("Vendi score", "Vendi score: effective number of distinct samples",
+                         False, extra.selected.vendi_score, baseline.vendi_score),
+    ]
+
+
 def headline_rows(report: ReportV2, extra: ExtraMetrics | None) -> list[HeadlineRow]:
     """The cover's comparison of the selection with random subsets (the extra metrics when present)."""
     info = report.dataset_analysis.embedding_information
@@ -119,14 +150,8 @@ def headline_rows(report: ReportV2, extra: ExtraMetrics | None) -> list[Headline
     if extra is not None:
         baseline = extra.random_baseline
         rows += [
-            ("coverage radius: largest distance of an input sample to the selection", "lower",
-             extra.selected.coverage_max, baseline.coverage_max),
-            ("mean distance of an input sample to the selection", "lower",
-             extra.selected.coverage_mean, baseline.coverage_mean),
-            ("diversity: mean distance to the nearest other selected sample", "higher",
-             extra.selected.diversity_mean, baseline.diversity_mean),
-            ("Vendi score: effective number of distinct samples", "higher",
-             extra.selected.vendi_score, baseline.vendi_score),
+            (c.description, "lower" if c.lower_is_better else "higher", c.selected, c.random)
+            for c in random_comparisons(extra)
         ]
         if extra.prdc is not None:
             rows += [
