@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -64,15 +65,15 @@ def image_thumbnails(outcome: RunOutcome) -> dict[str, bytes]:
     from embedscope.pipeline.sample_thumbnails import sample_thumbnails
 
     names = outcome.inputs.input.names
-    order = np.random.default_rng(outcome.parameters.seed).permutation(len(names))
     examples = outcome.report.general_information.selected_and_removed_image_examples
-    return sample_thumbnails(
-        outcome.inputs,
-        [name for example in examples for name in (example.selected_image, example.removed_image)]
-        + [names[int(i)] for i in outcome.selection.indices]
-        + [names[int(i)] for i in order],
-        input_path=outcome.parameters.input_path,
-    )
+
+    def wanted() -> Iterator[str]:  # lazy: thumbnails stop at their budget, and embeddings files need none
+        for example in examples:
+            yield from (example.selected_image, example.removed_image)
+        yield from (names[int(i)] for i in outcome.selection.indices)
+        yield from (names[int(i)] for i in np.random.default_rng(outcome.parameters.seed).permutation(len(names)))
+
+    return sample_thumbnails(outcome.inputs, wanted(), input_path=outcome.parameters.input_path)
 
 
 def write_outputs(outcome: RunOutcome, out_dir: Path) -> OutputPaths:

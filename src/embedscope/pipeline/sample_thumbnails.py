@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterable
 from pathlib import Path
 
 from PIL import Image
@@ -23,7 +23,7 @@ start to its last wanted frame; videos beyond this budget get no thumbnails."""
 
 
 def sample_thumbnails(
-    inputs: LoadedInputs, names: Sequence[str], *, input_path: Path, limit: int = MAX_THUMBNAILS
+    inputs: LoadedInputs, names: Iterable[str], *, input_path: Path, limit: int = MAX_THUMBNAILS
 ) -> dict[str, bytes]:
     """Sample name → JPEG thumbnail (longest side THUMBNAIL_PX) for the first ``limit`` distinct ``names``.
 
@@ -44,7 +44,7 @@ def sample_thumbnails(
     return {}
 
 
-def _first_distinct(names: Sequence[str], limit: int) -> list[str]:
+def _first_distinct(names: Iterable[str], limit: int) -> list[str]:
     first: dict[str, None] = {}
     for name in names:
         if len(first) >= limit:

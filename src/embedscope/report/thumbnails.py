@@ -48,9 +48,13 @@ def thumbnail_jpegs(image_root: Path, names: Iterable[str], *, limit: int = MAX_
     """
     root = Path(image_root)
     result: dict[str, bytes] = {}
-    for name in dict.fromkeys(names):
+    tried: set[str] = set()
+    for name in names:  # lazily: stops at the budget without reading the rest of ``names``
         if len(result) >= limit:
             break
+        if name in tried:
+            continue
+        tried.add(name)
         path = root / name
         if not path.is_file():
             continue
