@@ -4,18 +4,24 @@ from __future__ import annotations
 
 from contextlib import nullcontext
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from rich.console import Console
+from embedscope.run_parameters import RunParameters
 
-from embedscope.cli.progress_display import RichProgress
-from embedscope.pipeline.outputs import OutputPaths, check_output_folder, write_outputs
-from embedscope.pipeline.parameters import RunParameters
-from embedscope.pipeline.progress import SilentProgress
-from embedscope.pipeline.run import execute_run
+if TYPE_CHECKING:
+    from embedscope.report.write_outputs import OutputPaths
+
 
 
 def run_and_write(params: RunParameters, *, quiet: bool) -> OutputPaths:
     """Check the output folder, run the pipeline with progress on stderr (unless quiet), write the outputs."""
+    from rich.console import Console
+
+    from embedscope.cli.progress_display import RichProgress
+    from embedscope.pipeline.local_executor import execute_run
+    from embedscope.progress import SilentProgress
+    from embedscope.report.write_outputs import check_output_folder, write_outputs
+
     check_output_folder(params.out_dir, overwrite=params.overwrite)
     display = SilentProgress() if quiet else RichProgress()
     with display if isinstance(display, RichProgress) else nullcontext():

@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
 
-from embedscope.cli.progress_display import RichProgress
-from embedscope.embed.image_folder_embedding import ImageFolderEmbeddings, embed_image_folder
-from embedscope.errors import InputFileError
-from embedscope.ingest.image_folder import scan_image_folder
-from embedscope.io.lightly_csv import write_lightly_csv
+if TYPE_CHECKING:
+    from embedscope.embed.image_folder_embedding import ImageFolderEmbeddings
+
 
 
 def _summary(result: ImageFolderEmbeddings, out: Path) -> str:
@@ -37,6 +34,14 @@ def embed_command(
 
     Corrupt files and exact duplicates (all but the first name) are left out of the CSV.
     """
+    from rich.console import Console
+
+    from embedscope.cli.progress_display import RichProgress
+    from embedscope.embed.image_folder_embedding import embed_image_folder
+    from embedscope.errors import InputFileError
+    from embedscope.ingest.image_folder import scan_image_folder
+    from embedscope.io.lightly_csv import write_lightly_csv
+
     if out.is_dir():
         raise InputFileError(out, "is a folder; --out expects the path of a CSV file to write")
     scan = scan_image_folder(image_dir)

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from embedscope.cli.common import run_and_write
-from embedscope.pipeline.parameters import (
+from embedscope.run_parameters import (
     DEFAULT_CROP_PADDING,
     DEFAULT_EMBEDDING_DIM,
     DEFAULT_MIN_CROP_SIZE,
