@@ -23,12 +23,13 @@ from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from embedscope.errors import ConfigError
+from embedscope.neighbors.blas_running_min import BlasPrunedRunningMin, fixed_squared_distances_rows
 from embedscope.neighbors.exact import exact_nearest_in_other_set
 from embedscope.neighbors.partition import coarse_partition
 from embedscope.neighbors.pruned_running_min import PrunedRunningMin
-from embedscope.neighbors.running_min import as_columns, pad_centre, squared_distances_to
 
 logger = logging.getLogger(__name__)
 
@@ -87,6 +88,11 @@ class CentreUpdater(Protocol):
 CLUSTERS_PER_SQRT_POINT = 0.25
 """Pruning clusters: sqrt(n)/4 (250 at 1M, each cut into shells) keeps the k-means assignment to ~1 s."""
 
+BLAS_MIN_DIM = 128
+"""From this dimension on, pending centres are applied by a BLAS product with an exact re-check
+(:mod:`embedscope.neighbors.blas_running_min`); below it the fused column kernel is faster (measured:
+benchmarks/README.md, "k-center greedy at 768-d")."""
+
 
 def k_center_greedy(
     embeddings: np.ndarray,
@@ -111,13 +117,16 @@ def k_center_greedy(
     Returns:
         GreedyResult.
 
-    Cost: O(n·d) memory (a cluster-ordered transposed float32 copy); never an n×n matrix.
+    Cost: below BLAS_MIN_DIM dimensions a cluster-ordered transposed float32 copy (n·d·4 bytes); from it
+    on, O(n + n_samples·d): the points are read in place. Never an n×n matrix.
     """
     prepared = prepare_greedy(embeddings, n_samples=n_samples, datapool=datapool, min_distance=min_distance)
-    n = prepared.points.shape[0]
+    n, d = prepared.points.shape
     partition = coarse_partition(prepared.points, n_clusters=round(CLUSTERS_PER_SQRT_POINT * np.sqrt(n)))
-    updater = PrunedRunningMin(prepared.points, prepared.min_sq, partition, max_centres=prepared.n_samples)
-    result = run_greedy(prepared, updater)
+    kind = BlasPrunedRunningMin if d >= BLAS_MIN_DIM else PrunedRunningMin
+    updater = kind(prepared.points, prepared.min_sq, partition, max_centres=prepared.n_samples)
+    with threadpool_limits(limits=1, user_api="blas"):  # its products are small: threads only add waits
+        result = run_greedy(prepared, updater)
     logger.debug(
         "k-center greedy: %d distances for %d picks (full scans: %d)",
         updater.n_distance_evaluations,
@@ -158,9 +167,8 @@ def prepare_greedy(
         first_pick = int(np.argmax(min_sq))
         first_value = float(min_sq[first_pick])
     else:
-        columns = as_columns(points)
-        mean = pad_centre(points.mean(axis=0, dtype=np.float64).astype(np.float32), columns.shape[0])
-        to_mean = squared_distances_to(columns, mean)
+        mean = points.mean(axis=0, dtype=np.float64).astype(np.float32)
+        to_mean = fixed_squared_distances_rows(points, mean)
         first_pick = int(np.argmax(to_mean))
         first_value = float(to_mean[first_pick])
         min_sq = np.full(n, np.inf, dtype=np.float32)
