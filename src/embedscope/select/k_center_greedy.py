@@ -12,8 +12,15 @@ lowest-index unpicked sample, distance 0 — so the requested count is honoured.
 Papers: https://doi.org/10.1016/0304-3975(85)90224-5 , https://arxiv.org/abs/1708.00489
 
 Distances are computed in float32 with one fixed arithmetic (see
-:mod:`embedscope.neighbors.running_min`), so the fast path here and the naive reference in
+:mod:`embedscope.neighbors.running_min`), so the fast paths here and the naive reference in
 :mod:`embedscope.select.k_center_greedy_reference` give identical picks.
+
+Float32 and ties: the picks equal those of the same greedy in float64 except where float32 cannot tell
+two candidates apart. Each squared distance is within a relative (d + 5)·2⁻²⁴ of its float64 value, so a
+pick can differ from the float64 greedy's only when the two candidates' float64 distances differ by less
+than :func:`float32_tie_tolerance` (relative; ~1e-7 to 1e-6 in practice, 4.6e-5 worst case at 768-d);
+then the float32 greedy takes the lowest index among the values it sees as equal. Every pick is a valid
+float64 greedy step up to that tolerance (tested on constructed near-ties).
 """
 
 from __future__ import annotations
@@ -92,6 +99,16 @@ BLAS_MIN_DIM = 128
 """From this dimension on, pending centres are applied by a BLAS product with an exact re-check
 (:mod:`embedscope.neighbors.blas_running_min`); below it the fused column kernel is faster (measured:
 benchmarks/README.md, "k-center greedy at 768-d")."""
+
+
+def float32_tie_tolerance(d: int) -> float:
+    """Relative distance within which the float32 greedy may order two candidates unlike float64.
+
+    The fixed arithmetic rounds each of d differences, squares and sums: a squared distance errs by at
+    most (d + 5)·u relative (u = 2⁻²⁴), so a distance by half that; two candidates compared both err, so
+    (d + 5)·u bounds the relative gap that float32 may misorder.
+    """
+    return (d + 5) * 2.0**-24
 
 
 def k_center_greedy(
