@@ -64,10 +64,17 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=200_000, help="points (and queries for query→set)")
     parser.add_argument("--d", type=int, default=32)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--other-clusters", action="store_true", help="queries from other clusters (the runs before 2026-12-01)"
+    )
     args = parser.parse_args()
 
-    x = clustered_embeddings(args.n, args.d, seed=args.seed)
-    q = clustered_embeddings(args.n, args.d, seed=args.seed + 1)
+    if args.other_clusters:
+        x = clustered_embeddings(args.n, args.d, seed=args.seed)
+        q = clustered_embeddings(args.n, args.d, seed=args.seed + 1)
+    else:  # queries from the same clusters, as the report's coverage searches (input against a subset)
+        both = clustered_embeddings(2 * args.n, args.d, seed=args.seed)
+        x, q = np.ascontiguousarray(both[: args.n]), np.ascontiguousarray(both[args.n :])
     rng = np.random.default_rng(args.seed)
     sample = np.sort(rng.choice(args.n, size=min(args.n, CHECK_SAMPLE), replace=False))
     truth_self = brute_force(x[sample], x, sample)

@@ -5,6 +5,7 @@ report needs for its input set alone); the ratio is embedscope's whole run over 
 
     .venv/bin/python benchmarks/bench_run.py                       # 200k (exact, 2k selected) + 100k + 1M (10k)
     .venv/bin/python benchmarks/bench_run.py --sizes 100000 --k 10000 --no-baseline
+    .venv/bin/python benchmarks/bench_run.py --sizes 100000 --k 1000 --dim 768 --intrinsic-dim 32 --no-baseline
 """
 
 from __future__ import annotations
@@ -43,8 +44,10 @@ def faiss_self_nn_seconds(x: np.ndarray) -> float:
     return time.perf_counter() - start
 
 
-def run_case(n: int, k: int, *, exact: bool, workdir: Path) -> dict[str, object]:
-    x = clustered_embeddings(n, DIM, seed=0)
+def run_case(
+    n: int, k: int, *, exact: bool, workdir: Path, dim: int = DIM, intrinsic_dim: int | None = None
+) -> dict[str, object]:
+    x = clustered_embeddings(n, dim, seed=0, intrinsic_dim=intrinsic_dim)
     path = workdir / f"emb_{n}.npy"
     np.save(path, x)
     out = workdir / f"out_{n}_{k}"
@@ -69,6 +72,8 @@ def main() -> int:
     parser.add_argument("--sizes", type=int, nargs="*", help="input sizes (default: 200k, 100k, 1M)")
     parser.add_argument("--k", type=int, default=None, help="samples to select (default per case)")
     parser.add_argument("--no-baseline", action="store_true", help="skip the faiss baseline")
+    parser.add_argument("--dim", type=int, default=DIM, help="embedding dimension")
+    parser.add_argument("--intrinsic-dim", type=int, default=None, help="see synthetic.clustered_embeddings")
     args = parser.parse_args()
     cases = DEFAULT_CASES if not args.sizes else tuple(
         (n, args.k or min(10_000, n // 10), n <= 200_000) for n in args.sizes
@@ -76,13 +81,13 @@ def main() -> int:
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for n, k, exact in cases:
-            result = run_case(n, k, exact=exact, workdir=Path(tmp))
+            result = run_case(n, k, exact=exact, workdir=Path(tmp), dim=args.dim, intrinsic_dim=args.intrinsic_dim)
             baseline = None if args.no_baseline or n > 200_000 else faiss_self_nn_seconds(result.pop("x"))  # type: ignore[arg-type]
             result.pop("x", None)
             result["baseline_s"] = baseline
             rows.append(result)
             print(json.dumps({key: value for key, value in result.items()}), file=sys.stderr)
-    print("| n × 32 | selected | search | ingest+embed s | select s | metrics s | extra metrics s | projection s "
+    print(f"| n × {args.dim} | selected | search | ingest+embed s | select s | metrics s | extra metrics s | projection s "
           "| outputs s | total s | peak RSS GiB | PDF MB | HTML MB | faiss exact self-1-NN s | ratio |")
     print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for row in rows:

@@ -18,10 +18,26 @@ CHUNK_ROWS = 1 << 18
 """Rows generated at a time, so that 1M × 32 needs no float64 copy of the whole array."""
 
 
-def clustered_embeddings(n: int, d: int, *, n_clusters: int = 50, seed: int = 0) -> np.ndarray:
+ISOTROPIC_SHARE = 0.1
+"""With ``intrinsic_dim``: the share of each cluster's noise norm spread evenly over all d dimensions."""
+
+
+def clustered_embeddings(
+    n: int,
+    d: int,
+    *,
+    n_clusters: int = 50,
+    seed: int = 0,
+    intrinsic_dim: int | None = None,
+    out: np.ndarray | None = None,
+) -> np.ndarray:
     """(n, d) float32 L2-normalised embeddings in ``n_clusters`` Gaussian clusters, deterministic in ``seed``.
 
-    Rows are in random cluster order (not grouped by cluster).
+    Rows are in random cluster order (not grouped by cluster). With ``intrinsic_dim`` r, each cluster's
+    noise lies mostly in its own random r-dimensional subspace (plus ISOTROPIC_SHARE of isotropic noise),
+    as in real CLIP/DINOv2 embeddings, whose intrinsic dimension is a few tens at 512–1024 dimensions;
+    without it the noise is isotropic in all d dimensions (the hardest case for any pruning).
+    ``out``: an (n, d) float32 array to fill (e.g. a memory-mapped .npy), else a new one.
     """
     rng = np.random.default_rng(seed)
     centres = rng.standard_normal((n_clusters, d))
@@ -29,11 +45,24 @@ def clustered_embeddings(n: int, d: int, *, n_clusters: int = 50, seed: int = 0)
     spreads = rng.uniform(*SPREAD_RANGE, size=n_clusters)
     weights = rng.dirichlet(np.full(n_clusters, SIZE_CONCENTRATION))
     labels = rng.choice(n_clusters, size=n, p=weights)
-    out = np.empty((n, d), dtype=np.float32)
+    bases = None
+    if intrinsic_dim is not None:
+        bases = [np.linalg.qr(rng.standard_normal((d, intrinsic_dim)))[0].T for _ in range(n_clusters)]
+    out = np.empty((n, d), dtype=np.float32) if out is None else out
     for start in range(0, n, CHUNK_ROWS):
         stop = min(n, start + CHUNK_ROWS)
         lab = labels[start:stop]
-        noise = rng.standard_normal((stop - start, d)) * (spreads[lab] / np.sqrt(d))[:, None]
+        if bases is None:
+            noise = rng.standard_normal((stop - start, d)) * (spreads[lab] / np.sqrt(d))[:, None]
+        else:
+            noise = rng.standard_normal((stop - start, d)) * (ISOTROPIC_SHARE / np.sqrt(d))
+            low = rng.standard_normal((stop - start, intrinsic_dim)) * np.sqrt(
+                (1.0 - ISOTROPIC_SHARE**2) / intrinsic_dim
+            )
+            for c in np.unique(lab):
+                rows = lab == c
+                noise[rows] += low[rows] @ bases[c]
+            noise *= spreads[lab][:, None]
         block = centres[lab] + noise
         block /= np.linalg.norm(block, axis=1, keepdims=True)
         out[start:stop] = block

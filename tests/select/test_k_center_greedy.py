@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from embedscope.errors import ConfigError
-from embedscope.select.k_center_greedy import k_center_greedy
+from embedscope.select.k_center_greedy import float32_tie_tolerance, k_center_greedy
 from embedscope.select.k_center_greedy_reference import k_center_greedy_reference
 
 GREEDIES = [k_center_greedy, k_center_greedy_reference]
@@ -175,15 +175,21 @@ def clustered_unit(rng: np.random.Generator, n: int, d: int, n_clusters: int) ->
 
 
 @pytest.mark.parametrize("with_datapool", [False, True])
-def test_fast_path_identical_to_reference_on_clustered_data(with_datapool: bool) -> None:
+@pytest.mark.parametrize(("n", "d", "k"), [(30_000, 32, 400), (2000, 768, 100)])  # column kernel; BLAS path
+def test_fast_path_identical_to_reference_on_clustered_data(with_datapool: bool, n: int, d: int, k: int) -> None:
     rng = np.random.default_rng(31)
-    x = clustered_unit(rng, 30_000, 32, 40)
-    pool = clustered_unit(rng, 500, 32, 40) if with_datapool else None
-    fast = k_center_greedy(x, n_samples=400, datapool=pool)
-    reference = k_center_greedy_reference(x, n_samples=400, datapool=pool)
+    x = clustered_unit(rng, n, d, 40)
+    pool = clustered_unit(rng, 500 if d <= 32 else 20, d, 40) if with_datapool else None
+    fast = k_center_greedy(x, n_samples=k, datapool=pool)
+    reference = k_center_greedy_reference(x, n_samples=k, datapool=pool)
     np.testing.assert_array_equal(fast.indices, reference.indices)
     np.testing.assert_array_equal(fast.pick_distances, reference.pick_distances)
     np.testing.assert_array_equal(fast.min_distances, reference.min_distances)
+    if d > 32:  # float64 brute force: no near-ties on this data, so exactly the float64 greedy
+        picks, dists, coverage, _ = textbook_greedy(x, k, datapool=pool)
+        assert fast.indices.tolist() == picks
+        np.testing.assert_allclose(fast.pick_distances, dists, rtol=1e-5)
+        np.testing.assert_allclose(fast.min_distances, coverage, rtol=1e-5, atol=1e-6)
 
 
 def test_fast_path_identical_to_reference_with_many_ties() -> None:
@@ -195,3 +201,27 @@ def test_fast_path_identical_to_reference_with_many_ties() -> None:
     np.testing.assert_array_equal(fast.indices, reference.indices)
     np.testing.assert_array_equal(fast.pick_distances, reference.pick_distances)
     assert np.all(fast.pick_distances[625:] == 0.0)
+
+
+def test_near_ties_are_a_valid_float64_greedy_within_the_tolerance() -> None:
+    """Points of a scaled simplex (all pairwise distances √2·s) moved by ~1e-9: float64 separates the ties,
+    float32 cannot. Every pick must still be a float64 greedy step up to float32_tie_tolerance."""
+    rng = np.random.default_rng(34)
+    d = 768
+    simplex = 0.5 * np.eye(d) + 1e-9 * rng.standard_normal((d, d))
+    x = np.concatenate([simplex, 0.3 * clustered_unit(rng, 400, d, 5)]).astype(np.float32)
+    result = k_center_greedy(x, n_samples=200)
+    x64 = x.astype(np.float64)
+    tolerance = float32_tie_tolerance(d)
+    running = np.linalg.norm(x64 - x64.mean(axis=0), axis=1)
+    near_ties = 0
+    picked = np.zeros(len(x), dtype=bool)
+    for step, pick in enumerate(result.indices):
+        candidates = np.where(picked, -np.inf, running)
+        best = candidates.max()
+        assert candidates[pick] >= best * (1 - tolerance), f"pick {step} is not a float64 greedy step"
+        near_ties += int(np.sum(candidates >= best * (1 - tolerance))) > 1
+        picked[pick] = True
+        distance = np.linalg.norm(x64 - x64[pick], axis=1)
+        running = distance if step == 0 else np.minimum(running, distance)
+    assert near_ties > 100  # the data really has near-ties for float32 to decide

@@ -10,9 +10,9 @@ import numpy as np
 from embedscope.errors import InputFileError
 from embedscope.io.embedding_table import EmbeddingTable
 from embedscope.io.embeddings_file import read_embeddings
+from embedscope.io.row_normalize import l2_normalized_rows
 
 MIN_INPUT_SAMPLES = 2  # a selection and a nearest-neighbour metric need at least two samples
-ZERO_NORM = 1e-12  # below this a vector has no direction to normalise
 
 
 @dataclass(frozen=True)
@@ -42,16 +42,7 @@ def l2_normalize(table: EmbeddingTable) -> EmbeddingTable:
     Raises:
         InputFileError: a zero vector (names the file and row).
     """
-    norms = np.linalg.norm(table.vectors.astype(np.float64), axis=1)
-    zero = norms < ZERO_NORM
-    if zero.any():
-        row = int(np.argmax(zero))
-        raise InputFileError(
-            table.source or Path("<input>"),
-            f"row {row + 1} ('{table.names[row]}') is a zero vector, which cannot be L2-normalised; "
-            "remove it or pass --no-normalize",
-        )
-    vectors = (table.vectors.astype(np.float64) / norms[:, None]).astype(np.float32)
+    vectors = l2_normalized_rows(table.vectors, source=table.source or Path("<input>"), names=table.names)
     return EmbeddingTable(names=table.names, vectors=vectors, source=table.source, labels=table.labels)
 
 

@@ -1,4 +1,4 @@
-"""Embeddings as a NumPy ``.npy`` array, with names from a filename list or generated."""
+"""Embeddings as a NumPy ``.npy`` array, memory-mapped, with names from a filename list or generated."""
 
 from __future__ import annotations
 
@@ -9,7 +9,11 @@ import numpy as np
 from embedscope.errors import InputFileError
 from embedscope.io.embedding_table import EmbeddingTable
 from embedscope.io.filename_list import read_filename_list
+from embedscope.io.row_normalize import release_mapped_pages
 from embedscope.io.validation import check_finite, check_unique_names, embedding_column_names
+
+CHECK_BLOCK_ROWS = 65_536
+"""Rows checked or converted at a time: a few hundred MiB at 1024-d, so no full-size temporary exists."""
 
 
 def generated_names(n_samples: int) -> list[str]:
@@ -18,13 +22,23 @@ def generated_names(n_samples: int) -> list[str]:
 
 
 def read_npy(path: Path, *, filenames_path: Path | None = None) -> EmbeddingTable:
-    """Read an (n_samples, dim) numeric ``.npy`` array.
+    """Read an (n_samples, dim) numeric ``.npy`` array, memory-mapped.
+
+    A float32 C-ordered array is returned as a read-only memory map of the file (no copy: pages are read
+    as they are used); any other real dtype is converted block by block into one float32 array. Values are
+    checked block by block (finite, also after the cast to float32).
 
     Args:
         filenames_path: a text file with one name a line, as many lines as rows; else generated names.
+
+    Raises:
+        InputFileError: not a readable .npy, not 2-D, not real numeric, empty, a non-finite value (row and
+            column named), a name count that does not match, duplicate names.
+
+    Memory: n·d·4 bytes at most (the float32 conversion), none for float32 files; O(block) temporaries.
     """
     try:
-        array = np.load(path, allow_pickle=False, mmap_mode=None)
+        array = np.load(path, allow_pickle=False, mmap_mode="r")
     except (ValueError, OSError, EOFError) as error:
         raise InputFileError(path, f"not a readable .npy array ({error})") from error
     if array.ndim != 2:
@@ -33,17 +47,31 @@ def read_npy(path: Path, *, filenames_path: Path | None = None) -> EmbeddingTabl
         raise InputFileError(path, f"expected a real numeric array, got dtype {array.dtype}")
     if array.shape[0] == 0 or array.shape[1] == 0:
         raise InputFileError(path, f"the array is empty (shape {array.shape})")
-    values = np.asarray(array, dtype=np.float64)
-    check_finite(path, values, embedding_column_names(values.shape[1]), first_line=0)
+    vectors = _checked_float32(path, array)
     if filenames_path is not None:
         names = read_filename_list(filenames_path)
-        if len(names) != values.shape[0]:
+        if len(names) != vectors.shape[0]:
             raise InputFileError(
-                filenames_path, f"has {len(names)} filenames but {path} has {values.shape[0]} rows; they must match"
+                filenames_path, f"has {len(names)} filenames but {path} has {vectors.shape[0]} rows; they must match"
             )
     else:
-        names = generated_names(values.shape[0])
+        names = generated_names(vectors.shape[0])
     check_unique_names(path, names)
-    vectors = values.astype(np.float32)
-    check_finite(path, vectors, embedding_column_names(values.shape[1]), first_line=0)
     return EmbeddingTable(names=names, vectors=vectors, source=path, labels=np.zeros(len(names), dtype=np.int64))
+
+
+def _checked_float32(path: Path, array: np.ndarray) -> np.ndarray:
+    """``array`` as float32 (the memory map itself when it already is float32 and C-ordered), checked finite."""
+    in_place = array.dtype == np.float32 and array.flags.c_contiguous
+    out = array if in_place else np.empty(array.shape, dtype=np.float32)
+    columns = embedding_column_names(array.shape[1])
+    for start in range(0, array.shape[0], CHECK_BLOCK_ROWS):
+        block = np.asarray(array[start : start + CHECK_BLOCK_ROWS])
+        check_finite(path, block, columns, first_line=0, first_row=start)
+        if not in_place:
+            with np.errstate(over="ignore"):
+                converted = block.astype(np.float32)
+            check_finite(path, converted, columns, first_line=0, first_row=start)
+            out[start : start + block.shape[0]] = converted
+        release_mapped_pages(array)
+    return out

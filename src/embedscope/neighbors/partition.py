@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 
 SAMPLE_PER_CLUSTER = 32
@@ -73,11 +74,7 @@ def coarse_partition(points: np.ndarray, *, n_clusters: int, seed: int = 0) -> P
     relabel[used] = np.arange(used.size)
     labels = relabel[labels]
     centroids64 = centroids[used].astype(np.float64)
-    radius = np.empty(n)
-    for r0 in range(0, n, ASSIGN_BLOCK_ROWS):
-        rows = slice(r0, min(n, r0 + ASSIGN_BLOCK_ROWS))
-        diff = points[rows].astype(np.float64) - centroids64[labels[rows]]
-        radius[rows] = np.sqrt(np.einsum("ij,ij->i", diff, diff))
+    radius = _distances_to_assigned(np.asarray(points).view(np.ndarray), centroids64, labels)
 
     by_cluster_radius = np.lexsort((radius, labels))
     counts = np.bincount(labels, minlength=used.size)
@@ -105,6 +102,20 @@ def coarse_partition(points: np.ndarray, *, n_clusters: int, seed: int = 0) -> P
         inner=inner * (1 - RADIUS_SLACK),
         outer=outer * (1 + RADIUS_SLACK),
     )
+
+
+@numba.njit(cache=True, nogil=True, parallel=True)
+def _distances_to_assigned(points: np.ndarray, centroids: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """(n,) float64 |points[i] − centroids[labels[i]]|, summed in float64 (no float64 copy of the points)."""
+    out = np.empty(points.shape[0])
+    for i in numba.prange(points.shape[0]):
+        centre = centroids[labels[i]]
+        s = 0.0
+        for k in range(points.shape[1]):
+            diff = np.float64(points[i, k]) - centre[k]
+            s += diff * diff
+        out[i] = np.sqrt(s)
+    return out
 
 
 def cluster_ranges(partition: Partition) -> tuple[np.ndarray, np.ndarray]:

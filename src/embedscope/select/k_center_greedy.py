@@ -12,8 +12,15 @@ lowest-index unpicked sample, distance 0 — so the requested count is honoured.
 Papers: https://doi.org/10.1016/0304-3975(85)90224-5 , https://arxiv.org/abs/1708.00489
 
 Distances are computed in float32 with one fixed arithmetic (see
-:mod:`embedscope.neighbors.running_min`), so the fast path here and the naive reference in
+:mod:`embedscope.neighbors.running_min`), so the fast paths here and the naive reference in
 :mod:`embedscope.select.k_center_greedy_reference` give identical picks.
+
+Float32 and ties: the picks equal those of the same greedy in float64 except where float32 cannot tell
+two candidates apart. Each squared distance is within a relative (d + 5)·2⁻²⁴ of its float64 value, so a
+pick can differ from the float64 greedy's only when the two candidates' float64 distances differ by less
+than :func:`float32_tie_tolerance` (relative; ~1e-7 to 1e-6 in practice, 4.6e-5 worst case at 768-d);
+then the float32 greedy takes the lowest index among the values it sees as equal. Every pick is a valid
+float64 greedy step up to that tolerance (tested on constructed near-ties).
 """
 
 from __future__ import annotations
@@ -23,12 +30,13 @@ from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from embedscope.errors import ConfigError
+from embedscope.neighbors.blas_running_min import BlasPrunedRunningMin, fixed_squared_distances_rows
 from embedscope.neighbors.exact import exact_nearest_in_other_set
 from embedscope.neighbors.partition import coarse_partition
 from embedscope.neighbors.pruned_running_min import PrunedRunningMin
-from embedscope.neighbors.running_min import as_columns, pad_centre, squared_distances_to
 
 logger = logging.getLogger(__name__)
 
@@ -87,6 +95,21 @@ class CentreUpdater(Protocol):
 CLUSTERS_PER_SQRT_POINT = 0.25
 """Pruning clusters: sqrt(n)/4 (250 at 1M, each cut into shells) keeps the k-means assignment to ~1 s."""
 
+BLAS_MIN_DIM = 128
+"""From this dimension on, pending centres are applied by a BLAS product with an exact re-check
+(:mod:`embedscope.neighbors.blas_running_min`); below it the fused column kernel is faster (measured:
+benchmarks/README.md, "k-center greedy at 768-d")."""
+
+
+def float32_tie_tolerance(d: int) -> float:
+    """Relative distance within which the float32 greedy may order two candidates unlike float64.
+
+    The fixed arithmetic rounds each of d differences, squares and sums: a squared distance errs by at
+    most (d + 5)·u relative (u = 2⁻²⁴), so a distance by half that; two candidates compared both err, so
+    (d + 5)·u bounds the relative gap that float32 may misorder.
+    """
+    return (d + 5) * 2.0**-24
+
 
 def k_center_greedy(
     embeddings: np.ndarray,
@@ -111,13 +134,16 @@ def k_center_greedy(
     Returns:
         GreedyResult.
 
-    Cost: O(n·d) memory (a cluster-ordered transposed float32 copy); never an n×n matrix.
+    Cost: below BLAS_MIN_DIM dimensions a cluster-ordered transposed float32 copy (n·d·4 bytes); from it
+    on, O(n + n_samples·d): the points are read in place. Never an n×n matrix.
     """
     prepared = prepare_greedy(embeddings, n_samples=n_samples, datapool=datapool, min_distance=min_distance)
-    n = prepared.points.shape[0]
+    n, d = prepared.points.shape
     partition = coarse_partition(prepared.points, n_clusters=round(CLUSTERS_PER_SQRT_POINT * np.sqrt(n)))
-    updater = PrunedRunningMin(prepared.points, prepared.min_sq, partition, max_centres=prepared.n_samples)
-    result = run_greedy(prepared, updater)
+    kind = BlasPrunedRunningMin if d >= BLAS_MIN_DIM else PrunedRunningMin
+    updater = kind(prepared.points, prepared.min_sq, partition, max_centres=prepared.n_samples)
+    with threadpool_limits(limits=1, user_api="blas"):  # its products are small: threads only add waits
+        result = run_greedy(prepared, updater)
     logger.debug(
         "k-center greedy: %d distances for %d picks (full scans: %d)",
         updater.n_distance_evaluations,
@@ -158,9 +184,8 @@ def prepare_greedy(
         first_pick = int(np.argmax(min_sq))
         first_value = float(min_sq[first_pick])
     else:
-        columns = as_columns(points)
-        mean = pad_centre(points.mean(axis=0, dtype=np.float64).astype(np.float32), columns.shape[0])
-        to_mean = squared_distances_to(columns, mean)
+        mean = points.mean(axis=0, dtype=np.float64).astype(np.float32)
+        to_mean = fixed_squared_distances_rows(points, mean)
         first_pick = int(np.argmax(to_mean))
         first_value = float(to_mean[first_pick])
         min_sq = np.full(n, np.inf, dtype=np.float32)
