@@ -92,6 +92,7 @@ def load_folder_inputs(params: RunParameters, progress: Progress) -> FolderInput
             datapool_path=params.datapool_path,
             normalize=params.normalize,
             progress=progress,
+            model=params.model_choice(),
         )
         return _with_details(videos.inputs, videos=videos)
     if params.export_frames or params.frame_stride != 1:
@@ -134,6 +135,7 @@ def _load_crops(params: RunParameters, progress: Progress) -> FolderInputs:
         datapool_path=params.datapool_path,
         normalize=params.normalize,
         image_sizes=predictions.image_sizes,
+        model=params.model_choice(),
     )
     inputs = dataclasses.replace(inputs, corrupt=dict(scan.corrupt), duplicates=dict(scan.duplicates))
     return _with_details(inputs, predictions=predictions, crops=crops)

@@ -27,8 +27,9 @@ def load_image_folder_inputs(params: RunParameters, progress: Progress) -> Loade
 
     progress.stage("scanning images (corrupt and duplicate check)")
     scan = scan_image_folder(params.input_path)
-    progress.stage(f"embedding {len(scan.names):,} images (EfficientNet-Lite0)", total=len(scan.names))
-    embedded = embed_image_folder(scan, embedding_dim=params.embedding_dim, progress=progress.advance)
+    model = params.model_choice()
+    progress.stage(f"embedding {len(scan.names):,} images ({model.label})", total=len(scan.names))
+    embedded = embed_image_folder(scan, embedding_dim=params.embedding_dim, progress=progress.advance, model=model)
     final = embedded.scan
     table = EmbeddingTable(
         names=list(final.names),

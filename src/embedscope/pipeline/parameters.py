@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from embedscope.embed.model_choice import ModelChoice
 
 DEFAULT_EMBEDDING_DIM = 32  # LightlyOne's default embedding size
 DEFAULT_RANDOM_SEEDS = 5  # random subsets behind the mean ± sd of the random baseline
@@ -34,6 +37,8 @@ class RunParameters:
         frame_stride: video folders: every how many frames one becomes a sample.
         export_frames: video folders: write the selected frames as PNGs to OUT/frames/.
         random_seeds: how many random subsets (seeds seed, seed + 1, …) give the random baseline's mean ± sd.
+        model_path, checkpoint_path, model_precision, device: the image model (``--model``, ``--checkpoint``,
+            ``--model-precision``, ``--device``; see :class:`~embedscope.embed.model_choice.ModelChoice`).
     """
 
     input_path: Path
@@ -63,6 +68,10 @@ class RunParameters:
     frame_stride: int = 1
     export_frames: bool = False
     random_seeds: int = DEFAULT_RANDOM_SEEDS
+    model_path: Path | None = None
+    checkpoint_path: Path | None = None
+    model_precision: str = "float32"
+    device: str = "cpu"
     extra: dict[str, Any] = field(default_factory=dict)
 
     def folder_only_flags(self) -> list[str]:
@@ -77,8 +86,20 @@ class RunParameters:
             "--min-crop-size": self.min_crop_size != DEFAULT_MIN_CROP_SIZE,
             "--frame-stride": self.frame_stride != 1,
             "--export-frames": self.export_frames,
+            "--model": self.model_path is not None,
+            "--checkpoint": self.checkpoint_path is not None,
+            "--model-precision": self.model_precision != "float32",
+            "--device": self.device != "cpu",
         }
         return [flag for flag, is_given in given.items() if is_given]
+
+    def model_choice(self) -> ModelChoice:
+        """The image model of a folder INPUT."""
+        from embedscope.embed.model_choice import ModelChoice
+
+        return ModelChoice(
+            path=self.model_path, checkpoint=self.checkpoint_path, precision=self.model_precision, device=self.device
+        )
 
     def as_config(self) -> dict[str, Any]:
         """A YAML/JSON-friendly dict of every parameter (paths as strings)."""
