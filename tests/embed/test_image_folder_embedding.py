@@ -10,9 +10,9 @@ import pytest
 from PIL import Image
 
 from embedscope.embed.feature_cache import feature_cache_path
-from embedscope.embed.model_choice import load_feature_extractor
 from embedscope.embed.image_embedder import embed_images
 from embedscope.embed.image_folder_embedding import embed_image_folder
+from embedscope.embed.model_choice import load_feature_extractor
 from embedscope.errors import InputFileError
 from embedscope.ingest.image_folder import scan_image_folder
 from tests.embed.conftest import photo, random_view

@@ -55,6 +55,9 @@ def _register_optional_commands() -> None:
     except ImportError:
         return
     app.command("embed")(embed_command)
+    from embedscope.cli.train_command import train_command
+
+    app.command("train")(train_command)
 
 
 _register_optional_commands()

@@ -39,6 +39,7 @@ class RunParameters:
         random_seeds: how many random subsets (seeds seed, seed + 1, …) give the random baseline's mean ± sd.
         model_path, checkpoint_path, model_precision, device: the image model (``--model``, ``--checkpoint``,
             ``--model-precision``, ``--device``; see :class:`~embedscope.embed.model_choice.ModelChoice`).
+        train_embedding: epochs of SimCLR fine-tuning on INPUT before embedding (0: none).
     """
 
     input_path: Path
@@ -72,6 +73,7 @@ class RunParameters:
     checkpoint_path: Path | None = None
     model_precision: str = "float32"
     device: str = "cpu"
+    train_embedding: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
 
     def folder_only_flags(self) -> list[str]:
