@@ -41,3 +41,18 @@ def test_calibration_views_are_reproducible() -> None:
     assert first.shape == (4, 40, 30, 3) and first.dtype == np.uint8
     np.testing.assert_array_equal(first, calibration_views((40, 30), n_images=4, seed=1))
     assert not np.array_equal(first, calibration_views((40, 30), n_images=4, seed=2))
+
+
+def test_a_deep_network_keeps_its_first_and_last_convolution_float(tmp_path: Path) -> None:
+    import torch
+
+    from embedscope.embed.quantize import quantize_model
+    from tests.embed.tiny_models import SIDE, export
+
+    layers: list[torch.nn.Module] = []
+    for channels_in, channels_out in [(3, 8), (8, 8), (8, 8), (8, 8), (8, 4)]:
+        layers += [torch.nn.Conv2d(channels_in, channels_out, kernel_size=3, padding=1), torch.nn.ReLU()]
+    model = export(torch.nn.Sequential(*layers), tmp_path / "deep.onnx", torch.zeros(2, 3, SIDE, SIDE))
+    int8 = quantize_model(model, tmp_path / "deep-int8.onnx")
+    ops = [node.op_type for node in onnx.load(str(int8)).graph.node if node.op_type in ("Conv", "QLinearConv")]
+    assert ops == ["Conv", "QLinearConv", "QLinearConv", "QLinearConv", "Conv"]
