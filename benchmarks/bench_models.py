@@ -35,8 +35,20 @@ from embedscope.embed.projection import l2_normalize_rows, project_features
 from embedscope.select.k_center_greedy import k_center_greedy
 
 CLASSES = (
-    "astronaut", "coffee", "chelsea", "rocket", "motorcycle", "hubble", "immunohistochemistry", "retina",
-    "camera", "brick", "grass", "gravel", "moon", "cell",
+    "astronaut",
+    "coffee",
+    "chelsea",
+    "rocket",
+    "motorcycle",
+    "hubble",
+    "immunohistochemistry",
+    "retina",
+    "camera",
+    "brick",
+    "grass",
+    "gravel",
+    "moon",
+    "cell",
 )
 SAMPLE_SIZE = (160, 120)
 SIDE_RANGE = (0.2, 0.6)
@@ -100,7 +112,10 @@ def class_coverage(vectors: np.ndarray, labels: np.ndarray, n_picks: int) -> tup
     picked = k_center_greedy(vectors, n_samples=n_picks).indices
     greedy = len(np.unique(labels[picked])) / n_classes
     rng = np.random.default_rng(0)
-    random = [len(np.unique(labels[rng.choice(len(labels), n_picks, replace=False)])) / n_classes for _ in range(RANDOM_SUBSETS)]
+    random = [
+        len(np.unique(labels[rng.choice(len(labels), n_picks, replace=False)])) / n_classes
+        for _ in range(RANDOM_SUBSETS)
+    ]
     return greedy, float(np.mean(random))
 
 
@@ -125,7 +140,9 @@ def quality(features: np.ndarray, labels: np.ndarray) -> dict[str, float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--views", type=int, default=12, help="images per class")
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--image-size", type=int, default=96)
@@ -134,7 +151,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as scratch:
         os.environ[CACHE_DIR_ENV] = str(Path(scratch) / "cache")
         paths, labels = build_labelled_set(Path(scratch) / "set", views_per_class=args.views)
-        print(f"labelled set: {len(CLASSES)} classes x {args.views} views = {len(paths)} images of {SAMPLE_SIZE}")
+        print(
+            f"labelled set: {len(CLASSES)} classes x {args.views} views = {len(paths)} images of {SAMPLE_SIZE}"
+        )
         float_choice, int8_choice = ModelChoice(), ModelChoice(precision="int8")
         load_feature_extractor(float_choice)
         started = time.perf_counter()
@@ -151,21 +170,27 @@ def main() -> None:
 
         settings = TrainSettings(epochs=args.epochs, augmentation=ViewAugmentation(size=args.image_size))
         trained = fine_tune(paths, Path(scratch) / "model", settings)
-        print(f"fine-tuning: {args.epochs} epoch(s) at {args.image_size} px in {trained.seconds:.0f} s; "
-              f"NT-Xent per epoch {[round(x, 3) for x in trained.epoch_losses]}")
+        print(
+            f"fine-tuning: {args.epochs} epoch(s) at {args.image_size} px in {trained.seconds:.0f} s; "
+            f"NT-Xent per epoch {[round(x, 3) for x in trained.epoch_losses]}"
+        )
         tuned_choice = ModelChoice(checkpoint=trained.checkpoint_path)
         load_feature_extractor(tuned_choice)  # the one-time ONNX export of the checkpoint is not timed
         features["fine-tuned"], tuned_speed = timed_features(paths, tuned_choice)
         best = {name: max(values) for name, values in speeds.items()}
         best["fine-tuned"] = tuned_speed
         print()
-        print("| model | images/s end to end | vs float32 | 1-NN acc. (32-d) | 1-NN acc. (raw) | class coverage, "
-              f"{len(CLASSES)} picks (random) |")
+        print(
+            "| model | images/s end to end | vs float32 | 1-NN acc. (32-d) | 1-NN acc. (raw) | class coverage, "
+            f"{len(CLASSES)} picks (random) |"
+        )
         print("|---|---|---|---|---|---|")
         for name in ("float32", "int8", "fine-tuned"):
             q = quality(features[name], labels)
-            print(f"| {name} | {best[name]:.1f} | {best[name] / best['float32']:.2f}x | {q['1nn_32d']:.3f} | "
-                  f"{q['1nn_raw']:.3f} | {q['coverage']:.3f} ({q['coverage_random']:.3f}) |")
+            print(
+                f"| {name} | {best[name]:.1f} | {best[name] / best['float32']:.2f}x | {q['1nn_32d']:.3f} | "
+                f"{q['1nn_raw']:.3f} | {q['coverage']:.3f} ({q['coverage_random']:.3f}) |"
+            )
 
 
 if __name__ == "__main__":

@@ -30,7 +30,9 @@ def _views(n: int, seed: int) -> list[Image.Image]:
 
 def _torch_features(module: torch.nn.Module, views: list[Image.Image]) -> np.ndarray:
     """The module on the views resized to 32x32 (Pillow bilinear) and normalised with MEAN/STD in float64."""
-    pixels = np.stack([np.asarray(v.convert("RGB").resize((SIDE, SIDE), Image.Resampling.BILINEAR)) for v in views])
+    pixels = np.stack(
+        [np.asarray(v.convert("RGB").resize((SIDE, SIDE), Image.Resampling.BILINEAR)) for v in views]
+    )
     normalized = (pixels.astype(np.float64) / 255.0 - np.asarray(MEAN)) / np.asarray(STD)
     with torch.no_grad():
         out = module.eval()(torch.from_numpy(normalized.transpose(0, 3, 1, 2).astype(np.float32)))
@@ -56,11 +58,15 @@ def test_spec_states_the_size_of_a_dynamic_input(tmp_path: Path) -> None:
     model = tiny_image_model(tmp_path / "dyn.onnx", dynamic_hw=True)
     with pytest.raises(InputFileError, match="input height/width are dynamic: state them in a spec file"):
         embed_images(_views(1, seed=2), model=ModelChoice(path=model))
-    model.with_suffix(".json").write_text(f'{{"input_size": {SIDE}, "mean": {list(MEAN)}, "std": {list(STD)}}}')
+    model.with_suffix(".json").write_text(
+        f'{{"input_size": {SIDE}, "mean": {list(MEAN)}, "std": {list(STD)}}}'
+    )
     views = _views(3, seed=2)
     np.testing.assert_allclose(
-        embed_images(views, model=ModelChoice(path=model)), _torch_features(TwoLayerImageNet(), views),
-        rtol=1e-5, atol=1e-6,
+        embed_images(views, model=ModelChoice(path=model)),
+        _torch_features(TwoLayerImageNet(), views),
+        rtol=1e-5,
+        atol=1e-6,
     )
 
 
@@ -76,9 +82,15 @@ def test_feature_cache_separates_models(tmp_path: Path) -> None:
     model_b = _with_spec(export(other, tmp_path / "b.onnx", torch.zeros(2, 3, SIDE, SIDE)))
     cache = tmp_path / "cache"
 
-    first_a = embed_image_folder(scan_image_folder(root), embedding_dim=0, cache_dir=cache, model=ModelChoice(path=model_a))
-    first_b = embed_image_folder(scan_image_folder(root), embedding_dim=0, cache_dir=cache, model=ModelChoice(path=model_b))
-    again_a = embed_image_folder(scan_image_folder(root), embedding_dim=0, cache_dir=cache, model=ModelChoice(path=model_a))
+    first_a = embed_image_folder(
+        scan_image_folder(root), embedding_dim=0, cache_dir=cache, model=ModelChoice(path=model_a)
+    )
+    first_b = embed_image_folder(
+        scan_image_folder(root), embedding_dim=0, cache_dir=cache, model=ModelChoice(path=model_b)
+    )
+    again_a = embed_image_folder(
+        scan_image_folder(root), embedding_dim=0, cache_dir=cache, model=ModelChoice(path=model_a)
+    )
 
     assert (first_a.n_embedded, first_b.n_embedded, again_a.n_from_cache) == (4, 4, 4)
     views = [Image.open(root / name) for name in first_b.names]
@@ -121,7 +133,10 @@ def _embed_cli(tmp_path: Path, *flags: str) -> list[str]:
     ],
 )
 def test_bad_model_is_one_line_and_exit_2(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], make, message: str  # type: ignore[no-untyped-def]
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    make,
+    message: str,  # type: ignore[no-untyped-def]
 ) -> None:
     model = make(tmp_path / "m.onnx")
     argv = _embed_cli(tmp_path, "--model", str(model))
@@ -140,7 +155,9 @@ def test_cuda_without_the_gpu_build_is_exit_2(tmp_path: Path, capsys: pytest.Cap
     capsys.readouterr()
     assert main(argv) == 2
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "--device cuda: this onnxruntime has no CUDA execution provider" in err, err
+    assert err.count("\n") == 1 and "--device cuda: this onnxruntime has no CUDA execution provider" in err, (
+        err
+    )
 
 
 def test_bad_precision_and_device_names() -> None:

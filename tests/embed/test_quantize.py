@@ -54,5 +54,7 @@ def test_a_deep_network_keeps_its_first_and_last_convolution_float(tmp_path: Pat
         layers += [torch.nn.Conv2d(channels_in, channels_out, kernel_size=3, padding=1), torch.nn.ReLU()]
     model = export(torch.nn.Sequential(*layers), tmp_path / "deep.onnx", torch.zeros(2, 3, SIDE, SIDE))
     int8 = quantize_model(model, tmp_path / "deep-int8.onnx")
-    ops = [node.op_type for node in onnx.load(str(int8)).graph.node if node.op_type in ("Conv", "QLinearConv")]
+    ops = [
+        node.op_type for node in onnx.load(str(int8)).graph.node if node.op_type in ("Conv", "QLinearConv")
+    ]
     assert ops == ["Conv", "QLinearConv", "QLinearConv", "QLinearConv", "Conv"]

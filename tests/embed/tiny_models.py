@@ -31,8 +31,14 @@ def export(module: torch.nn.Module, path: Path, dummy: torch.Tensor, *, dynamic_
     with warnings.catch_warnings(), torch.no_grad():
         warnings.simplefilter("ignore")
         torch.onnx.export(
-            module.eval(), (dummy,), str(path), dynamo=False, input_names=["x"], output_names=["y"],
-            dynamic_axes={"x": axes, "y": {0: "batch"}}, opset_version=17,
+            module.eval(),
+            (dummy,),
+            str(path),
+            dynamo=False,
+            input_names=["x"],
+            output_names=["y"],
+            dynamic_axes={"x": axes, "y": {0: "batch"}},
+            opset_version=17,
         )
     return path
 

@@ -8,8 +8,13 @@ from PIL import Image
 from embedscope.train.augment import ViewAugmentation, random_view
 
 NO_CHANGE = ViewAugmentation(
-    size=32, crop_scale=(1.0, 1.0), crop_ratio=(1.0, 1.0), flip_probability=0.0, jitter_probability=0.0,
-    grey_probability=0.0, blur_probability=0.0,
+    size=32,
+    crop_scale=(1.0, 1.0),
+    crop_ratio=(1.0, 1.0),
+    flip_probability=0.0,
+    jitter_probability=0.0,
+    grey_probability=0.0,
+    blur_probability=0.0,
 )
 
 
@@ -40,5 +45,7 @@ def test_grey_view_has_equal_channels_and_crops_stay_in_range() -> None:
     assert (view[..., 0] == view[..., 1]).all() and (view[..., 1] == view[..., 2]).all()
     tall = Image.new("RGB", (20, 200), (10, 20, 30))
     for seed in range(20):
-        out = random_view(tall, ViewAugmentation(size=16, jitter_probability=0.0), np.random.default_rng(seed))
+        out = random_view(
+            tall, ViewAugmentation(size=16, jitter_probability=0.0), np.random.default_rng(seed)
+        )
         assert out.shape == (16, 16, 3)

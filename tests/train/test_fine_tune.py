@@ -32,7 +32,21 @@ def trained(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, float
     images = build_sample_image_folder(base / "images", n_images=N_IMAGES, seed=2)
     out = base / "model"
     started = time.perf_counter()
-    code = main(["train", str(images), "--out", str(out), "--epochs", "1", "--batch-size", "25", "--image-size", "64", "--quiet"])
+    code = main(
+        [
+            "train",
+            str(images),
+            "--out",
+            str(out),
+            "--epochs",
+            "1",
+            "--batch-size",
+            "25",
+            "--image-size",
+            "64",
+            "--quiet",
+        ]
+    )
     assert code == 0
     return out, images, time.perf_counter() - started
 
@@ -67,7 +81,20 @@ def test_checkpoint_flag_reuses_the_training(
     monkeypatch.setenv(CACHE_DIR_ENV, str(tmp_path / "cache"))
     by_model, by_checkpoint = tmp_path / "model.csv", tmp_path / "checkpoint.csv"
     assert main(["embed", str(images), "--out", str(by_model), "--model", str(out / "model.onnx"), "-q"]) == 0
-    assert main(["embed", str(images), "--out", str(by_checkpoint), "--checkpoint", str(out / "checkpoint.pt"), "-q"]) == 0
+    assert (
+        main(
+            [
+                "embed",
+                str(images),
+                "--out",
+                str(by_checkpoint),
+                "--checkpoint",
+                str(out / "checkpoint.pt"),
+                "-q",
+            ]
+        )
+        == 0
+    )
     assert by_model.read_text() == by_checkpoint.read_text()
 
 
@@ -76,6 +103,8 @@ def test_a_file_that_is_no_checkpoint_is_exit_2(tmp_path: Path, capsys: pytest.C
     torch.save({"weights": torch.zeros(2)}, fake)
     images = build_sample_image_folder(tmp_path / "images", n_images=3, seed=0)
     capsys.readouterr()
-    assert main(["embed", str(images), "--out", str(tmp_path / "e.csv"), "--checkpoint", str(fake), "-q"]) == 2
+    assert (
+        main(["embed", str(images), "--out", str(tmp_path / "e.csv"), "--checkpoint", str(fake), "-q"]) == 2
+    )
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and f"{fake}: is not a checkpoint written by 'embedscope train'" in err, err

@@ -34,19 +34,31 @@ def _train(input_path: Path, out: Path, settings: TrainSettings, *, quiet: bool)
     if quiet:
         return fine_tune(paths, out, settings)
     with RichProgress() as display:
-        display.stage(f"fine-tuning on {len(paths):,} images (SimCLR, {settings.epochs} epoch(s))", total=None)
+        display.stage(
+            f"fine-tuning on {len(paths):,} images (SimCLR, {settings.epochs} epoch(s))", total=None
+        )
         return fine_tune(paths, out, settings, progress=lambda done, total: display.advance(done, total))
 
 
 def train_command(
-    input_path: Annotated[Path, typer.Argument(metavar="IMAGE_DIR", help="Folder of images (searched recursively).")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for checkpoint.pt, model.onnx and training.json.")],
+    input_path: Annotated[
+        Path, typer.Argument(metavar="IMAGE_DIR", help="Folder of images (searched recursively).")
+    ],
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="Folder for checkpoint.pt, model.onnx and training.json.")
+    ],
     epochs: Annotated[int, typer.Option("--epochs", help="Passes over the images.")] = 5,
     batch_size: Annotated[int, typer.Option("--batch-size", help="Images per step (two views each).")] = 32,
-    image_size: Annotated[int, typer.Option("--image-size", help="Side of the training views in pixels.")] = 128,
-    learning_rate: Annotated[float, typer.Option("--learning-rate", help="Adam step size of the network.")] = 1e-4,
+    image_size: Annotated[
+        int, typer.Option("--image-size", help="Side of the training views in pixels.")
+    ] = 128,
+    learning_rate: Annotated[
+        float, typer.Option("--learning-rate", help="Adam step size of the network.")
+    ] = 1e-4,
     seed: Annotated[int, typer.Option("--seed", help="Seeds the views, the image order and the head.")] = 0,
-    device: Annotated[str, typer.Option("--device", help="auto (GPU when torch sees one), cpu or cuda.")] = "auto",
+    device: Annotated[
+        str, typer.Option("--device", help="auto (GPU when torch sees one), cpu or cuda.")
+    ] = "auto",
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display or summary.")] = False,
 ) -> None:
     """Fine-tune EfficientNet-Lite0 (ImageNet weights) on IMAGE_DIR with SimCLR; reuse the result with
@@ -57,7 +69,11 @@ def train_command(
     if out.exists() and not out.is_dir():
         raise ConfigError(f"{out}: --out is a file; give a folder")
     settings = TrainSettings(
-        epochs=epochs, batch_size=batch_size, learning_rate=learning_rate, seed=seed, device=device,
+        epochs=epochs,
+        batch_size=batch_size,
+        learning_rate=learning_rate,
+        seed=seed,
+        device=device,
         augmentation=ViewAugmentation(size=image_size),
     )
     result = _train(input_path, out, settings, quiet=quiet)
@@ -100,7 +116,9 @@ def run_with_training(params: RunParameters, *, quiet: bool) -> None:
     from embedscope.pipeline.outputs import check_output_folder
 
     if params.model_path is not None or params.checkpoint_path is not None:
-        raise ConfigError("--train-embedding trains the default model; it cannot be combined with --model or --checkpoint")
+        raise ConfigError(
+            "--train-embedding trains the default model; it cannot be combined with --model or --checkpoint"
+        )
     if not params.input_path.is_dir():
         raise ConfigError(f"{params.input_path}: --train-embedding needs a folder of images as INPUT")
     params.model_choice()  # bad --model-precision / --device fail before the training

@@ -59,7 +59,9 @@ class FeatureExtractor:
         ConfigError: ``cuda`` asked for but not available.
     """
 
-    def __init__(self, model_path: Path, *, device: str = "cpu", num_threads: int = INFERENCE_THREADS) -> None:
+    def __init__(
+        self, model_path: Path, *, device: str = "cpu", num_threads: int = INFERENCE_THREADS
+    ) -> None:
         self.model_path = Path(model_path)
         self._session = _session(self.model_path, device, num_threads)
         self.spec: ImageModelSpec = describe_image_model(
@@ -70,7 +72,9 @@ class FeatureExtractor:
             probe = self._run(np.zeros((1, height, width, 3), dtype=np.uint8))
         except Exception as error:  # a model that runs only on other inputs fails here, not mid-dataset
             message = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-            raise InputFileError(self.model_path, f"fails on a {height}x{width} RGB image ({message})") from error
+            raise InputFileError(
+                self.model_path, f"fails on a {height}x{width} RGB image ({message})"
+            ) from error
         self.feature_dim = int(probe.shape[1])
 
     @property
@@ -88,7 +92,9 @@ class FeatureExtractor:
         return np.ascontiguousarray(normalized.transpose(0, 3, 1, 2))
 
     def _run(self, batch: np.ndarray) -> np.ndarray:
-        (output,) = self._session.run([self.spec.output_name], {self.spec.input_name: self.model_inputs(batch)})
+        (output,) = self._session.run(
+            [self.spec.output_name], {self.spec.input_name: self.model_inputs(batch)}
+        )
         output = np.asarray(output)
         if output.ndim == FEATURE_MAP_RANK:
             output = output.mean(axis=(2, 3))

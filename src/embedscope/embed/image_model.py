@@ -92,10 +92,14 @@ def _read_spec(path: Path | None) -> dict[str, Any]:
     return data
 
 
-def _triple(spec_path: Path | None, spec: dict[str, Any], key: str, default: tuple[float, ...]) -> tuple[float, float, float]:
+def _triple(
+    spec_path: Path | None, spec: dict[str, Any], key: str, default: tuple[float, ...]
+) -> tuple[float, float, float]:
     value = spec.get(key, default)
     if not isinstance(value, list | tuple) or len(value) != IMAGE_CHANNELS:
-        raise InputFileError(spec_path or Path(key), f"'{key}' must be a list of 3 numbers (R, G, B), got {value!r}")
+        raise InputFileError(
+            spec_path or Path(key), f"'{key}' must be a list of 3 numbers (R, G, B), got {value!r}"
+        )
     numbers = tuple(float(v) for v in value)
     if key == "std" and min(numbers) <= 0:
         raise InputFileError(spec_path or Path(key), f"'std' must be positive, got {value!r}")
@@ -106,7 +110,9 @@ def _fixed(dim: Any) -> int | None:
     return dim if isinstance(dim, int) and dim > 0 else None
 
 
-def _layout_and_size(model_path: Path, shape: list[Any], element_type: str) -> tuple[str, int | None, int | None]:
+def _layout_and_size(
+    model_path: Path, shape: list[Any], element_type: str
+) -> tuple[str, int | None, int | None]:
     """The layout and the graph's (possibly dynamic) height and width of an image input."""
     if len(shape) != 4:
         raise InputFileError(
@@ -125,14 +131,22 @@ def _layout_and_size(model_path: Path, shape: list[Any], element_type: str) -> t
     )
 
 
-def _input_size(model_path: Path, spec_path: Path | None, spec: dict[str, Any], graph: tuple[int | None, int | None]) -> tuple[int, int]:
+def _input_size(
+    model_path: Path, spec_path: Path | None, spec: dict[str, Any], graph: tuple[int | None, int | None]
+) -> tuple[int, int]:
     stated = spec.get("input_size")
     if stated is not None:
         size = (stated, stated) if isinstance(stated, int) else tuple(stated)
         if len(size) != 2 or not all(isinstance(v, int) and v > 0 for v in size):
-            raise InputFileError(spec_path or model_path, f"'input_size' must be a positive int or [height, width], got {stated!r}")
+            raise InputFileError(
+                spec_path or model_path,
+                f"'input_size' must be a positive int or [height, width], got {stated!r}",
+            )
         if any(g is not None and g != s for g, s in zip(graph, size)):
-            raise InputFileError(spec_path or model_path, f"'input_size' {list(size)} differs from the model's input {list(graph)}")
+            raise InputFileError(
+                spec_path or model_path,
+                f"'input_size' {list(size)} differs from the model's input {list(graph)}",
+            )
         return (int(size[0]), int(size[1]))
     if graph[0] is None or graph[1] is None:
         raise InputFileError(
@@ -158,13 +172,17 @@ def describe_image_model(model_path: Path, inputs: list[Any], outputs: list[Any]
     spec_path = spec_file(model_path)
     spec = _read_spec(spec_path)
     if len(inputs) != 1:
-        raise InputFileError(model_path, f"has {len(inputs)} inputs ({[i.name for i in inputs]}); an image model has one")
+        raise InputFileError(
+            model_path, f"has {len(inputs)} inputs ({[i.name for i in inputs]}); an image model has one"
+        )
     layout, height, width = _layout_and_size(model_path, list(inputs[0].shape), inputs[0].type)
     input_size = _input_size(model_path, spec_path, spec, (height, width))
     output_names = [o.name for o in outputs]
     output_name = spec.get("output", output_names[0])
     if output_name not in output_names:
-        raise InputFileError(spec_path or model_path, f"output '{output_name}' is not among the model's outputs {output_names}")
+        raise InputFileError(
+            spec_path or model_path, f"output '{output_name}' is not among the model's outputs {output_names}"
+        )
     mean = _triple(spec_path, spec, "mean", IMAGENET_MEAN)
     std = _triple(spec_path, spec, "std", IMAGENET_STD)
     described = {"layout": layout, "input_size": input_size, "mean": mean, "std": std, "output": output_name}

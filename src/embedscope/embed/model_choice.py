@@ -39,7 +39,9 @@ class ModelChoice:
         if self.path is not None and self.checkpoint is not None:
             raise ConfigError("--model and --checkpoint both name a model; give one")
         if self.precision not in PRECISIONS:
-            raise ConfigError(f"--model-precision must be one of {', '.join(PRECISIONS)}, got '{self.precision}'")
+            raise ConfigError(
+                f"--model-precision must be one of {', '.join(PRECISIONS)}, got '{self.precision}'"
+            )
         check_device(self.device)
 
     @property
@@ -47,7 +49,14 @@ class ModelChoice:
         """A short name for messages: ``EfficientNet-Lite0``, the file name, plus ``int8`` / ``cuda``."""
         source = self.path or self.checkpoint
         name = Path(source).name if source is not None else DEFAULT_MODEL_LABEL
-        details = [d for d in (self.precision if self.precision != "float32" else "", self.device if self.device != "cpu" else "") if d]
+        details = [
+            d
+            for d in (
+                self.precision if self.precision != "float32" else "",
+                self.device if self.device != "cpu" else "",
+            )
+            if d
+        ]
         return f"{name} ({', '.join(details)})" if details else name
 
 
@@ -77,7 +86,9 @@ def resolve_model_file(choice: ModelChoice, cache_dir: Path | None = None) -> Pa
     return base
 
 
-def load_feature_extractor(choice: ModelChoice | None = None, cache_dir: Path | None = None) -> FeatureExtractor:
+def load_feature_extractor(
+    choice: ModelChoice | None = None, cache_dir: Path | None = None
+) -> FeatureExtractor:
     """A shared :class:`FeatureExtractor` for ``choice`` (default model when None)."""
     choice = choice or ModelChoice()
     path = resolve_model_file(choice, cache_dir).resolve()

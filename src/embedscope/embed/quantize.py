@@ -42,7 +42,9 @@ def int8_model_path(float_model: Path, cache_dir: Path) -> Path:
     return Path(cache_dir) / "models" / f"int8-{file_hash(float_model)}-q{QUANTIZATION_REVISION}.onnx"
 
 
-def calibration_views(size: tuple[int, int], *, n_images: int = CALIBRATION_IMAGES, seed: int = CALIBRATION_SEED) -> np.ndarray:
+def calibration_views(
+    size: tuple[int, int], *, n_images: int = CALIBRATION_IMAGES, seed: int = CALIBRATION_SEED
+) -> np.ndarray:
     """Random crops and mirrors of scikit-image's bundled colour photos, as the model's input.
 
     Returns:

@@ -40,7 +40,9 @@ class ViewAugmentation:
     blur_sigma: tuple[float, float] = (0.1 / 224, 2.0 / 224)
 
 
-def _crop_box(width: int, height: int, aug: ViewAugmentation, rng: np.random.Generator) -> tuple[int, int, int, int]:
+def _crop_box(
+    width: int, height: int, aug: ViewAugmentation, rng: np.random.Generator
+) -> tuple[int, int, int, int]:
     area = width * height
     for _ in range(MAX_CROP_TRIES):
         target = area * rng.uniform(*aug.crop_scale)

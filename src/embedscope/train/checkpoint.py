@@ -19,7 +19,9 @@ CHECKPOINT_FORMAT = 1  # bump when the stored fields change
 CHECKPOINT_KIND = "embedscope-simclr"
 
 
-def save_checkpoint(path: Path, backbone: torch.nn.Module, head: torch.nn.Module, details: dict[str, Any]) -> Path:
+def save_checkpoint(
+    path: Path, backbone: torch.nn.Module, head: torch.nn.Module, details: dict[str, Any]
+) -> Path:
     """Write the feature network's and projection head's weights plus ``details`` (plain data) atomically."""
     import torch
 
@@ -49,11 +51,15 @@ def read_checkpoint(path: Path) -> dict[str, Any]:
     try:
         payload = torch.load(path, map_location="cpu", weights_only=True)
     except (OSError, RuntimeError, EOFError, pickle.UnpicklingError, zipfile.BadZipFile, ValueError) as error:
-        raise InputFileError(path, f"cannot be read as a torch checkpoint ({str(error).splitlines()[0]})") from error
+        raise InputFileError(
+            path, f"cannot be read as a torch checkpoint ({str(error).splitlines()[0]})"
+        ) from error
     if not isinstance(payload, dict) or payload.get("kind") != CHECKPOINT_KIND:
         raise InputFileError(path, "is not a checkpoint written by 'embedscope train'")
     if payload.get("format") != CHECKPOINT_FORMAT:
-        raise InputFileError(path, f"has checkpoint format {payload.get('format')}; this embedscope reads {CHECKPOINT_FORMAT}")
+        raise InputFileError(
+            path, f"has checkpoint format {payload.get('format')}; this embedscope reads {CHECKPOINT_FORMAT}"
+        )
     return payload
 
 
@@ -67,7 +73,9 @@ def load_feature_network(path: Path) -> torch.nn.Module:
     try:
         network.load_state_dict(payload["backbone"], strict=True)
     except (RuntimeError, KeyError) as error:
-        raise InputFileError(path, f"its weights do not fit EfficientNet-Lite0 ({str(error).splitlines()[0]})") from error
+        raise InputFileError(
+            path, f"its weights do not fit EfficientNet-Lite0 ({str(error).splitlines()[0]})"
+        ) from error
     return network.eval()
 
 

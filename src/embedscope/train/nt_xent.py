@@ -14,7 +14,9 @@ if TYPE_CHECKING:
 DEFAULT_TEMPERATURE = 0.5  # SimCLR's CIFAR-10 setting and LightlySSL's NTXentLoss default
 
 
-def nt_xent_loss(z_a: torch.Tensor, z_b: torch.Tensor, *, temperature: float = DEFAULT_TEMPERATURE) -> torch.Tensor:
+def nt_xent_loss(
+    z_a: torch.Tensor, z_b: torch.Tensor, *, temperature: float = DEFAULT_TEMPERATURE
+) -> torch.Tensor:
     """NT-Xent over a batch of N positive pairs (row i of ``z_a`` with row i of ``z_b``).
 
     With the 2N projections z_1..z_2N (``z_a`` then ``z_b``), sim the cosine similarity and τ the
@@ -39,7 +41,9 @@ def nt_xent_loss(z_a: torch.Tensor, z_b: torch.Tensor, *, temperature: float = D
     from torch.nn import functional
 
     if z_a.shape != z_b.shape or z_a.ndim != 2 or z_a.shape[0] < 2:
-        raise ValueError(f"expected two (N, d) batches with N >= 2, got {tuple(z_a.shape)} and {tuple(z_b.shape)}")
+        raise ValueError(
+            f"expected two (N, d) batches with N >= 2, got {tuple(z_a.shape)} and {tuple(z_b.shape)}"
+        )
     if temperature <= 0:
         raise ValueError(f"temperature must be positive, got {temperature}")
     n_pairs = z_a.shape[0]

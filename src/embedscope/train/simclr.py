@@ -162,7 +162,9 @@ def fine_tune(
     aug = settings.augmentation
     images, skipped = _load_images(image_paths, DECODE_SIDE_FACTOR * aug.size)
     if len(images) < MIN_IMAGES:
-        raise InputFileError(Path(out_dir), f"training needs at least {MIN_IMAGES} decodable images, got {len(images)}")
+        raise InputFileError(
+            Path(out_dir), f"training needs at least {MIN_IMAGES} decodable images, got {len(images)}"
+        )
     torch.manual_seed(settings.seed)
     rng = np.random.default_rng(settings.seed)
     backbone = build_torch_feature_network().to(device)
@@ -194,7 +196,11 @@ def fine_tune(
         logger.info("epoch %d: NT-Xent %.4f", len(epoch_losses), epoch_losses[-1])
     seconds = time.perf_counter() - started
     out = Path(out_dir)
-    details = {"settings": json.loads(json.dumps(asdict(settings))), "epoch_losses": epoch_losses, "n_images": len(images)}
+    details = {
+        "settings": json.loads(json.dumps(asdict(settings))),
+        "epoch_losses": epoch_losses,
+        "n_images": len(images),
+    }
     checkpoint = save_checkpoint(out / CHECKPOINT_NAME, backbone.cpu().eval(), head.cpu(), details)
     onnx_path = export_checkpoint(checkpoint, out / ONNX_NAME)
     summary = {**details, "device": device, "seconds": round(seconds, 2), "skipped": skipped}
