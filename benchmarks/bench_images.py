@@ -26,9 +26,10 @@ import numpy as np
 from PIL import Image
 
 from embedscope.embed.cache_location import resolve_cache_dir
-from embedscope.embed.feature_extractor import ensure_onnx_model, load_feature_extractor
+from embedscope.embed.feature_extractor import ensure_onnx_model
 from embedscope.embed.image_embedder import embed_image_files
 from embedscope.embed.image_folder_embedding import embed_image_folder
+from embedscope.embed.model_choice import load_feature_extractor
 from embedscope.embed.model_spec import INPUT_SIZE
 from embedscope.embed.preprocess import resized_pixels
 from embedscope.ingest.image_folder import scan_image_folder

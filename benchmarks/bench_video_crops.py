@@ -33,8 +33,9 @@ import av
 import numpy as np
 from PIL import Image
 
-from embedscope.embed.feature_extractor import ensure_onnx_model, load_feature_extractor
+from embedscope.embed.feature_extractor import ensure_onnx_model
 from embedscope.embed.image_embedder import DEFAULT_BATCH_SIZE, embed_images
+from embedscope.embed.model_choice import load_feature_extractor
 from embedscope.embed.model_spec import INPUT_SIZE
 from embedscope.ingest.crops import plan_crops
 from embedscope.ingest.image_decode import decode_image

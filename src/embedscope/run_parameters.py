@@ -34,6 +34,9 @@ class RunParameters:
         frame_stride: video folders: every how many frames one becomes a sample.
         export_frames: video folders: write the selected frames as PNGs to OUT/frames/.
         random_seeds: how many random subsets (seeds seed, seed + 1, …) give the random baseline's mean ± sd.
+        model_path, checkpoint_path, model_precision, device: the image model (``--model``, ``--checkpoint``,
+            ``--model-precision``, ``--device``; see :class:`~embedscope.embed.model_choice.ModelChoice`).
+        train_embedding: epochs of SimCLR fine-tuning on INPUT before embedding (0: none).
     """
 
     input_path: Path
@@ -63,6 +66,11 @@ class RunParameters:
     frame_stride: int = 1
     export_frames: bool = False
     random_seeds: int = DEFAULT_RANDOM_SEEDS
+    model_path: Path | None = None
+    checkpoint_path: Path | None = None
+    model_precision: str = "float32"
+    device: str = "cpu"
+    train_embedding: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
 
     def folder_only_flags(self) -> list[str]:
@@ -77,6 +85,10 @@ class RunParameters:
             "--min-crop-size": self.min_crop_size != DEFAULT_MIN_CROP_SIZE,
             "--frame-stride": self.frame_stride != 1,
             "--export-frames": self.export_frames,
+            "--model": self.model_path is not None,
+            "--checkpoint": self.checkpoint_path is not None,
+            "--model-precision": self.model_precision != "float32",
+            "--device": self.device != "cpu",
         }
         return [flag for flag, is_given in given.items() if is_given]
 

@@ -15,5 +15,5 @@ def test_version_prints_the_package_version() -> None:
 def test_no_arguments_prints_help_listing_the_commands() -> None:
     result = run_cli()
     assert result.returncode == 0
-    for command in ("run", "select", "report", "embed", "demo"):
+    for command in ("run", "select", "report", "embed", "demo", "train"):
         assert f"  {command} " in result.stdout

@@ -28,6 +28,8 @@ def test_feature_cache_file_depends_on_the_absolute_folder(
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()
     monkeypatch.chdir(tmp_path)
-    assert feature_cache_path(tmp_path, Path("a")) == feature_cache_path(tmp_path, tmp_path / "a")
-    assert feature_cache_path(tmp_path, tmp_path / "a") != feature_cache_path(tmp_path, tmp_path / "b")
-    assert feature_cache_path(tmp_path, Path("a")).parent == tmp_path / "features"
+    key = "onnx-0123"
+    assert feature_cache_path(tmp_path, Path("a"), model_key=key) == feature_cache_path(tmp_path, tmp_path / "a", model_key=key)
+    assert feature_cache_path(tmp_path, tmp_path / "a", model_key=key) != feature_cache_path(tmp_path, tmp_path / "b", model_key=key)
+    assert feature_cache_path(tmp_path, Path("a"), model_key=key).parent == tmp_path / "features"
+    assert feature_cache_path(tmp_path, Path("a"), model_key=key) != feature_cache_path(tmp_path, Path("a"), model_key="onnx-4567")

@@ -12,6 +12,7 @@ from PIL import Image
 from embedscope.embed.feature_cache import feature_cache_path
 from embedscope.embed.image_embedder import embed_images
 from embedscope.embed.image_folder_embedding import embed_image_folder
+from embedscope.embed.model_choice import load_feature_extractor
 from embedscope.errors import InputFileError
 from embedscope.ingest.image_folder import scan_image_folder
 from tests.embed.conftest import photo, random_view
@@ -65,7 +66,8 @@ def test_second_run_embeds_nothing_and_a_changed_file_is_re_embedded(
     assert (first.n_embedded, first.n_from_cache) == (4, 0)
     assert (again.n_embedded, again.n_from_cache) == (0, 4)
     np.testing.assert_array_equal(again.vectors, first.vectors)
-    assert feature_cache_path(model_cache_dir, root).is_file()
+    model_key = load_feature_extractor(cache_dir=model_cache_dir).spec.key
+    assert feature_cache_path(model_cache_dir, root, model_key=model_key).is_file()
 
     random_view(photo("retina"), rng).save(root / "img_2.jpg")  # changed content
     _photo_folder(root, rng, {"new.jpg": "hubble"})  # a new file
@@ -113,7 +115,8 @@ def test_every_file_failing_to_decode_is_an_input_error(tmp_path: Path, model_ca
 def test_unreadable_cache_file_is_ignored(tmp_path: Path, model_cache_dir: Path) -> None:
     root = tmp_path / "data"
     _photo_folder(root, np.random.default_rng(16), {"a.png": "coins", "b.png": "brick"})
-    cache_file = feature_cache_path(tmp_path / "cache", root)
+    model_key = load_feature_extractor(cache_dir=model_cache_dir).spec.key
+    cache_file = feature_cache_path(tmp_path / "cache", root, model_key=model_key)
     cache_file.parent.mkdir(parents=True)
     cache_file.write_bytes(b"garbage")
     (tmp_path / "cache" / "models").symlink_to(model_cache_dir / "models")

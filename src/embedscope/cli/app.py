@@ -58,6 +58,10 @@ def _register_optional_commands() -> None:
 
         app.command("embed")(embed_command)
 
+        from embedscope.cli.train_command import train_command
+
+        app.command("train")(train_command)
+
 
 _register_optional_commands()
 

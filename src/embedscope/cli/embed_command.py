@@ -28,9 +28,13 @@ def embed_command(
     embedding_dim: Annotated[
         int, typer.Option("--embedding-dim", help="Embedding size after PCA (0 keeps the model's 1280).")
     ] = 32,
+    model: Annotated[Path | None, typer.Option("--model", help="ONNX image model to embed with (spec: <model>.yaml next to it).")] = None,
+    checkpoint: Annotated[Path | None, typer.Option("--checkpoint", help="checkpoint.pt written by 'embedscope train' to embed with.")] = None,
+    model_precision: Annotated[str, typer.Option("--model-precision", help="float32, or int8 (quantised copy of the model).")] = "float32",
+    device: Annotated[str, typer.Option("--device", help="cpu, or cuda (needs embedscope[gpu] and a GPU).")] = "cpu",
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display or summary.")] = False,
 ) -> None:
-    """Embed IMAGE_DIR with EfficientNet-Lite0 (offline) and write filenames,embedding_0..,labels to --out.
+    """Embed IMAGE_DIR with EfficientNet-Lite0 (offline; or --model / --checkpoint) and write filenames,embedding_0..,labels to --out.
 
     Corrupt files and exact duplicates (all but the first name) are left out of the CSV.
     """
@@ -38,20 +42,23 @@ def embed_command(
 
     from embedscope.cli.progress_display import RichProgress
     from embedscope.embed.image_folder_embedding import embed_image_folder
+    from embedscope.embed.model_choice import ModelChoice
     from embedscope.errors import InputFileError
     from embedscope.ingest.image_folder import scan_image_folder
     from embedscope.io.lightly_csv import write_lightly_csv
 
     if out.is_dir():
         raise InputFileError(out, "is a folder; --out expects the path of a CSV file to write")
+    choice = ModelChoice(path=model, checkpoint=checkpoint, precision=model_precision, device=device)
     scan = scan_image_folder(image_dir)
     if quiet:
-        result = embed_image_folder(scan, embedding_dim=embedding_dim)
+        result = embed_image_folder(scan, embedding_dim=embedding_dim, model=choice)
     else:
         with RichProgress() as display:
-            display.stage("embedding images", total=len(scan.names))
+            display.stage(f"embedding images ({choice.label})", total=len(scan.names))
             result = embed_image_folder(
-                scan, embedding_dim=embedding_dim, progress=lambda done, total: display.advance(done, total)
+                scan, embedding_dim=embedding_dim, model=choice,
+                progress=lambda done, total: display.advance(done, total),
             )
     write_lightly_csv(out, result.names, result.vectors)
     if not quiet:

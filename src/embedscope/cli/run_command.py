@@ -43,6 +43,11 @@ def run_command(
     min_crop_size: Annotated[float, typer.Option("--min-crop-size", help="Boxes narrower or lower than this (pixels) give no crop.")] = DEFAULT_MIN_CROP_SIZE,
     frame_stride: Annotated[int, typer.Option("--frame-stride", help="Video folders: keep every N-th frame.")] = 1,
     export_frames: Annotated[bool, typer.Option("--export-frames", help="Video folders: write the selected frames as PNGs to OUT/frames/.")] = False,
+    model: Annotated[Path | None, typer.Option("--model", help="ONNX image model to embed with (spec: <model>.yaml next to it).")] = None,
+    checkpoint: Annotated[Path | None, typer.Option("--checkpoint", help="checkpoint.pt written by 'embedscope train' to embed with.")] = None,
+    model_precision: Annotated[str, typer.Option("--model-precision", help="float32, or int8 (quantised copy of the model).")] = "float32",
+    device: Annotated[str, typer.Option("--device", help="cpu, or cuda (needs embedscope[gpu] and a GPU).")] = "cpu",
+    train_embedding: Annotated[int, typer.Option("--train-embedding", metavar="E", help="Fine-tune the model on INPUT (SimCLR, E epochs) before embedding.")] = 0,
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Write into a non-empty --out.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")] = False,
 ) -> None:
@@ -55,6 +60,12 @@ def run_command(
         selection_config_path=selection_config,
         lightly_predictions_path=lightly_predictions, coco_path=coco, yolo_path=yolo, yolo_classes_path=classes,
         object_level_task=object_level, crop_padding=crop_padding, min_crop_size=min_crop_size,
-        frame_stride=frame_stride, export_frames=export_frames,
+        frame_stride=frame_stride, export_frames=export_frames, model_path=model, checkpoint_path=checkpoint,
+        model_precision=model_precision, device=device, train_embedding=train_embedding,
     )
+    if train_embedding:
+        from embedscope.cli.train_command import run_with_training
+
+        run_with_training(params, quiet=quiet)
+        return
     run_and_write(params, quiet=quiet)

@@ -1,4 +1,6 @@
-"""embed stage: EfficientNet-Lite0 features (ONNX, offline), PCA to the embedding dimension, a feature cache.
+"""embed stage: image-model features (EfficientNet-Lite0 by default, or any ONNX image model, float32 or int8,
+CPU or CUDA; see :mod:`embedscope.embed.model_choice`), PCA to the embedding dimension, a feature cache keyed
+on the model.
 
 Importing this package never imports torch; torch is needed once, to export the model to ONNX.
 """

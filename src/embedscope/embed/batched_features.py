@@ -12,7 +12,6 @@ from typing import TypeVar
 import numpy as np
 
 from embedscope.embed.feature_extractor import FeatureExtractor
-from embedscope.embed.model_spec import FEATURE_DIM
 from embedscope.ingest.image_decode import ImageDecodeError
 
 Item = TypeVar("Item")
@@ -26,7 +25,7 @@ class BatchedFeatures:
     """Features of the items that could be prepared.
 
     Attributes:
-        features: (len(ok), 1280) float32, row i belongs to item ``ok[i]``.
+        features: (len(ok), extractor.feature_dim) float32, row i belongs to item ``ok[i]``.
         ok: (n_ok,) int64 indices into the items, ascending.
         failures: item index → reason, for items whose preparation raised :class:`ImageDecodeError`.
     """
@@ -55,18 +54,18 @@ def batched_features(
 
     Args:
         items: anything ``prepare`` accepts (paths, images).
-        prepare: item → (224, 224, 3) uint8 RGB; raises :class:`ImageDecodeError` for a bad item.
+        prepare: item → (H, W, 3) uint8 RGB of the extractor's input size; raises :class:`ImageDecodeError` for a bad item.
         extractor: the network.
         batch_size: images per network call.
         progress: called with the number of items done after each batch.
 
-    Memory: at most (PREFETCH_BATCHES + 1) * batch_size prepared inputs (150 KB each) plus the
-    (n, 1280) float32 result.
+    Memory: at most (PREFETCH_BATCHES + 1) * batch_size prepared inputs (150 KB each at 224x224)
+    plus the (n, feature_dim) float32 result.
     """
     if batch_size < 1:
         raise ValueError(f"batch_size must be at least 1, got {batch_size}")
     n_items = len(items)
-    features = np.empty((n_items, FEATURE_DIM), dtype=np.float32)
+    features = np.empty((n_items, extractor.feature_dim), dtype=np.float32)
     ok: list[int] = []
     failures: dict[int, str] = {}
     starts = list(range(0, n_items, batch_size))

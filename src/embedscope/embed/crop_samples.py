@@ -16,6 +16,7 @@ import numpy as np
 from PIL import Image
 
 from embedscope.embed.image_embedder import DEFAULT_BATCH_SIZE, embed_images
+from embedscope.embed.model_choice import ModelChoice
 from embedscope.embed.projected_table import projected_table
 from embedscope.errors import InputFileError
 from embedscope.ingest.crops import (
@@ -104,6 +105,7 @@ def load_object_inputs(
     image_sizes: Mapping[str, ImageSize] | None = None,
     batch_size: int = DEFAULT_BATCH_SIZE,
     cache_dir: Path | None = None,
+    model: ModelChoice | None = None,
 ) -> tuple[LoadedInputs, CropMetadata]:
     """Cut, embed and project every usable object of ``predictions``.
 
@@ -119,6 +121,7 @@ def load_object_inputs(
         image_sizes: upright sizes of the images (read from the headers when None).
         batch_size: crops per network call.
         cache_dir: the model cache folder.
+        model: the image model (default EfficientNet-Lite0).
 
     Returns:
         The crop samples as :class:`LoadedInputs` (names = crop names; ``image_root`` None because crops
@@ -142,7 +145,7 @@ def load_object_inputs(
     embedded: list[CropSpec] = []
     blocks: list[np.ndarray] = []
     for specs, crops in _crop_batches(root, plan, skipped):
-        blocks.append(embed_images(crops, batch_size=batch_size, cache_dir=cache_dir))
+        blocks.append(embed_images(crops, batch_size=batch_size, cache_dir=cache_dir, model=model))
         embedded.extend(specs)
         progress.advance(len(embedded), len(plan.crops))
     if len(embedded) < MIN_INPUT_SAMPLES:

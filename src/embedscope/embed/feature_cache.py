@@ -10,7 +10,6 @@ from pathlib import Path
 
 import numpy as np
 
-from embedscope.embed.model_spec import FEATURE_DIM
 from embedscope.io.atomic import atomic_path
 
 logger = logging.getLogger(__name__)
@@ -19,9 +18,11 @@ CACHE_FORMAT = 1  # bump when the file layout changes; older files are then igno
 ROOT_KEY_BYTES = 8  # 64-bit hash of the folder path names the cache file
 
 
-def feature_cache_path(cache_dir: Path, root: Path) -> Path:
-    """The cache file for dataset folder ``root``: ``<cache_dir>/features/<hash of absolute root>.npz``."""
-    key = hashlib.blake2b(str(Path(root).resolve()).encode("utf-8"), digest_size=ROOT_KEY_BYTES).hexdigest()
+def feature_cache_path(cache_dir: Path, root: Path, *, model_key: str) -> Path:
+    """The cache file for dataset folder ``root`` and one model:
+    ``<cache_dir>/features/<hash of absolute root and model_key>.npz`` (each model keeps its own file)."""
+    named = f"{Path(root).resolve()}\0{model_key}"
+    key = hashlib.blake2b(named.encode("utf-8"), digest_size=ROOT_KEY_BYTES).hexdigest()
     return Path(cache_dir) / "features" / f"{key}.npz"
 
 
@@ -29,7 +30,7 @@ class FeatureCache:
     """Features and decode failures of files by content hash, for one dataset folder and one model.
 
     A cache written by another model (``model_key``) or format is ignored; an unreadable file is ignored with
-    a warning. Memory: (entries, 1280) float32, 5 KB per image.
+    a warning. Memory: (entries, feature_dim) float32, 5 KB per image for 1280-d features.
     """
 
     def __init__(self, path: Path, model_key: str) -> None:
@@ -61,7 +62,7 @@ class FeatureCache:
         return cache
 
     def features(self, digest: str) -> np.ndarray | None:
-        """The cached (1280,) float32 features of a file with this content hash, or None."""
+        """The cached (feature_dim,) float32 features of a file with this content hash, or None."""
         return self._rows.get(digest)
 
     def failure(self, digest: str) -> str | None:
@@ -69,7 +70,7 @@ class FeatureCache:
         return self._failures.get(digest)
 
     def add(self, digests: Collection[str], features: np.ndarray, failures: dict[str, str]) -> None:
-        """Remember features ((len(digests), 1280) float32, row per digest) and decode failures."""
+        """Remember features ((len(digests), feature_dim) float32, row per digest) and decode failures."""
         for digest, row in zip(digests, np.asarray(features, dtype=np.float32)):
             self._rows[digest] = row
         self._failures.update(failures)
@@ -82,9 +83,7 @@ class FeatureCache:
             return
         digests = sorted(d for d in self._rows if d in keep_set)
         failed = sorted(d for d in self._failures if d in keep_set)
-        features = (
-            np.stack([self._rows[d] for d in digests]) if digests else np.empty((0, FEATURE_DIM), np.float32)
-        )
+        features = np.stack([self._rows[d] for d in digests]) if digests else np.empty((0, 0), np.float32)
         with atomic_path(self.path) as tmp, tmp.open("wb") as handle:
             np.savez(
                 handle,

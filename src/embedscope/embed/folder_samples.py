@@ -9,6 +9,7 @@ import dataclasses
 from dataclasses import dataclass
 
 from embedscope.embed.crop_samples import CropMetadata
+from embedscope.embed.model_choice import model_choice_of
 from embedscope.embed.video_samples import VideoInputs
 from embedscope.ingest.folder_plan import FolderPlan
 from embedscope.ingest.predictions.run_predictions import RunPredictions, read_run_predictions
@@ -53,6 +54,7 @@ def embed_folder(plan: FolderPlan, params: RunParameters, progress: Progress) ->
             datapool_path=params.datapool_path,
             normalize=params.normalize,
             progress=progress,
+            model=model_choice_of(params),
         )
         return _with_details(videos.inputs, videos=videos)
     assert plan.scan is not None
@@ -92,6 +94,7 @@ def _embed_crops(
         datapool_path=params.datapool_path,
         normalize=params.normalize,
         image_sizes=predictions.image_sizes,
+        model=model_choice_of(params),
     )
     inputs = dataclasses.replace(inputs, corrupt=dict(corrupt), duplicates=dict(duplicates))
     return _with_details(inputs, predictions=predictions, crops=crops)

@@ -12,7 +12,7 @@ import numpy as np
 from embedscope.embed.cache_location import resolve_cache_dir
 from embedscope.embed.feature_cache import FeatureCache, feature_cache_path
 from embedscope.embed.image_embedder import DEFAULT_BATCH_SIZE, embed_image_files
-from embedscope.embed.model_spec import FEATURE_DIM, model_key
+from embedscope.embed.model_choice import ModelChoice, load_feature_extractor
 from embedscope.embed.projection import project_features
 from embedscope.ingest.image_folder import ImageFolderScan, file_digest
 
@@ -53,12 +53,14 @@ def embed_image_folder(
     batch_size: int = DEFAULT_BATCH_SIZE,
     cache_dir: Path | None = None,
     progress: Callable[[int, int], None] | None = None,
+    model: ModelChoice | None = None,
 ) -> ImageFolderEmbeddings:
-    """Embed the usable images of ``scan`` with EfficientNet-Lite0, then PCA + L2 normalisation.
+    """Embed the usable images of ``scan`` with the image model (EfficientNet-Lite0 by default), then PCA + L2
+    normalisation.
 
     Files are decoded once (in parallel, JPEG draft mode) and run through the ONNX model in batches. Features
-    are cached in ``<cache_dir>/features/<hash of the folder path>.npz`` keyed by the file content hash, so a
-    re-run only decodes new or changed files. A file that cannot be decoded is moved to ``corrupt``.
+    are cached in ``<cache_dir>/features/<hash of the folder path and the model>.npz`` keyed by the file content
+    hash, so a re-run only decodes new or changed files, and switching models never mixes their vectors. A file that cannot be decoded is moved to ``corrupt``.
 
     Args:
         scan: from :func:`~embedscope.ingest.image_folder.scan_image_folder`.
@@ -67,18 +69,22 @@ def embed_image_folder(
         cache_dir: cache folder (default: ``$EMBEDSCOPE_CACHE_DIR``, ``$XDG_CACHE_HOME/embedscope`` or
             ``~/.cache/embedscope``); the model is exported there on first use (needs torch once).
         progress: called as ``progress(done, total)`` with ``total = len(scan.names)``.
+        model: the image model (default: EfficientNet-Lite0, float32, CPU).
 
-    Memory: (len(scan.names), 1280) float32 raw features plus the cache (5 KB per image each).
+    Memory: (len(scan.names), feature_dim) float32 raw features plus the cache (5 KB per image each).
 
     Raises:
         InputFileError: every image is corrupt.
         ConfigError: ``embedding_dim`` out of range, or PCA with fewer than 2 images.
+        EmbedscopeError: a model that cannot be used (see :class:`FeatureExtractor`).
     """
     cache_folder = resolve_cache_dir(cache_dir)
-    cache = FeatureCache.load(feature_cache_path(cache_folder, scan.root), model_key())
+    extractor = load_feature_extractor(model, cache_folder)
+    model_key = extractor.spec.key
+    cache = FeatureCache.load(feature_cache_path(cache_folder, scan.root, model_key=model_key), model_key)
     digests = [scan.content_hashes.get(name) or file_digest(scan.root / name) for name in scan.names]
     total = len(scan.names)
-    features = np.empty((total, FEATURE_DIM), dtype=np.float32)
+    features = np.empty((total, extractor.feature_dim), dtype=np.float32)
     late_corrupt: dict[str, str] = {}
     to_embed: list[int] = []
     for index, (name, digest) in enumerate(zip(scan.names, digests)):
@@ -100,6 +106,7 @@ def embed_image_folder(
             [scan.root / scan.names[i] for i in to_embed],
             batch_size=batch_size,
             cache_dir=cache_folder,
+            model=model,
             progress=None if progress is None else (lambda done: progress(already_done + done, total)),
         )
         embedded_rows = [to_embed[i] for i in result.ok]

@@ -20,9 +20,11 @@ def embed_scanned_images(scan: ImageFolderScan, params: RunParameters, progress:
         InputFileError: every image is corrupt, fewer than 2 samples, a bad datapool.
     """
     from embedscope.embed.image_folder_embedding import embed_image_folder
+    from embedscope.embed.model_choice import model_choice_of
 
-    progress.stage(f"embedding {len(scan.names):,} images (EfficientNet-Lite0)", total=len(scan.names))
-    embedded = embed_image_folder(scan, embedding_dim=params.embedding_dim, progress=progress.advance)
+    model = model_choice_of(params)
+    progress.stage(f"embedding {len(scan.names):,} images ({model.label})", total=len(scan.names))
+    embedded = embed_image_folder(scan, embedding_dim=params.embedding_dim, progress=progress.advance, model=model)
     final = embedded.scan
     table = EmbeddingTable(
         names=list(final.names),

@@ -67,15 +67,16 @@ def build_torch_feature_network() -> torch.nn.Module:
     return PooledFeatures(network).eval()
 
 
-def export_onnx_model(path: Path) -> Path:
-    """Export :func:`build_torch_feature_network` to ``path`` (atomically; the batch axis is dynamic).
+def export_onnx_model(path: Path, model: torch.nn.Module | None = None) -> Path:
+    """Export ``model`` (default :func:`build_torch_feature_network`) to ``path`` (atomically; the batch axis is
+    dynamic). ``model`` maps (batch, 224, 224, 3) uint8 to (batch, dim) float32 features, in eval mode.
 
     Takes about a second; imports torch (about 1 GB of RAM while it runs).
     """
     import torch
 
     logger.info("exporting %s to ONNX at %s (one time)", MODEL_NAME, path)
-    model = build_torch_feature_network()
+    model = build_torch_feature_network() if model is None else model.eval()
     dummy = torch.zeros(EXPORT_BATCH, INPUT_SIZE, INPUT_SIZE, 3, dtype=torch.uint8)
     with atomic_path(Path(path)) as tmp, warnings.catch_warnings(), torch.no_grad():
         warnings.simplefilter("ignore")

@@ -17,6 +17,7 @@ from typing import TypeVar
 import numpy as np
 
 from embedscope.embed.image_embedder import DEFAULT_BATCH_SIZE, embed_images
+from embedscope.embed.model_choice import ModelChoice
 from embedscope.embed.model_spec import INPUT_SIZE
 from embedscope.embed.projected_table import projected_table
 from embedscope.errors import InputFileError
@@ -103,6 +104,7 @@ def load_video_inputs(
     progress: Progress | None = None,
     batch_size: int = DEFAULT_BATCH_SIZE,
     cache_dir: Path | None = None,
+    model: ModelChoice | None = None,
 ) -> VideoInputs:
     """Decode every video below ``video_root``, embed every ``frame_stride``-th frame, project, prepare.
 
@@ -115,6 +117,7 @@ def load_video_inputs(
         progress: receives one stage and an advance per embedded batch (total unknown up front).
         batch_size: frames per network call.
         cache_dir: the model cache folder (default: see ``resolve_cache_dir``).
+        model: the image model (default EfficientNet-Lite0).
 
     Memory: (n_kept_frames, 1280) float32 features (5 KB a frame) plus two batches of 224x224 RGB frames.
 
@@ -137,7 +140,7 @@ def load_video_inputs(
         if isinstance(item, VideoSummary):
             summaries.append(item)
             continue
-        feature_blocks.append(embed_images(list(item.pixels), batch_size=batch_size, cache_dir=cache_dir))
+        feature_blocks.append(embed_images(list(item.pixels), batch_size=batch_size, cache_dir=cache_dir, model=model))
         n_done += len(item.indices)
         progress.advance(n_done)
     refs = [ref for summary in summaries for ref in summary.frame_refs()]

@@ -24,8 +24,8 @@ JPEG_QUALITY = 90
 PHOTO_NAMES = ("astronaut", "coffee", "chelsea", "rocket", "motorcycle", "immunohistochemistry")
 
 
-def _photo(name: str) -> np.ndarray:
-    """(H, W, 3) uint8 photo from ``skimage.data``."""
+def bundled_photo(name: str) -> np.ndarray:
+    """(H, W, 3) uint8 photo ``name`` (one of :data:`PHOTO_NAMES`) from ``skimage.data``."""
     import skimage.data
 
     loaders: dict[str, Callable[[], np.ndarray]] = {
@@ -76,7 +76,7 @@ def build_sample_image_folder(dest: Path, *, n_images: int = 400, seed: int = 0)
     if n_images < 1:
         raise ConfigError(f"the sample dataset needs at least 1 image, got n_images={n_images}")
     rng = np.random.default_rng(seed)
-    photos = {name: _photo(name) for name in PHOTO_NAMES}
+    photos = {name: bundled_photo(name) for name in PHOTO_NAMES}
     dest = Path(dest)
     for index in range(n_images):
         name = PHOTO_NAMES[index % len(PHOTO_NAMES)]

@@ -54,8 +54,9 @@ def release_mapped_pages(array: np.ndarray) -> None:
     """Drop the resident pages of a memory-mapped array from this process (they stay in the page cache
     and are read again on use); nothing for an ordinary array. Keeps a pass over a mapped file from
     adding the whole file to the process's resident memory."""
-    while array is not None and not isinstance(array, np.memmap):
-        array = array.base if isinstance(array, np.ndarray) else None
-    handle = getattr(array, "_mmap", None)
+    current: object = array
+    while current is not None and not isinstance(current, np.memmap):
+        current = current.base if isinstance(current, np.ndarray) else None
+    handle = getattr(current, "_mmap", None)
     if handle is not None and hasattr(mmap, "MADV_DONTNEED"):
         handle.madvise(mmap.MADV_DONTNEED)
