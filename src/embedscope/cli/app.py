@@ -9,12 +9,15 @@ import typer
 from typer.exceptions import Abort, Exit, TyperException
 
 import embedscope
+from embedscope.cli.diagnostics import Terminated, configure_diagnostics
 from embedscope.cli.report_command import report_command
 from embedscope.cli.run_command import run_command
 from embedscope.cli.select_command import select_command
 from embedscope.errors import EmbedscopeError
 
 EXIT_BAD_INPUT = 2  # the conventional exit code for usage and input errors
+EXIT_INTERRUPTED = {KeyboardInterrupt: 130, Terminated: 143}  # 128 + SIGINT / SIGTERM, as shells report them
+_STOPPED = {KeyboardInterrupt: "interrupted", Terminated: "terminated"}
 
 app = typer.Typer(
     name="embedscope",
@@ -67,10 +70,16 @@ def _fail(message: str) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the exit code (0 success, 2 bad input or usage)."""
+    configure_diagnostics()
     try:
         result = app(args=argv, standalone_mode=False)
     except EmbedscopeError as error:
         return _fail(str(error))
+    except (KeyboardInterrupt, Terminated) as stop:
+        print(f"embedscope: {_STOPPED[type(stop)]}; no output was changed", file=sys.stderr)
+        return EXIT_INTERRUPTED[type(stop)]
+    except RecursionError:
+        return _fail("an input is nested too deeply to read (hundreds of levels of brackets)")
     except TyperException as error:
         if type(error).__name__ == "NoArgsIsHelpError":
             app(args=["--help"], standalone_mode=False)

@@ -10,9 +10,9 @@ from rich.console import Console
 
 from embedscope.cli.progress_display import RichProgress
 from embedscope.embed.image_folder_embedding import ImageFolderEmbeddings, embed_image_folder
-from embedscope.errors import InputFileError
 from embedscope.ingest.image_folder import scan_image_folder
 from embedscope.io.lightly_csv import write_lightly_csv
+from embedscope.io.output_folder import check_output_file
 
 
 def _summary(result: ImageFolderEmbeddings, out: Path) -> str:
@@ -37,8 +37,7 @@ def embed_command(
 
     Corrupt files and exact duplicates (all but the first name) are left out of the CSV.
     """
-    if out.is_dir():
-        raise InputFileError(out, "is a folder; --out expects the path of a CSV file to write")
+    check_output_file(out, overwrite=True, inputs=[image_dir])
     scan = scan_image_folder(image_dir)
     if quiet:
         result = embed_image_folder(scan, embedding_dim=embedding_dim)

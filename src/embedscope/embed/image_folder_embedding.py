@@ -14,6 +14,7 @@ from embedscope.embed.feature_cache import FeatureCache, feature_cache_path
 from embedscope.embed.image_embedder import DEFAULT_BATCH_SIZE, embed_image_files
 from embedscope.embed.model_spec import FEATURE_DIM, model_key
 from embedscope.embed.projection import project_features
+from embedscope.errors import InputFileError
 from embedscope.ingest.image_folder import ImageFolderScan, file_digest
 
 logger = logging.getLogger(__name__)
@@ -71,9 +72,10 @@ def embed_image_folder(
     Memory: (len(scan.names), 1280) float32 raw features plus the cache (5 KB per image each).
 
     Raises:
-        InputFileError: every image is corrupt.
-        ConfigError: ``embedding_dim`` out of range, or PCA with fewer than 2 images.
+        InputFileError: every image is corrupt, or fewer than 2 usable images for the PCA (naming the folder).
+        ConfigError: ``embedding_dim`` out of range.
     """
+    _require_images_for_pca(scan, len(scan.names), embedding_dim)  # before any decoding
     cache_folder = resolve_cache_dir(cache_dir)
     cache = FeatureCache.load(feature_cache_path(cache_folder, scan.root), model_key())
     digests = [scan.content_hashes.get(name) or file_digest(scan.root / name) for name in scan.names]
@@ -121,6 +123,7 @@ def embed_image_folder(
     )
     final_scan = scan.with_corrupt(dict(sorted(late_corrupt.items())))
     usable = np.asarray([name not in late_corrupt for name in scan.names], dtype=bool)
+    _require_images_for_pca(final_scan, int(usable.sum()), embedding_dim)
     vectors = project_features(features[usable], embedding_dim=embedding_dim)
     return ImageFolderEmbeddings(
         scan=final_scan,
@@ -128,4 +131,15 @@ def embed_image_folder(
         late_corrupt=dict(sorted(late_corrupt.items())),
         n_embedded=n_embedded,
         n_from_cache=n_from_cache,
+    )
+
+
+def _require_images_for_pca(scan: ImageFolderScan, n_usable: int, embedding_dim: int) -> None:
+    """The PCA to ``embedding_dim`` (not 0) needs 2 images; say so naming the folder and what was left out."""
+    if embedding_dim == 0 or n_usable >= 2:
+        return
+    raise InputFileError(
+        scan.root,
+        f"has {n_usable} usable image(s) ({len(scan.corrupt)} corrupt, {len(scan.duplicates)} duplicate(s) set "
+        "aside); at least 2 different readable images are needed",
     )

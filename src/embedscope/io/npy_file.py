@@ -9,7 +9,7 @@ import numpy as np
 from embedscope.errors import InputFileError
 from embedscope.io.embedding_table import EmbeddingTable
 from embedscope.io.filename_list import read_filename_list
-from embedscope.io.validation import check_finite, check_unique_names, embedding_column_names
+from embedscope.io.validation import as_float32, check_unique_names, embedding_column_names
 
 
 def generated_names(n_samples: int) -> list[str]:
@@ -33,17 +33,14 @@ def read_npy(path: Path, *, filenames_path: Path | None = None) -> EmbeddingTabl
         raise InputFileError(path, f"expected a real numeric array, got dtype {array.dtype}")
     if array.shape[0] == 0 or array.shape[1] == 0:
         raise InputFileError(path, f"the array is empty (shape {array.shape})")
-    values = np.asarray(array, dtype=np.float64)
-    check_finite(path, values, embedding_column_names(values.shape[1]), first_line=0)
+    vectors = as_float32(path, np.asarray(array, dtype=np.float64), embedding_column_names(array.shape[1]), first_line=0)
     if filenames_path is not None:
         names = read_filename_list(filenames_path)
-        if len(names) != values.shape[0]:
+        if len(names) != vectors.shape[0]:
             raise InputFileError(
-                filenames_path, f"has {len(names)} filenames but {path} has {values.shape[0]} rows; they must match"
+                filenames_path, f"has {len(names)} filenames but {path} has {vectors.shape[0]} rows; they must match"
             )
     else:
-        names = generated_names(values.shape[0])
+        names = generated_names(vectors.shape[0])
     check_unique_names(path, names)
-    vectors = values.astype(np.float32)
-    check_finite(path, vectors, embedding_column_names(values.shape[1]), first_line=0)
     return EmbeddingTable(names=names, vectors=vectors, source=path, labels=np.zeros(len(names), dtype=np.int64))
