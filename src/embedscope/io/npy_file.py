@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -24,9 +25,12 @@ def read_npy(path: Path, *, filenames_path: Path | None = None) -> EmbeddingTabl
         filenames_path: a text file with one name a line, as many lines as rows; else generated names.
     """
     try:
-        array = np.load(path, allow_pickle=False, mmap_mode=None)
-    except (ValueError, OSError, EOFError) as error:
-        raise InputFileError(path, f"not a readable .npy array ({error})") from error
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # e.g. "created on Python 2": the checks below decide
+            array = np.load(path, allow_pickle=False, mmap_mode=None)
+    except Exception as error:  # noqa: BLE001 - numpy parses the header with ast/tokenize: any error means "not .npy"
+        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise InputFileError(path, f"not a readable .npy array ({reason})") from None
     if array.ndim != 2:
         raise InputFileError(path, f"expected a 2-D array (n_samples, dim), got shape {array.shape}")
     if not np.issubdtype(array.dtype, np.number) or np.iscomplexobj(array):
