@@ -33,11 +33,10 @@ def configure_diagnostics() -> None:
         handler.setLevel(logging.WARNING)
         handler._embedscope = True  # type: ignore[attr-defined]
         package.addHandler(handler)
-        package.propagate = False
     logging.captureWarnings(True)
     python_warnings = logging.getLogger("py.warnings")
-    python_warnings.addHandler(logging.NullHandler())
-    python_warnings.propagate = False
+    if not python_warnings.handlers:
+        python_warnings.addHandler(logging.NullHandler())  # recorded for debugging, never printed raw
     try:
         signal.signal(signal.SIGTERM, _on_sigterm)
     except ValueError:  # not the main thread (e.g. called from a test runner's worker): keep the default
