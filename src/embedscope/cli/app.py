@@ -64,7 +64,8 @@ _register_optional_commands()
 
 
 def _fail(message: str) -> int:
-    print(f"embedscope: error: {message}", file=sys.stderr)
+    one_line = message.replace("\r", "\\r").replace("\n", "\\n")  # a quoted cell may hold line breaks
+    print(f"embedscope: error: {one_line}", file=sys.stderr)
     return EXIT_BAD_INPUT
 
 
