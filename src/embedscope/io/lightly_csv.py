@@ -30,7 +30,10 @@ def _read_header(path: Path) -> list[str]:
     first = decode_text(path, probe.split(b"\n", 1)[0])
     if not first.strip():
         raise InputFileError(path, "the first line is empty; expected a header 'filenames,embedding_0,...'")
-    return [name.strip() for name in next(csv.reader([first]))]
+    try:
+        return [name.strip() for name in next(csv.reader(io.StringIO(first, newline="")))]
+    except csv.Error as error:
+        raise InputFileError(path, f"line 1: the header is not valid CSV ({error})") from None
 
 
 def _embedding_columns(path: Path, header: list[str]) -> tuple[list[str], int]:
@@ -57,6 +60,13 @@ def _embedding_columns(path: Path, header: list[str]) -> tuple[list[str], int]:
 
 def _locate_parse_error(path: Path, n_columns: int, embedding_names: list[str]) -> InputFileError:
     """Scan the file with the csv module to name the row and column that pyarrow could not parse."""
+    try:
+        return _first_bad_row(path, n_columns, embedding_names)
+    except csv.Error as error:
+        return InputFileError(path, f"not valid CSV ({error})")
+
+
+def _first_bad_row(path: Path, n_columns: int, embedding_names: list[str]) -> InputFileError:
     with io.StringIO(read_text(path), newline="") as handle:
         reader = csv.reader(handle)
         next(reader)

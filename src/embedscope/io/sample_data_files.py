@@ -110,7 +110,10 @@ def _rows(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
     if not text.strip():
         raise InputFileError(path, "empty file")
     if suffix in CSV_SUFFIXES:
-        yield from _csv_rows(path, text)
+        try:
+            yield from _csv_rows(path, text)
+        except csv.Error as error:
+            raise InputFileError(path, f"not valid CSV ({error})") from None
     elif suffix == ".json" and text.lstrip().startswith("["):
         yield from _json_array_rows(path, text)
     else:
