@@ -156,7 +156,7 @@ def _class_id(token: str) -> int:
     try:
         value = float(token)
     except ValueError:
-        raise PredictionProblem(f"class {token!r} is not a number") from None
+        raise PredictionProblem(f"class {token!r} is not a whole number") from None
     if not (math.isfinite(value) and value.is_integer()):
         raise PredictionProblem(f"class {token!r} is not a whole number")
     return int(value)
