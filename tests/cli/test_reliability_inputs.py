@@ -233,3 +233,13 @@ def test_a_large_valid_image_is_not_corrupt_and_warns_nothing(tmp_path: Path) ->
 
 def test_input_file_error_names_the_file() -> None:
     assert str(InputFileError(Path("x.csv"), "bad")) == "x.csv: bad"
+
+
+def test_a_broken_link_to_a_video_is_found_and_reported(tmp_path: Path) -> None:
+    from embedscope.ingest.video_frames import DecodeState, decoded_frames, find_video_files
+
+    os.symlink("gone.mp4", tmp_path / "clip.mp4")
+    assert find_video_files(tmp_path) == ["clip.mp4"]
+    state = DecodeState()
+    assert list(decoded_frames(tmp_path / "clip.mp4", state)) == []
+    assert state.open_error == "broken symbolic link (its target 'gone.mp4' does not exist)"

@@ -28,7 +28,7 @@ from av.video.reformatter import Interpolation, VideoReformatter
 from PIL import Image
 
 from embedscope.errors import ConfigError, InputFileError
-from embedscope.ingest.file_walk import find_files
+from embedscope.ingest.file_walk import find_files, link_problem
 from embedscope.io.atomic import atomic_path
 
 logger = logging.getLogger(__name__)
@@ -323,6 +323,9 @@ def decoded_frames(path: Path, state: DecodeState | None = None) -> Iterator[tup
     ``state``. The decoder uses frame and slice threads.
     """
     state = state if state is not None else DecodeState()
+    if (broken := link_problem(path)) is not None:
+        state.open_error = broken
+        return
     try:
         container = av.open(str(path))
     except (av.FFmpegError, OSError, UnicodeDecodeError) as error:
