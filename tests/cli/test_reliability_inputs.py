@@ -243,3 +243,19 @@ def test_a_broken_link_to_a_video_is_found_and_reported(tmp_path: Path) -> None:
     state = DecodeState()
     assert list(decoded_frames(tmp_path / "clip.mp4", state)) == []
     assert state.open_error == "broken symbolic link (its target 'gone.mp4' does not exist)"
+
+
+def test_selected_list_and_datapool_are_checked_before_embedding(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import embedscope.embed.image_folder_embedding as embedding
+
+    def no_embedding(*args: object, **kwargs: object) -> None:
+        raise AssertionError("images were embedded before the side files were checked")
+
+    monkeypatch.setattr(embedding, "embed_image_files", no_embedding)
+    images = _image_folder(tmp_path / "images", 3)
+    selected = tmp_path / "sel.txt"
+    selected.write_bytes(b"im0.png\nim\xff1.png\n")
+    _one_line_error(["report", images, "--selected", selected, "--out", tmp_path / "out"], str(selected), "line 2")
+    pool = tmp_path / "pool.csv"
+    pool.write_text("filenames,embedding_0\np,nan\n")
+    _one_line_error(["run", images, "-n", "1", "--datapool", pool, "--out", tmp_path / "out"], str(pool), "NaN")

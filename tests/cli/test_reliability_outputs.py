@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import os
+import signal
 from pathlib import Path
 
 import numpy as np
@@ -72,13 +73,18 @@ def test_a_full_disk_during_writing_keeps_the_previous_report(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv", "out"]  # no staging folder, no lock file
 
 
-def test_sigterm_during_a_run_leaves_no_output(tmp_path: Path, csv_input: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(("stop", "code", "word"), [(Terminated, 143, "terminated"), (KeyboardInterrupt, 130, "interrupted")])
+def test_sigterm_or_ctrl_c_during_a_run_leaves_no_output(
+    tmp_path: Path, csv_input: Path, monkeypatch: pytest.MonkeyPatch, stop: type[BaseException], code: int, word: str
+) -> None:
     from embedscope.cli import common
 
-    def terminated(*args: object, **kwargs: object) -> None:
-        raise Terminated()
+    def stopped(*args: object, **kwargs: object) -> None:
+        raise stop()
 
-    monkeypatch.setattr(common, "execute_run", terminated)
-    code, stderr = run_main(["run", str(csv_input), "-n", "5", "--out", str(tmp_path / "out"), "-q"])
-    assert code == 143 and stderr == "embedscope: terminated; no output was changed\n"
+    monkeypatch.setattr(common, "execute_run", stopped)
+    handler = signal.getsignal(signal.SIGTERM)
+    exit_code, stderr = run_main(["run", str(csv_input), "-n", "5", "--out", str(tmp_path / "out"), "-q"])
+    assert exit_code == code and stderr.strip() == f"embedscope: {word}; no output was changed"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv"]
+    assert signal.getsignal(signal.SIGTERM) == handler  # the CLI's handler lives only while it runs

@@ -19,6 +19,7 @@ from hypothesis.extra import numpy as hnp
 
 from embedscope.io.embedding_table import EmbeddingTable
 from embedscope.io.embeddings_file import read_embeddings
+from embedscope.io.lightly_csv import write_lightly_csv
 from embedscope.io.validation import FLOAT32_MAX, name_problem
 from tests.fuzz_support import FUZZ, mutated, names, read_or_refuse, scratch_folder
 
@@ -184,3 +185,15 @@ def test_float32_boundary_is_inclusive(tmp_path: Path) -> None:
     path.write_text(f"filenames,embedding_0\na,{FLOAT32_MAX!r}\nb,-1e39\n")
     error = read_or_refuse(path, read_embeddings)
     assert "row 2 (line 3), column 'embedding_0': -1e+39 is beyond the float32 range" in str(error)
+
+
+@FUZZ
+@given(st.lists(names.filter(lambda name: name_problem(name) is None), min_size=1, max_size=5, unique=True))
+def test_lightly_csv_written_by_embedscope_reads_back_unchanged(row_names: list[str]) -> None:
+    vectors = np.arange(len(row_names) * 2, dtype=np.float32).reshape(-1, 2) / 7
+    with scratch_folder() as folder:
+        path = folder / "written.csv"
+        write_lightly_csv(path, row_names, vectors)
+        table = read_embeddings(path)
+    assert table.names == row_names
+    np.testing.assert_array_equal(table.vectors, vectors)

@@ -9,7 +9,7 @@ import typer
 from typer.exceptions import Abort, Exit, TyperException
 
 import embedscope
-from embedscope.cli.diagnostics import Terminated, configure_diagnostics
+from embedscope.cli.diagnostics import Terminated, diagnostics
 from embedscope.cli.report_command import report_command
 from embedscope.cli.run_command import run_command
 from embedscope.cli.select_command import select_command
@@ -71,7 +71,11 @@ def _fail(message: str) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the exit code (0 success, 2 bad input or usage)."""
-    configure_diagnostics()
+    with diagnostics():
+        return _run(argv)
+
+
+def _run(argv: list[str] | None) -> int:
     try:
         result = app(args=argv, standalone_mode=False)
     except EmbedscopeError as error:
@@ -93,6 +97,8 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as error:
         where = f"{error.filename}: " if error.filename else ""
         return _fail(f"{where}{error.strerror or error}")
+    if result == EXIT_INTERRUPTED[KeyboardInterrupt]:  # typer turns Ctrl-C into this exit code (commands return None)
+        print("embedscope: interrupted; no output was changed", file=sys.stderr)
     return int(result) if isinstance(result, int) else 0
 
 

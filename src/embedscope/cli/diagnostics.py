@@ -8,9 +8,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import signal
 import sys
+from collections.abc import Iterator
 from types import FrameType
 
 PACKAGE_LOGGER = "embedscope"
@@ -24,8 +26,9 @@ def _on_sigterm(signum: int, frame: FrameType | None) -> None:
     raise Terminated()
 
 
-def configure_diagnostics() -> None:
-    """Set up the routing above (idempotent; the CLI calls it once per invocation)."""
+@contextlib.contextmanager
+def diagnostics() -> Iterator[None]:
+    """Set up the routing above for one CLI invocation; the SIGTERM handler is restored afterwards."""
     package = logging.getLogger(PACKAGE_LOGGER)
     if not any(getattr(handler, "_embedscope", False) for handler in package.handlers):
         handler = logging.StreamHandler(sys.stderr)
@@ -38,6 +41,11 @@ def configure_diagnostics() -> None:
     if not python_warnings.handlers:
         python_warnings.addHandler(logging.NullHandler())  # recorded for debugging, never printed raw
     try:
-        signal.signal(signal.SIGTERM, _on_sigterm)
-    except ValueError:  # not the main thread (e.g. called from a test runner's worker): keep the default
-        pass
+        previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    except ValueError:  # not the main thread (e.g. a test runner's worker): keep the default
+        previous = None
+    try:
+        yield
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
