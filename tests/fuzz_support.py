@@ -30,7 +30,7 @@ DEEP_EXAMPLES = int(os.environ.get("EMBEDSCOPE_FUZZ_EXAMPLES", "0"))
 """Set ``EMBEDSCOPE_FUZZ_EXAMPLES=2000`` for a deeper, randomized search (not derandomized)."""
 
 FUZZ = settings(
-    max_examples=DEEP_EXAMPLES or 60,
+    max_examples=DEEP_EXAMPLES or 40,
     deadline=None,
     database=None,
     derandomize=not DEEP_EXAMPLES,
@@ -38,7 +38,7 @@ FUZZ = settings(
 )
 """Settings of the reader fuzz tests (in-process readers: ~10-30 ms an example)."""
 
-FUZZ_CLI = settings(FUZZ, max_examples=DEEP_EXAMPLES or 15)
+FUZZ_CLI = settings(FUZZ, max_examples=DEEP_EXAMPLES or 10)
 """Settings of the fuzz tests that go through the CLI's ``main`` (a selection per example)."""
 
 NAME_ALPHABET = st.characters(
