@@ -6,6 +6,7 @@ place that turns it into one line on stderr and exit code 2.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 
@@ -29,3 +30,14 @@ class InputFileError(EmbedscopeError):
 
 class ConfigError(EmbedscopeError):
     """A bad flag or configuration value."""
+
+
+SHOWN_REASONS = 3  # enough to see the pattern, short enough for one line
+
+
+def first_reasons(skipped: Mapping[str, str], *, limit: int = SHOWN_REASONS) -> str:
+    """The first ``limit`` skipped entries as ``"where: why; …"`` (with "and N more"), for a message that
+    stops a run because too many entries were skipped; empty when nothing was skipped."""
+    shown = "; ".join(f"{where}: {why}" for where, why in list(skipped.items())[:limit])
+    more = f"; and {len(skipped) - limit} more" if len(skipped) > limit else ""
+    return f"first skipped: {shown}{more}" if skipped else ""

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from embedscope.cli.embed_command import embed_command
-from embedscope.errors import InputFileError
+from embedscope.errors import ConfigError
 from embedscope.io.lightly_csv import read_lightly_csv
 from tests.embed.conftest import photo, random_view
 
@@ -37,5 +37,5 @@ def test_embed_command_writes_lightly_csv(tmp_path: Path, capsys: pytest.Capture
 
 
 def test_embed_command_refuses_a_folder_as_out(tmp_path: Path) -> None:
-    with pytest.raises(InputFileError, match="is a folder; --out expects the path of a CSV file"):
+    with pytest.raises(ConfigError, match="is a folder; --out expects the path of a file"):
         embed_command(tmp_path, tmp_path, quiet=True)

@@ -109,7 +109,7 @@ def test_every_file_failing_to_decode_is_an_input_error(tmp_path: Path, model_ca
     with pytest.raises(
         InputFileError, match=r"all 1 image files are corrupt \(first: 'a.jpg': cannot decode"
     ):
-        embed_image_folder(scan_image_folder(tmp_path), cache_dir=model_cache_dir)
+        embed_image_folder(scan_image_folder(tmp_path), embedding_dim=0, cache_dir=model_cache_dir)
 
 
 def test_unreadable_cache_file_is_ignored(tmp_path: Path, model_cache_dir: Path) -> None:

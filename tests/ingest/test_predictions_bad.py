@@ -225,7 +225,7 @@ def test_yolo_skips_each_bad_file_and_line(tmp_path: Path, sizes: dict[str, tupl
     assert "unknown category_id 7" in reasons["a.txt:3"]
     assert "reaches outside the 64x48 image" in reasons["a.txt:4"]
     assert "non-positive size" in reasons["a.txt:5"]
-    assert "class 'x' is not an integer" in reasons["a.txt:6"]
+    assert "class 'x' is not a whole number" in reasons["a.txt:6"]
     assert "not all numbers" in reasons["a.txt:7"]
     assert "not all finite" in reasons["a.txt:9"]
     assert "no usable input image 'ghost.*'" in reasons["ghost.txt"]

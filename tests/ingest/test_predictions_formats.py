@@ -244,5 +244,5 @@ def test_yolo_classes_files(tmp_path: Path) -> None:
         read_yolo_classes(broken)
     with pytest.raises(InputFileError, match="without blank lines"):
         read_yolo_classes(gap)
-    with pytest.raises(InputFileError, match="cannot read the classes file"):
+    with pytest.raises(InputFileError, match="missing.txt: file not found"):
         read_yolo_classes(tmp_path / "missing.txt")

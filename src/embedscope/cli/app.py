@@ -10,6 +10,7 @@ import typer
 from typer.exceptions import Abort, Exit, TyperException
 
 import embedscope
+from embedscope.cli.diagnostics import Terminated, diagnostics
 from embedscope.cli.report_command import report_command
 from embedscope.cli.run_command import run_command
 from embedscope.cli.select_command import select_command
@@ -17,6 +18,8 @@ from embedscope.errors import EmbedscopeError
 
 IMAGE_EXTRA_MODULES = ("PIL", "onnxruntime", "av")  # what `pip install embedscope[images]` brings
 EXIT_BAD_INPUT = 2  # the conventional exit code for usage and input errors
+EXIT_INTERRUPTED = {KeyboardInterrupt: 130, Terminated: 143}  # 128 + SIGINT / SIGTERM, as shells report them
+_STOPPED = {KeyboardInterrupt: "interrupted", Terminated: "terminated"}
 
 app = typer.Typer(
     name="embedscope",
@@ -67,16 +70,27 @@ _register_optional_commands()
 
 
 def _fail(message: str) -> int:
-    print(f"embedscope: error: {message}", file=sys.stderr)
+    one_line = message.replace("\r", "\\r").replace("\n", "\\n")  # a quoted cell may hold line breaks
+    print(f"embedscope: error: {one_line}", file=sys.stderr)
     return EXIT_BAD_INPUT
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the exit code (0 success, 2 bad input or usage)."""
+    with diagnostics():
+        return _run(argv)
+
+
+def _run(argv: list[str] | None) -> int:
     try:
         result = app(args=argv, standalone_mode=False)
     except EmbedscopeError as error:
         return _fail(str(error))
+    except (KeyboardInterrupt, Terminated) as stop:
+        print(f"embedscope: {_STOPPED[type(stop)]}; no output was changed", file=sys.stderr)
+        return EXIT_INTERRUPTED[type(stop)]
+    except RecursionError:
+        return _fail("an input is nested too deeply to read (hundreds of levels of brackets)")
     except TyperException as error:
         if type(error).__name__ == "NoArgsIsHelpError":
             app(args=["--help"], standalone_mode=False)
@@ -89,6 +103,8 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as error:
         where = f"{error.filename}: " if error.filename else ""
         return _fail(f"{where}{error.strerror or error}")
+    if result == EXIT_INTERRUPTED[KeyboardInterrupt]:  # typer turns Ctrl-C into this exit code (commands return None)
+        print("embedscope: interrupted; no output was changed", file=sys.stderr)
     return int(result) if isinstance(result, int) else 0
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from contextlib import nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -13,21 +14,32 @@ if TYPE_CHECKING:
 
 
 
+def input_paths(params: RunParameters) -> list[Path]:
+    """Every input file or folder the run reads (INPUT and each ``*_path`` side file)."""
+    given = [getattr(params, item.name) for item in dataclasses.fields(params) if item.name.endswith("_path")]
+    return [path for path in given if path is not None]
+
+
 def run_and_write(params: RunParameters, *, quiet: bool) -> OutputPaths:
-    """Check the output folder, run the pipeline with progress on stderr (unless quiet), write the outputs."""
+    """Check the output folder, run the stages with progress on stderr (unless quiet), and write the outputs into
+    a staging folder that replaces the output folder only when complete (side files are checked by the ingest
+    stage, before any embedding)."""
     from rich.console import Console
 
     from embedscope.cli.progress_display import RichProgress
+    from embedscope.io.output_folder import output_folder
     from embedscope.pipeline.local_executor import execute_run
     from embedscope.progress import SilentProgress
-    from embedscope.report.write_outputs import check_output_folder, write_outputs
+    from embedscope.report.write_outputs import OutputPaths, write_outputs
 
-    check_output_folder(params.out_dir, overwrite=params.overwrite)
-    display = SilentProgress() if quiet else RichProgress()
-    with display if isinstance(display, RichProgress) else nullcontext():
-        outcome = execute_run(params, progress=display)
-        display.stage("writing report.pdf, report_v2.json and data files")
-        paths = write_outputs(outcome, params.out_dir)
+    with output_folder(params.out_dir, overwrite=params.overwrite, inputs=input_paths(params)) as folder:
+        display = SilentProgress() if quiet else RichProgress()
+        with display if isinstance(display, RichProgress) else nullcontext():
+            outcome = execute_run(params, progress=display)
+            display.stage("writing report.pdf, report_v2.json and data files")
+            staged = write_outputs(outcome, folder.staging)
+    final = {name: params.out_dir / Path(path).relative_to(folder.staging) for name, path in vars(staged).items()}
+    paths = OutputPaths(**final)
     if not quiet:
         sizes = outcome.report.general_information.dataset_information.dataset_sizes
         Console(stderr=True).print(

@@ -43,12 +43,11 @@ def embed_command(
     from embedscope.cli.progress_display import RichProgress
     from embedscope.embed.image_folder_embedding import embed_image_folder
     from embedscope.embed.model_choice import ModelChoice
-    from embedscope.errors import InputFileError
     from embedscope.ingest.image_folder import scan_image_folder
     from embedscope.io.lightly_csv import write_lightly_csv
+    from embedscope.io.output_folder import check_output_file
 
-    if out.is_dir():
-        raise InputFileError(out, "is a folder; --out expects the path of a CSV file to write")
+    check_output_file(out, overwrite=True, inputs=[image_dir])
     choice = ModelChoice(path=model, checkpoint=checkpoint, precision=model_precision, device=device)
     scan = scan_image_folder(image_dir)
     if quiet:

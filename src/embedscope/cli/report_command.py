@@ -17,7 +17,7 @@ def report_command(
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder (must be empty unless --overwrite).")],
     datapool: Annotated[Path | None, typer.Option("--datapool", help="Embeddings of samples selected in earlier runs.")] = None,
     filenames: Annotated[Path | None, typer.Option("--filenames", help="Names for a .npy INPUT, one a line.")] = None,
-    seed: Annotated[int, typer.Option("--seed", help="Seed of the random comparison subset and projections.")] = 0,
+    seed: Annotated[int, typer.Option("--seed", min=0, help="Seed of the random comparison subset and projections.")] = 0,
     random_seeds: Annotated[int, typer.Option("--random-seeds", help="Random subsets (seeds S, S+1, …) behind the mean ± sd baseline.")] = DEFAULT_RANDOM_SEEDS,
     no_normalize: Annotated[bool, typer.Option("--no-normalize", help="Keep raw vectors (no L2 normalisation).")] = False,
     exact: Annotated[bool, typer.Option("--exact", help="Exact neighbour search at any size.")] = False,

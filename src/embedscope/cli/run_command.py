@@ -24,7 +24,7 @@ def run_command(
     proportion: Annotated[float | None, typer.Option("--proportion", "-p", help="Fraction of the input to select, in (0, 1].")] = None,
     datapool: Annotated[Path | None, typer.Option("--datapool", help="Embeddings of samples selected in earlier runs.")] = None,
     filenames: Annotated[Path | None, typer.Option("--filenames", help="Names for a .npy INPUT, one a line.")] = None,
-    seed: Annotated[int, typer.Option("--seed", help="Seed of the random comparison subset and projections.")] = 0,
+    seed: Annotated[int, typer.Option("--seed", min=0, help="Seed of the random comparison subset and projections.")] = 0,
     min_distance: Annotated[float | None, typer.Option("--min-distance", help="Stop before a pick closer than this to the selection.")] = None,
     random_seeds: Annotated[int, typer.Option("--random-seeds", help="Random subsets (seeds S, S+1, …) behind the mean ± sd baseline.")] = DEFAULT_RANDOM_SEEDS,
     no_normalize: Annotated[bool, typer.Option("--no-normalize", help="Keep raw vectors (no L2 normalisation).")] = False,

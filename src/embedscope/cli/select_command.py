@@ -18,7 +18,7 @@ def select_command(
     proportion: Annotated[float | None, typer.Option("--proportion", "-p", help="Fraction of the input to select, in (0, 1].")] = None,
     datapool: Annotated[Path | None, typer.Option("--datapool", help="Embeddings of samples selected in earlier runs.")] = None,
     filenames: Annotated[Path | None, typer.Option("--filenames", help="Names for a .npy INPUT, one a line.")] = None,
-    seed: Annotated[int, typer.Option("--seed", help="Seed of the strategies that draw at random.")] = 0,
+    seed: Annotated[int, typer.Option("--seed", min=0, help="Seed of the strategies that draw at random.")] = 0,
     min_distance: Annotated[float | None, typer.Option("--min-distance", help="Stop before a pick closer than this to the selection.")] = None,
     no_normalize: Annotated[bool, typer.Option("--no-normalize", help="Keep raw vectors (no L2 normalisation).")] = False,
     embedding_dim: Annotated[int, typer.Option("--embedding-dim", help="Image embedding size after PCA (0 keeps 1280).")] = DEFAULT_EMBEDDING_DIM,
@@ -33,22 +33,20 @@ def select_command(
     """Select a diverse subset of INPUT and write only the selected filenames (`run` also writes the report)."""
     from rich.console import Console
 
+    from embedscope.cli.common import input_paths
     from embedscope.cli.progress_display import RichProgress
-    from embedscope.errors import ConfigError
     from embedscope.io.filename_list import write_filename_list
+    from embedscope.io.output_folder import check_output_file
     from embedscope.pipeline.local_executor import load_and_select
     from embedscope.progress import SilentProgress
 
-    if out.is_dir():
-        raise ConfigError(f"{out}: is a folder; --out expects the path of a text file to write")
-    if out.exists() and not overwrite:
-        raise ConfigError(f"{out}: exists; pass --overwrite to replace it")
     params = RunParameters(
         input_path=input_path, out_dir=out.parent, n_samples=n_samples, proportion=proportion, datapool_path=datapool,
         filenames_path=filenames, seed=seed, min_distance=min_distance, normalize=not no_normalize,
         embedding_dim=embedding_dim, selection_config_path=selection_config, metadata_path=metadata,
         scores_path=scores, predictions_path=predictions, frame_stride=frame_stride,
     )
+    check_output_file(out, overwrite=overwrite, inputs=input_paths(params))
     display = SilentProgress() if quiet else RichProgress()
     with display if isinstance(display, RichProgress) else nullcontext():
         inputs, _config, _data, selection = load_and_select(params, progress=display)

@@ -18,7 +18,7 @@ from PIL import Image
 from embedscope.embed.image_embedder import DEFAULT_BATCH_SIZE, embed_images
 from embedscope.embed.model_choice import ModelChoice
 from embedscope.embed.projected_table import projected_table
-from embedscope.errors import InputFileError
+from embedscope.errors import InputFileError, first_reasons
 from embedscope.ingest.crops import (
     DEFAULT_CROP_PADDING,
     DEFAULT_MIN_CROP_SIZE,
@@ -153,7 +153,8 @@ def load_object_inputs(
             predictions.source,
             f"task '{predictions.task}' gives {len(embedded)} usable object crop(s) "
             f"({predictions.n_skipped} prediction(s) and {len(skipped)} crop(s) skipped); at least "
-            f"{MIN_INPUT_SAMPLES} are needed for an object-level run",
+            f"{MIN_INPUT_SAMPLES} are needed for an object-level run; "
+            + (first_reasons({**predictions.skipped, **skipped}) or "the task has no predictions"),
         )
     progress.stage(f"projecting {len(embedded):,} crop embeddings")
     table = projected_table(

@@ -14,6 +14,7 @@ from embedscope.embed.feature_cache import FeatureCache, feature_cache_path
 from embedscope.embed.image_embedder import DEFAULT_BATCH_SIZE, embed_image_files
 from embedscope.embed.model_choice import ModelChoice, load_feature_extractor
 from embedscope.embed.projection import project_features
+from embedscope.errors import InputFileError
 from embedscope.ingest.image_folder import ImageFolderScan, file_digest
 
 logger = logging.getLogger(__name__)
@@ -74,10 +75,11 @@ def embed_image_folder(
     Memory: (len(scan.names), feature_dim) float32 raw features plus the cache (5 KB per image each).
 
     Raises:
-        InputFileError: every image is corrupt.
-        ConfigError: ``embedding_dim`` out of range, or PCA with fewer than 2 images.
+        InputFileError: every image is corrupt, or fewer than 2 usable images for the PCA (naming the folder).
+        ConfigError: ``embedding_dim`` out of range.
         EmbedscopeError: a model that cannot be used (see :class:`FeatureExtractor`).
     """
+    _require_images_for_pca(scan, len(scan.names), embedding_dim)  # before any decoding
     cache_folder = resolve_cache_dir(cache_dir)
     extractor = load_feature_extractor(model, cache_folder)
     model_key = extractor.spec.key
@@ -128,6 +130,7 @@ def embed_image_folder(
     )
     final_scan = scan.with_corrupt(dict(sorted(late_corrupt.items())))
     usable = np.asarray([name not in late_corrupt for name in scan.names], dtype=bool)
+    _require_images_for_pca(final_scan, int(usable.sum()), embedding_dim)
     vectors = project_features(features[usable], embedding_dim=embedding_dim)
     return ImageFolderEmbeddings(
         scan=final_scan,
@@ -135,4 +138,15 @@ def embed_image_folder(
         late_corrupt=dict(sorted(late_corrupt.items())),
         n_embedded=n_embedded,
         n_from_cache=n_from_cache,
+    )
+
+
+def _require_images_for_pca(scan: ImageFolderScan, n_usable: int, embedding_dim: int) -> None:
+    """The PCA to ``embedding_dim`` (not 0) needs 2 images; say so naming the folder and what was left out."""
+    if embedding_dim == 0 or n_usable >= 2:
+        return
+    raise InputFileError(
+        scan.root,
+        f"has {n_usable} usable image(s) ({len(scan.corrupt)} corrupt, {len(scan.duplicates)} duplicate(s) set "
+        "aside); at least 2 different readable images are needed",
     )

@@ -9,6 +9,11 @@ from PIL import Image, ImageOps
 
 from embedscope.ingest.rgb_image import to_rgb
 
+# A dataset's images are the user's own files: a large valid image (a panorama, a satellite tile) is embedded,
+# not refused as a "decompression bomb". JPEGs decode in draft mode at a fraction of their size; other formats
+# cost width × height × 3 bytes while one is decoded.
+Image.MAX_IMAGE_PIXELS = None
+
 # Everything Pillow raises for a file it cannot open or decode (UnidentifiedImageError is an OSError;
 # a truncated stream raises OSError; broken headers raise SyntaxError/ValueError/EOFError/IndexError).
 DECODE_ERRORS: tuple[type[BaseException], ...] = (

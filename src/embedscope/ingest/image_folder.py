@@ -12,6 +12,7 @@ from pathlib import Path
 from PIL import Image
 
 from embedscope.errors import InputFileError
+from embedscope.ingest.file_walk import link_problem
 from embedscope.ingest.image_decode import DECODE_ERRORS, describe_decode_error
 from embedscope.ingest.image_files import find_image_files
 
@@ -76,6 +77,8 @@ def file_digest(path: Path) -> str:
 
 def _check_file(path: Path) -> tuple[str | None, str]:
     """Cheap checks (non-empty, header Pillow recognises) and the content hash: (reason or None, digest)."""
+    if (broken := link_problem(path)) is not None:
+        return broken, ""
     try:
         if path.stat().st_size == 0:
             return "empty file (0 bytes)", ""

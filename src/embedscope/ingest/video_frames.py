@@ -27,7 +27,7 @@ from av.video.frame import VideoFrame
 from av.video.reformatter import Interpolation, VideoReformatter
 
 from embedscope.errors import ConfigError
-from embedscope.ingest.file_walk import find_files
+from embedscope.ingest.file_walk import find_files, link_problem
 
 logger = logging.getLogger(__name__)
 
@@ -321,6 +321,9 @@ def decoded_frames(path: Path, state: DecodeState | None = None) -> Iterator[tup
     ``state``. The decoder uses frame and slice threads.
     """
     state = state if state is not None else DecodeState()
+    if (broken := link_problem(path)) is not None:
+        state.open_error = broken
+        return
     try:
         container = av.open(str(path))
     except (av.FFmpegError, OSError, UnicodeDecodeError) as error:

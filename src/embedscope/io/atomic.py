@@ -21,7 +21,8 @@ def _current_umask() -> int:
 def atomic_path(target: Path) -> Iterator[Path]:
     """Yield a temporary path in ``target``'s folder; on success it is renamed to ``target``.
 
-    On an exception the temporary file is removed and ``target`` is left as it was.
+    On an exception the temporary file is removed and ``target`` is left as it was; an OSError without a file
+    name (a failed ``write()``, e.g. ENOSPC) is raised again naming ``target``.
     """
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -32,6 +33,10 @@ def atomic_path(target: Path) -> Iterator[Path]:
         yield tmp
         os.chmod(tmp, _DEFAULT_FILE_MODE & ~_current_umask())  # mkstemp makes 0600; outputs are ordinary files
         os.replace(tmp, target)
+    except OSError as error:
+        if error.filename is None:  # write() failed (e.g. a full disk): name the file being written
+            raise OSError(error.errno, error.strerror, str(target)) from error
+        raise
     finally:
         if tmp.exists():
             tmp.unlink()

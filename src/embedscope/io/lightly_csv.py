@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 from pathlib import Path
 
 import numpy as np
@@ -12,19 +13,27 @@ import pyarrow.csv as pacsv
 from embedscope.errors import InputFileError
 from embedscope.io.atomic import atomic_path
 from embedscope.io.embedding_table import EmbeddingTable
-from embedscope.io.validation import check_finite, check_unique_names, embedding_column_names
+from embedscope.io.text_file import decode_text, read_text
+from embedscope.io.validation import as_float32, check_unique_names, embedding_column_names
 
 IGNORED_COLUMNS = ("masked", "selected")  # written by some Lightly versions; not needed here
 LABELS_COLUMN = "labels"
 FILENAMES_COLUMN = "filenames"
 
 
+HEADER_PROBE_BYTES = 1 << 20  # the header of any real embeddings CSV fits in its first MiB
+
+
 def _read_header(path: Path) -> list[str]:
-    with path.open("r", encoding="utf-8", newline="") as handle:
-        first = handle.readline()
+    with path.open("rb") as handle:
+        probe = handle.read(HEADER_PROBE_BYTES)
+    first = decode_text(path, probe.split(b"\n", 1)[0])
     if not first.strip():
         raise InputFileError(path, "the first line is empty; expected a header 'filenames,embedding_0,...'")
-    return [name.strip() for name in next(csv.reader([first]))]
+    try:
+        return [name.strip() for name in next(csv.reader(io.StringIO(first, newline="")))]
+    except csv.Error as error:
+        raise InputFileError(path, f"line 1: the header is not valid CSV ({error})") from None
 
 
 def _embedding_columns(path: Path, header: list[str]) -> tuple[list[str], int]:
@@ -51,7 +60,14 @@ def _embedding_columns(path: Path, header: list[str]) -> tuple[list[str], int]:
 
 def _locate_parse_error(path: Path, n_columns: int, embedding_names: list[str]) -> InputFileError:
     """Scan the file with the csv module to name the row and column that pyarrow could not parse."""
-    with path.open("r", encoding="utf-8", newline="") as handle:
+    try:
+        return _first_bad_row(path, n_columns, embedding_names)
+    except csv.Error as error:
+        return InputFileError(path, f"not valid CSV ({error})")
+
+
+def _first_bad_row(path: Path, n_columns: int, embedding_names: list[str]) -> InputFileError:
+    with io.StringIO(read_text(path), newline="") as handle:
         reader = csv.reader(handle)
         next(reader)
         for row_number, row in enumerate(reader, start=1):
@@ -103,10 +119,8 @@ def read_lightly_csv(path: Path) -> EmbeddingTable:
     values = np.column_stack([table.column(name).to_numpy(zero_copy_only=False) for name in embedding_names])
     if np.isnan(values).any():
         _reject_missing_cells(path, table, embedding_names, values)
-    check_finite(path, values, embedding_names, first_line=2)
-    check_unique_names(path, names)
-    vectors = values.astype(np.float32)
-    check_finite(path, vectors, embedding_names, first_line=2)  # values beyond float32's range
+    vectors = as_float32(path, values, embedding_names, first_line=2)
+    check_unique_names(path, names, first_line=2)
     labels = _labels(table, header, labels_index)
     return EmbeddingTable(names=names, vectors=vectors, source=path, labels=labels)
 

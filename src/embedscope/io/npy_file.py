@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -10,7 +11,7 @@ from embedscope.errors import InputFileError
 from embedscope.io.embedding_table import EmbeddingTable
 from embedscope.io.filename_list import read_filename_list
 from embedscope.io.row_normalize import release_mapped_pages
-from embedscope.io.validation import check_finite, check_unique_names, embedding_column_names
+from embedscope.io.validation import as_float32, check_finite, check_unique_names, embedding_column_names
 
 CHECK_BLOCK_ROWS = 65_536
 """Rows checked or converted at a time: a few hundred MiB at 1024-d, so no full-size temporary exists."""
@@ -38,9 +39,12 @@ def read_npy(path: Path, *, filenames_path: Path | None = None) -> EmbeddingTabl
     Memory: n·d·4 bytes at most (the float32 conversion), none for float32 files; O(block) temporaries.
     """
     try:
-        array = np.load(path, allow_pickle=False, mmap_mode="r")
-    except (ValueError, OSError, EOFError) as error:
-        raise InputFileError(path, f"not a readable .npy array ({error})") from error
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # e.g. "created on Python 2": the checks below decide
+            array = np.load(path, allow_pickle=False, mmap_mode="r")
+    except Exception as error:  # noqa: BLE001 - numpy parses the header with ast/tokenize: any error means "not .npy"
+        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise InputFileError(path, f"not a readable .npy array ({reason})") from None
     if array.ndim != 2:
         raise InputFileError(path, f"expected a 2-D array (n_samples, dim), got shape {array.shape}")
     if not np.issubdtype(array.dtype, np.number) or np.iscomplexobj(array):
@@ -68,10 +72,9 @@ def _checked_float32(path: Path, array: np.ndarray) -> np.ndarray:
     for start in range(0, array.shape[0], CHECK_BLOCK_ROWS):
         block = np.asarray(array[start : start + CHECK_BLOCK_ROWS])
         check_finite(path, block, columns, first_line=0, first_row=start)
-        if not in_place:
-            with np.errstate(over="ignore"):
-                converted = block.astype(np.float32)
-            check_finite(path, converted, columns, first_line=0, first_row=start)
-            out[start : start + block.shape[0]] = converted
+        if not in_place:  # beyond float32's range is named here rather than becoming infinite
+            out[start : start + block.shape[0]] = as_float32(
+                path, block.astype(np.float64), columns, first_line=0, first_row=start
+            )
         release_mapped_pages(array)
     return out

@@ -10,7 +10,7 @@ import pyarrow.parquet as pq
 
 from embedscope.errors import InputFileError
 from embedscope.io.embedding_table import EmbeddingTable
-from embedscope.io.validation import check_finite, check_unique_names, embedding_column_names
+from embedscope.io.validation import as_float32, check_unique_names, embedding_column_names
 
 
 def _embedding_matrix(path: Path, table: pa.Table) -> np.ndarray:
@@ -24,10 +24,10 @@ def _embedding_matrix(path: Path, table: pa.Table) -> np.ndarray:
             row = int(np.argmax(lengths != lengths[0])) if column.null_count == 0 else \
                 int(np.argmax(column.is_null().to_numpy(zero_copy_only=False)))
             raise InputFileError(path, f"row {row + 1}: embedding has a different length than row 1 (ragged)")
-        try:
-            flat = np.asarray(column.flatten().to_numpy(zero_copy_only=False), dtype=np.float64)
-        except (TypeError, ValueError, pa.ArrowInvalid) as error:
-            raise InputFileError(path, "column 'embedding' holds non-numeric values") from error
+        value_type = column.type.value_type
+        if not (pa.types.is_integer(value_type) or pa.types.is_floating(value_type)):
+            raise InputFileError(path, f"column 'embedding' must be a list of numbers, got a list of {value_type}")
+        flat = np.asarray(column.flatten().to_numpy(zero_copy_only=False), dtype=np.float64)
         return flat.reshape(len(lengths), int(lengths[0]))
     names = [c for c in table.column_names if c.startswith("embedding_")]
     expected = embedding_column_names(len(names))
@@ -58,9 +58,7 @@ def read_parquet(path: Path) -> EmbeddingTable:
     values = _embedding_matrix(path, table)
     if values.shape[1] == 0:
         raise InputFileError(path, "embeddings have length 0")
-    check_finite(path, values, embedding_column_names(values.shape[1]), first_line=0)
-    names = [str(n) for n in table.column("filenames").to_pylist()]
+    vectors = as_float32(path, values, embedding_column_names(values.shape[1]), first_line=0)
+    names = table.column("filenames").to_pylist()
     check_unique_names(path, names)
-    vectors = values.astype(np.float32)
-    check_finite(path, vectors, embedding_column_names(values.shape[1]), first_line=0)
     return EmbeddingTable(names=names, vectors=vectors, source=path, labels=np.zeros(len(names), dtype=np.int64))

@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from embedscope.errors import InputFileError
+from embedscope.io.text_file import TOO_DEEP, parse_json, read_text
 
 logger = logging.getLogger(__name__)
 
@@ -105,16 +106,14 @@ def _rows(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
         raise InputFileError(
             path, f"unknown extension '{path.suffix}'; expected .csv or JSON lines (.jsonl, .json)"
         )
-    if not path.is_file():
-        raise InputFileError(path, "file not found")
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as error:
-        raise InputFileError(path, f"cannot read: {error}") from None
+    text = read_text(path)
     if not text.strip():
         raise InputFileError(path, "empty file")
     if suffix in CSV_SUFFIXES:
-        yield from _csv_rows(path, text)
+        try:
+            yield from _csv_rows(path, text)
+        except csv.Error as error:
+            raise InputFileError(path, f"not valid CSV ({error})") from None
     elif suffix == ".json" and text.lstrip().startswith("["):
         yield from _json_array_rows(path, text)
     else:
@@ -145,17 +144,21 @@ def _json_lines_rows(path: Path, text: str) -> Iterator[tuple[str, dict[str, Any
         if not raw.strip():
             continue
         try:
-            value = json.loads(raw)
+            value = parse_json(raw)
         except json.JSONDecodeError as error:
             raise InputFileError(path, f"line {line}: invalid JSON: {error.msg}") from None
+        except ValueError as error:
+            raise InputFileError(path, f"line {line}: {error}") from None
         yield f"line {line}", _as_row(path, f"line {line}", value)
 
 
 def _json_array_rows(path: Path, text: str) -> Iterator[tuple[str, dict[str, Any]]]:
     try:
-        items = json.loads(text)
+        items = parse_json(text)
     except json.JSONDecodeError as error:
         raise InputFileError(path, f"line {error.lineno}: invalid JSON: {error.msg}") from None
+    except ValueError as error:
+        raise InputFileError(path, str(error)) from None
     if not isinstance(items, list):
         raise InputFileError(path, "expected a JSON array of objects or one JSON object a line")
     for number, value in enumerate(items, start=1):
@@ -165,7 +168,10 @@ def _json_array_rows(path: Path, text: str) -> Iterator[tuple[str, dict[str, Any
 def _as_row(path: Path, where: str, value: Any) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise InputFileError(path, f"{where}: expected a JSON object with a 'filename' key")
-    return _flatten(value)
+    try:
+        return _flatten(value)
+    except RecursionError:
+        raise InputFileError(path, f"{where}: {TOO_DEEP}") from None
 
 
 def _flatten(value: dict[str, Any], prefix: str = "") -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""Checks shared by every embeddings reader: finite values, unique names."""
+"""Checks shared by every embeddings reader: finite float32 values, usable unique names."""
 
 from __future__ import annotations
 
@@ -24,15 +24,61 @@ def check_finite(
         return
     row, col = (int(i) for i in np.argwhere(bad)[0])
     kind = "NaN" if np.isnan(values[row, col]) else "an infinite value"
-    row += first_row
-    where = f"row {row + 1}" + (f" (line {row + first_line})" if first_line else "")
-    raise InputFileError(path, f"{where}, column '{column_names[col]}': {kind}; embeddings must be finite numbers")
+    raise InputFileError(path, f"{_where(row + first_row, first_line)}, column '{column_names[col]}': {kind}; embeddings must be finite numbers")
 
 
-def check_unique_names(path: Path, names: Sequence[str]) -> None:
-    """Raise naming the first filename that occurs twice."""
+FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+
+def as_float32(
+    path: Path, values: np.ndarray, column_names: Sequence[str], *, first_line: int, first_row: int = 0
+) -> np.ndarray:
+    """``values`` (n_rows, n_cols) float64, checked finite and within float32's range, as float32.
+
+    Raises:
+        InputFileError: naming the first NaN/infinite cell, or the first cell beyond ±3.4e38 (it would
+            become infinite as float32).
+    """
+    check_finite(path, values, column_names, first_line=first_line, first_row=first_row)
+    beyond = (values > FLOAT32_MAX) | (values < -FLOAT32_MAX)
+    if beyond.any():
+        row, col = (int(i) for i in np.argwhere(beyond)[0])
+        raise InputFileError(
+            path,
+            f"{_where(row + first_row, first_line)}, column '{column_names[col]}': {values[row, col]:g} is beyond the "
+            f"float32 range (±{FLOAT32_MAX:.3g}); embeddings are stored as float32",
+        )
+    return values.astype(np.float32)
+
+
+def _where(row: int, first_line: int) -> str:
+    return f"row {row + 1}" + (f" (line {row + first_line})" if first_line else "")
+
+
+FORBIDDEN_NAME_CHARACTERS = {"\n": "a line break", "\r": "a carriage return", "\x00": "a NUL character"}
+"""Characters a filename list (one name a line) cannot hold: names with them are refused at input."""
+
+
+def name_problem(name: object) -> str | None:
+    """Why ``name`` cannot be a sample name (None if it can): not text, blank, or a character a filename
+    list cannot hold faithfully (:data:`FORBIDDEN_NAME_CHARACTERS`)."""
+    if not isinstance(name, str):
+        return f"{'no filename (null)' if name is None else f'filename {name!r} is not text'}"
+    if not name.strip():
+        return f"filename {name!r} is blank"
+    for character, what in FORBIDDEN_NAME_CHARACTERS.items():
+        if character in name:
+            return f"filename {name!r} holds {what}, which a one-name-a-line list cannot keep; rename it"
+    return None
+
+
+def check_unique_names(path: Path, names: Sequence[str], *, first_line: int = 0) -> None:
+    """Raise naming the first filename that is unusable (:func:`name_problem`) or occurs twice."""
     seen: dict[str, int] = {}
     for row, name in enumerate(names, start=1):
+        problem = name_problem(name)
+        if problem is not None:
+            raise InputFileError(path, f"{_where(row - 1, first_line)}: {problem}")
         if name in seen:
             raise InputFileError(
                 path, f"duplicate filename '{name}' (rows {seen[name]} and {row}); filenames must be unique"

@@ -21,6 +21,8 @@ from embedscope.analyze.sets import AnalysisSets, random_subset
 from embedscope.errors import ConfigError
 from embedscope.ingest.sample_data_files import SampleDataFiles, read_sample_data_files
 from embedscope.ingest.samples import LoadedInputs, load_inputs
+from embedscope.io.embeddings_file import read_embeddings
+from embedscope.io.filename_list import read_filename_list
 from embedscope.progress import Progress
 from embedscope.report.assemble.run_report import AssembledReport, RunClock, assemble_run_report
 from embedscope.run_parameters import RunParameters
@@ -89,9 +91,13 @@ def ingest(params: RunParameters, progress: Progress) -> Ingested:
         metadata_path=params.metadata_path, scores_path=params.scores_path,
         predictions_path=params.predictions_path,
     )
+    if params.selected_path is not None:  # matched against the samples by the select stage; read now to fail fast
+        read_filename_list(params.selected_path)
     if params.input_path.is_dir():
         from embedscope.ingest.folder_plan import plan_folder
 
+        if params.datapool_path is not None:  # attached after the embedding: checked before it
+            read_embeddings(params.datapool_path)
         return Ingested(config=config, side_files=side_files, folder=plan_folder(params, progress))
     if flags := params.folder_only_flags():
         raise ConfigError(

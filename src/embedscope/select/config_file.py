@@ -11,6 +11,7 @@ import yaml
 from pydantic import ValidationError
 
 from embedscope.errors import InputFileError
+from embedscope.io.text_file import TOO_DEEP, parse_json, parse_yaml, read_text
 from embedscope.select.config import CONFIG_SUFFIXES, INPUT_TYPES, STRATEGY_TYPES, SelectionConfig
 
 
@@ -28,13 +29,7 @@ def load_selection_config(path: Path) -> SelectionConfig:
         raise InputFileError(
             path, f"unknown extension '{path.suffix}'; a selection config is .json, .yaml or .yml"
         )
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputFileError(path, "file not found") from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise InputFileError(path, f"cannot read: {error}") from None
-    raw = _parse(path, text, as_json=suffix == ".json")
+    raw = _parse(path, read_text(path), as_json=suffix == ".json")
     if raw is None:
         raise InputFileError(path, "empty; expected a mapping with n_samples and strategies")
     if not isinstance(raw, dict):
@@ -43,6 +38,8 @@ def load_selection_config(path: Path) -> SelectionConfig:
         config = SelectionConfig.model_validate(raw)
     except ValidationError as error:
         raise InputFileError(path, describe_validation_error(error)) from None
+    except RecursionError:
+        raise InputFileError(path, TOO_DEEP) from None
     config._source = path
     return config
 
@@ -50,11 +47,15 @@ def load_selection_config(path: Path) -> SelectionConfig:
 def _parse(path: Path, text: str, *, as_json: bool) -> Any:
     if as_json:
         try:
-            return json.loads(text) if text.strip() else None
+            return parse_json(text) if text.strip() else None
         except json.JSONDecodeError as error:
             raise InputFileError(path, f"line {error.lineno}: invalid JSON: {error.msg}") from None
+        except ValueError as error:
+            raise InputFileError(path, str(error)) from None
     try:
-        return yaml.safe_load(text)
+        return parse_yaml(text)
+    except ValueError as error:
+        raise InputFileError(path, str(error)) from None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f"line {mark.line + 1}: " if mark is not None else ""

@@ -10,6 +10,7 @@ from embedscope.errors import InputFileError
 from embedscope.ingest.samples import LoadedInputs, l2_normalize
 from embedscope.io.embeddings_file import read_embeddings
 from embedscope.io.filename_list import read_filename_list
+from embedscope.io.name_matching import NameIndex, rows_of
 from embedscope.select.config import SelectionConfig
 
 NAME_LIST_SUFFIXES = (".txt",)  # a query given as a list of input/datapool filenames
@@ -39,12 +40,11 @@ def resolve_queries(config: SelectionConfig, inputs: LoadedInputs, *, normalize:
 
 def _vectors_of_names(path: Path, inputs: LoadedInputs) -> np.ndarray:
     names = read_filename_list(path)
-    rows = {name: vector for name, vector in zip(inputs.input.names, inputs.input.vectors)}
-    if inputs.datapool is not None:
-        rows.update(zip(inputs.datapool.names, inputs.datapool.vectors))
-    missing = [name for name in names if name not in rows]
+    known = list(inputs.input.names) + (list(inputs.datapool.names) if inputs.datapool is not None else [])
+    vectors = inputs.input.vectors if inputs.datapool is None else np.concatenate([inputs.input.vectors, inputs.datapool.vectors])
+    rows, missing = rows_of(names, NameIndex(known))
     if missing:
         raise InputFileError(
             path, f"{len(missing)} query name(s) are neither input nor datapool samples, e.g. '{missing[0]}'"
         )
-    return np.stack([rows[name] for name in names]).astype(np.float32)
+    return vectors[rows].astype(np.float32)

@@ -10,6 +10,7 @@ import numpy as np
 from embedscope.errors import ConfigError, InputFileError
 from embedscope.ingest.samples import LoadedInputs
 from embedscope.io.filename_list import read_filename_list
+from embedscope.io.name_matching import NameIndex, rows_of
 from embedscope.progress import Progress
 from embedscope.run_parameters import RunParameters
 from embedscope.select.combined import select_with_config
@@ -63,12 +64,11 @@ def selection_from_names(inputs: LoadedInputs, selected_path: Path) -> Selection
         InputFileError: a name that is not in INPUT (lists up to three).
     """
     names = read_filename_list(selected_path)
-    row_of = {name: row for row, name in enumerate(inputs.input.names)}
-    missing = [name for name in names if name not in row_of]
+    rows, missing = rows_of(names, NameIndex(inputs.input.names))
     if missing:
         shown = ", ".join(f"'{n}'" for n in missing[:3]) + (f" and {len(missing) - 3} more" if len(missing) > 3 else "")
         raise InputFileError(selected_path, f"{len(missing)} name(s) not in the input: {shown}")
-    return Selection(indices=np.array([row_of[n] for n in names], dtype=np.int64), cover_distances=None)
+    return Selection(indices=np.array(rows, dtype=np.int64), cover_distances=None)
 
 
 def select_configured(

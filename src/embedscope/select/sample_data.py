@@ -7,7 +7,7 @@ Built from the records of ``--metadata``, ``--scores`` and ``--predictions`` fil
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,6 +15,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from embedscope.errors import ConfigError, InputFileError
+from embedscope.io.name_matching import NameIndex
 from embedscope.io.sample_data_files import MetadataRecords, PredictionRecords, ScoreRecords
 from embedscope.select.config import MetadataInput, PredictionsInput, ScoresInput
 
@@ -133,8 +134,8 @@ def align_sample_data(
     Raises:
         InputFileError: a file mentions filenames that are not known (quotes a few).
     """
-    known = set(names) if known_names is None else set(known_names)
-    row_of = {name: row for row, name in enumerate(names)}
+    row_of = NameIndex(names)
+    known = row_of if known_names is None else NameIndex(known_names)
     data = SampleData(names=list(names))
     if metadata is not None:
         _check_known(metadata.source, metadata.names, known)
@@ -148,7 +149,7 @@ def align_sample_data(
     return data
 
 
-def _add_metadata(data: SampleData, metadata: MetadataRecords, row_of: dict[str, int]) -> None:
+def _add_metadata(data: SampleData, metadata: MetadataRecords, row_of: Mapping[str, int]) -> None:
     n = len(data.names)
     take = np.array([row_of.get(name, -1) for name in metadata.names], dtype=np.int64)
     inside = take >= 0
@@ -163,7 +164,7 @@ def _add_metadata(data: SampleData, metadata: MetadataRecords, row_of: dict[str,
     data.sources["metadata"] = metadata.source
 
 
-def _add_scores(data: SampleData, scores: ScoreRecords, row_of: dict[str, int]) -> None:
+def _add_scores(data: SampleData, scores: ScoreRecords, row_of: Mapping[str, int]) -> None:
     for key, per_name in scores.values.items():
         column = np.full(len(data.names), np.nan)
         for name, value in per_name.items():
@@ -173,7 +174,7 @@ def _add_scores(data: SampleData, scores: ScoreRecords, row_of: dict[str, int]) 
     data.sources["scores"] = scores.source
 
 
-def _add_predictions(data: SampleData, predictions: PredictionRecords, row_of: dict[str, int]) -> None:
+def _add_predictions(data: SampleData, predictions: PredictionRecords, row_of: Mapping[str, int]) -> None:
     for task, per_name in predictions.classes.items():
         classes: list[tuple[str, ...]] = [()] * len(data.names)
         for name, objects in per_name.items():
@@ -184,7 +185,7 @@ def _add_predictions(data: SampleData, predictions: PredictionRecords, row_of: d
     data.sources["predictions"] = predictions.source
 
 
-def _check_known(source: Path, mentioned: Collection[str], known: set[str]) -> None:
+def _check_known(source: Path, mentioned: Collection[str], known: Mapping[str, int]) -> None:
     unknown = sorted(name for name in mentioned if name not in known)
     if unknown:
         shown = ", ".join(f"'{name}'" for name in unknown[:SHOWN_NAMES])

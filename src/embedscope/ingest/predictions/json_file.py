@@ -6,6 +6,9 @@ import json
 from pathlib import Path
 from typing import Any
 
+from embedscope.errors import InputFileError
+from embedscope.io.text_file import parse_json, read_text
+
 
 class JsonFileError(Exception):
     """A JSON file that cannot be read or parsed; ``reason`` is one line."""
@@ -16,22 +19,22 @@ class JsonFileError(Exception):
 
 
 def read_json(path: Path) -> Any:
-    """The parsed content of ``path`` (UTF-8, a BOM is allowed).
+    """The parsed content of ``path`` (text by :mod:`embedscope.io.text_file`'s rule).
 
     Raises:
-        JsonFileError: unreadable file, not UTF-8, empty, or not valid JSON (with line and column).
+        JsonFileError: unreadable file, not UTF-8, empty, not valid JSON (with line and column), or nested too deeply.
     """
     try:
-        text = Path(path).read_text(encoding="utf-8-sig")
-    except OSError as error:
-        raise JsonFileError(f"cannot read: {error.strerror or error}") from None
-    except UnicodeDecodeError as error:
-        raise JsonFileError(f"not UTF-8 text: {error.reason} at byte {error.start}") from None
+        text = read_text(Path(path))
+    except InputFileError as error:
+        raise JsonFileError(error.problem) from None
     if not text.strip():
         raise JsonFileError("empty file; expected JSON")
     try:
-        return json.loads(text)
+        return parse_json(text)
     except json.JSONDecodeError as error:
         raise JsonFileError(
             f"malformed JSON: {error.msg} at line {error.lineno}, column {error.colno}"
         ) from None
+    except ValueError as error:
+        raise JsonFileError(str(error)) from None

@@ -23,6 +23,7 @@ from embedscope.errors import InputFileError
 from embedscope.ingest.predictions import boxes
 from embedscope.ingest.predictions.boxes import PredictionProblem
 from embedscope.ingest.predictions.model import ImageSize, ObjectPrediction, TaskPredictions
+from embedscope.io.text_file import parse_yaml, read_text
 
 LABEL_SUFFIX = ".txt"
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -39,10 +40,7 @@ def read_yolo_classes(path: Path) -> dict[int, str]:
         InputFileError: unreadable, empty, or ``names`` missing/malformed.
     """
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as error:
-        raise InputFileError(path, f"cannot read the classes file: {error}") from None
+    text = read_text(path)
     if path.suffix.lower() in YAML_SUFFIXES:
         return _yaml_classes(path, text)
     names = [line.strip() for line in text.rstrip().splitlines()]
@@ -53,7 +51,9 @@ def read_yolo_classes(path: Path) -> dict[int, str]:
 
 def _yaml_classes(path: Path, text: str) -> dict[int, str]:
     try:
-        data = yaml.safe_load(text)
+        data = parse_yaml(text)
+    except ValueError as error:
+        raise InputFileError(path, str(error)) from None
     except yaml.YAMLError as error:
         raise InputFileError(path, f"malformed YAML: {str(error).splitlines()[0]}") from None
     names = data.get("names") if isinstance(data, dict) else None
@@ -118,9 +118,9 @@ def read_yolo_predictions(
             )
             continue
         try:
-            lines = (labels_dir / where).read_text(encoding="utf-8-sig").splitlines()
-        except (OSError, UnicodeDecodeError) as error:
-            skipped[where] = f"cannot read: {error}"
+            lines = read_text(labels_dir / where).splitlines()
+        except InputFileError as error:
+            skipped[where] = error.problem
             continue
         image = images[0]
         predictions[image] = _objects(lines, where, image, categories, image_sizes[image], skipped)
@@ -150,6 +150,18 @@ def _objects(
     return objects
 
 
+def _class_id(token: str) -> int:
+    """A class id in any whole-number notation (``3``, ``3.0``, ``3.000000e+00`` as ``np.savetxt`` writes),
+    as Ultralytics reads labels (as floats, then ``int``)."""
+    try:
+        value = float(token)
+    except ValueError:
+        raise PredictionProblem(f"class {token!r} is not a whole number") from None
+    if not (math.isfinite(value) and value.is_integer()):
+        raise PredictionProblem(f"class {token!r} is not a whole number")
+    return int(value)
+
+
 def _object(
     line: str, image: str, index: int, categories: Mapping[int, str], size: ImageSize
 ) -> ObjectPrediction:
@@ -158,10 +170,7 @@ def _object(
         raise PredictionProblem(
             f"{len(tokens)} values; expected 'class cx cy w h' with an optional confidence (5 or 6 values)"
         )
-    try:
-        class_id = int(tokens[0])
-    except ValueError:
-        raise PredictionProblem(f"class {tokens[0]!r} is not an integer") from None
+    class_id = _class_id(tokens[0])
     try:
         values = [float(token) for token in tokens[1:]]
     except ValueError:
