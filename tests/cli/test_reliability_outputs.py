@@ -62,7 +62,7 @@ def test_a_full_disk_during_writing_keeps_the_previous_report(
             tmp.write_bytes(b"%PDF-1.4 half")
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))  # write() fails: no file name
 
-    from embedscope.pipeline import outputs
+    from embedscope.report import write_outputs as outputs
 
     monkeypatch.setattr(outputs, "render_pdf", disk_full)
     code, stderr = run_main(["run", str(csv_input), "-n", "5", "--random-seeds", "1", "--out", str(out), "-q", "--overwrite"])
@@ -77,12 +77,12 @@ def test_a_full_disk_during_writing_keeps_the_previous_report(
 def test_sigterm_or_ctrl_c_during_a_run_leaves_no_output(
     tmp_path: Path, csv_input: Path, monkeypatch: pytest.MonkeyPatch, stop: type[BaseException], code: int, word: str
 ) -> None:
-    from embedscope.cli import common
+    from embedscope.pipeline import local_executor  # the CLI imports it when the command runs
 
     def stopped(*args: object, **kwargs: object) -> None:
         raise stop()
 
-    monkeypatch.setattr(common, "execute_run", stopped)
+    monkeypatch.setattr(local_executor, "execute_run", stopped)
     handler = signal.getsignal(signal.SIGTERM)
     exit_code, stderr = run_main(["run", str(csv_input), "-n", "5", "--out", str(tmp_path / "out"), "-q"])
     assert exit_code == code and stderr.strip() == f"embedscope: {word}; no output was changed"

@@ -24,7 +24,8 @@ from embedscope.io.sample_data_files import (
     read_scores_file,
 )
 from embedscope.io.validation import name_problem
-from embedscope.select.config import SelectionConfig, load_selection_config
+from embedscope.select.config import SelectionConfig
+from embedscope.select.config_file import load_selection_config
 from tests.fuzz_support import FUZZ, mutated, names, read_or_refuse, scratch_folder
 
 writable_names = st.lists(names.filter(lambda name: name_problem(name) is None), max_size=6, unique=True)
