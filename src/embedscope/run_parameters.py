@@ -6,6 +6,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from embedscope.io.annotation_costs import AnnotationCosts
+
 DEFAULT_EMBEDDING_DIM = 32  # LightlyOne's default embedding size
 DEFAULT_RANDOM_SEEDS = 5  # random subsets behind the mean ± sd of the random baseline
 # Crop defaults, equal to embedscope.ingest.crops' (not imported: that module needs the image extra).
@@ -34,6 +36,7 @@ class RunParameters:
         frame_stride: video folders: every how many frames one becomes a sample.
         export_frames: video folders: write the selected frames as PNGs to OUT/frames/.
         random_seeds: how many random subsets (seeds seed, seed + 1, …) give the random baseline's mean ± sd.
+        annotation_costs: labelling cost assumptions behind ``annotationSavings`` (``--annotation-costs``).
     """
 
     input_path: Path
@@ -63,6 +66,7 @@ class RunParameters:
     frame_stride: int = 1
     export_frames: bool = False
     random_seeds: int = DEFAULT_RANDOM_SEEDS
+    annotation_costs: AnnotationCosts = field(default_factory=AnnotationCosts)
     extra: dict[str, Any] = field(default_factory=dict)
 
     def folder_only_flags(self) -> list[str]:
@@ -81,6 +85,7 @@ class RunParameters:
         return [flag for flag, is_given in given.items() if is_given]
 
     def as_config(self) -> dict[str, Any]:
-        """A YAML/JSON-friendly dict of every parameter (paths as strings)."""
+        """A YAML/JSON-friendly dict of every parameter (paths as absolute strings, so the record stays valid
+        from any working directory)."""
         config = asdict(self)
-        return {key: (str(value) if isinstance(value, Path) else value) for key, value in config.items()}
+        return {key: (str(value.absolute()) if isinstance(value, Path) else value) for key, value in config.items()}

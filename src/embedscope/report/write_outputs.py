@@ -21,6 +21,7 @@ from embedscope.report.figures import report_figures
 from embedscope.report.html import ScatterNames, interactive_figure_names, render_html
 from embedscope.report.json_writer import write_report_json
 from embedscope.report.pdf import render_pdf
+from embedscope.report.platform_fields import platform_fields
 from embedscope.report.run_outcome import RunOutcome
 from embedscope.report.thumbnails import jpeg_data_uri, png_data_uris
 
@@ -93,7 +94,11 @@ def write_outputs(outcome: RunOutcome, out_dir: Path) -> OutputPaths:
     selected_mask[selection.indices] = True
 
     report_json = out_dir / "report_v2.json"
-    write_report_json(outcome.report, report_json)
+    platform = platform_fields(
+        input_path=outcome.parameters.input_path, out_dir=out_dir, n_not_selected=len(names) - len(selected_names),
+        costs=outcome.parameters.annotation_costs,
+    )
+    write_report_json(outcome.report, report_json, platform)
     write_lightly_csv(out_dir / "data" / "embeddings.csv", names, inputs.input.vectors)
     chosen_vectors = inputs.input.vectors[selection.indices]
     chosen_names = list(selected_names)
