@@ -11,6 +11,7 @@ import pytest
 from embedscope.analyze.embedding_metrics import compute_embedding_metrics
 from embedscope.analyze.extra_metrics.summary import compute_extra_metrics
 from embedscope.analyze.sets import AnalysisSets, random_subset
+from embedscope.io.annotation_costs import AnnotationCosts
 from embedscope.report.extra_metrics import (
     COSINE_KERNEL,
     NO_BOUND_NOTE,
@@ -18,7 +19,6 @@ from embedscope.report.extra_metrics import (
     extra_metrics_model,
     read_extra_metrics,
 )
-from embedscope.io.annotation_costs import AnnotationCosts
 from embedscope.report.json_writer import EXT_FILE_NAME, read_report_json, write_report_json
 from embedscope.report.model import ExtraMetrics, ReportV2
 from embedscope.report.platform_fields import platform_fields
