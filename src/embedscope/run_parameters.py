@@ -37,6 +37,10 @@ class RunParameters:
         export_frames: video folders: write the selected frames as PNGs to OUT/frames/.
         random_seeds: how many random subsets (seeds seed, seed + 1, …) give the random baseline's mean ± sd.
         annotation_costs: labelling cost assumptions behind ``annotationSavings`` (``--annotation-costs``).
+        worker_config_path: ``--worker-config``: LightlyOne's whole run config (its selection config is read
+            from it when no ``selection_config_path`` is given).
+        relevant_filenames_path: folder INPUT: only the files this list names take part (LightlyOne's
+            ``relevant_filenames_file``).
     """
 
     input_path: Path
@@ -67,6 +71,8 @@ class RunParameters:
     export_frames: bool = False
     random_seeds: int = DEFAULT_RANDOM_SEEDS
     annotation_costs: AnnotationCosts = field(default_factory=AnnotationCosts)
+    worker_config_path: Path | None = None
+    relevant_filenames_path: Path | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     def folder_only_flags(self) -> list[str]:
@@ -81,6 +87,7 @@ class RunParameters:
             "--min-crop-size": self.min_crop_size != DEFAULT_MIN_CROP_SIZE,
             "--frame-stride": self.frame_stride != 1,
             "--export-frames": self.export_frames,
+            "relevant_filenames_file": self.relevant_filenames_path is not None,
         }
         return [flag for flag, is_given in given.items() if is_given]
 

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from embedscope.cli.common import run_and_write
+from embedscope.cli.common import apply_lightly_files, run_and_write
 from embedscope.run_parameters import (
     DEFAULT_CROP_PADDING,
     DEFAULT_EMBEDDING_DIM,
@@ -43,6 +43,8 @@ def run_command(
     min_crop_size: Annotated[float, typer.Option("--min-crop-size", help="Boxes narrower or lower than this (pixels) give no crop.")] = DEFAULT_MIN_CROP_SIZE,
     frame_stride: Annotated[int, typer.Option("--frame-stride", help="Video folders: keep every N-th frame.")] = 1,
     export_frames: Annotated[bool, typer.Option("--export-frames", help="Video folders: write the selected frames as PNGs to OUT/frames/.")] = False,
+    worker_config: Annotated[Path | None, typer.Option("--worker-config", help="LightlyOne run config {worker_config, selection_config} as its client schedules it.")] = None,
+    annotation_costs: Annotated[Path | None, typer.Option("--annotation-costs", help="Labelling cost assumptions behind annotationSavings (YAML/JSON; see README).")] = None,
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Write into a non-empty --out.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")] = False,
 ) -> None:
@@ -57,4 +59,5 @@ def run_command(
         object_level_task=object_level, crop_padding=crop_padding, min_crop_size=min_crop_size,
         frame_stride=frame_stride, export_frames=export_frames,
     )
+    params = apply_lightly_files(params, worker_config=worker_config, annotation_costs=annotation_costs)
     run_and_write(params, quiet=quiet)

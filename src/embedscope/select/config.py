@@ -20,6 +20,7 @@ Docs: https://docs.lightly.ai/docs/selection-strategies
 from __future__ import annotations
 
 import math
+import re
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -92,8 +93,17 @@ def _located(where: str, problem: str) -> PydanticCustomError:
     return PydanticCustomError("embedscope", "{where}: {problem}", {"where": where, "problem": problem})
 
 
+_CAMEL_HUMP = re.compile(r"(?<=[a-z0-9])([A-Z])")
+
+
+def snake_case(key: str) -> str:
+    """``nSamples`` → ``n_samples``: LightlyOne's client sends camelCase aliases (``to_dict(by_alias=True)``),
+    its docs write snake_case; both name the same field."""
+    return _CAMEL_HUMP.sub(r"_\1", key).lower() if key[:1].islower() else key
+
+
 class _Strict(BaseModel):
-    """A frozen model that rejects unknown keys, naming the allowed ones."""
+    """A frozen model that rejects unknown keys, naming the allowed ones; camelCase keys are read as snake_case."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -101,9 +111,16 @@ class _Strict(BaseModel):
     @classmethod
     def _known_keys_only(cls, data: Any) -> Any:
         if isinstance(data, dict):
-            unknown = [key for key in data if key not in cls.model_fields]
+            renamed: dict[Any, Any] = {}
+            for key, value in data.items():
+                name = snake_case(key) if isinstance(key, str) else key
+                if name in renamed:
+                    raise _located(str(key), f"given twice (as {name} too); keep one")
+                renamed[name] = value
+            unknown = [key for key in renamed if key not in cls.model_fields]
             if unknown:
                 raise _located(str(unknown[0]), f"unknown key; allowed keys: {', '.join(cls.model_fields)}")
+            return renamed
         return data
 
 
@@ -176,11 +193,16 @@ class WeightsStrategy(_Strict):
 
 
 class ThresholdStrategy(_Strict):
-    """Keep only samples whose value satisfies ``value <operation> threshold``; applied before all others."""
+    """Keep only samples whose value satisfies ``value <operation> threshold``; applied before all others.
+
+    ``strength`` is accepted because LightlyOne's schema allows it on every strategy; a filter has no
+    strength, so it has no effect (as in LightlyOne).
+    """
 
     type: Literal["THRESHOLD"]
     threshold: FiniteFloat
     operation: ThresholdOperation
+    strength: FiniteFloat | None = None
 
 
 class BalanceStrategy(_Strict):
@@ -291,20 +313,29 @@ class SelectionConfig(_Strict):
     """A whole selection: how many samples, and the strategies that choose them.
 
     Attributes:
-        n_samples: number of samples to select, or None.
+        n_samples: number of samples to select, or None; -1 is LightlyOne's "inactive": no count limit,
+            the stopping conditions end the selection (every sample that passes them, when none stops it).
         proportion_samples: fraction of the input to select, in (0, 1], or None.
         strategies: at least one entry, and at least one that is not a THRESHOLD.
+        auto_tasks: LightlyOne's generated object predictions (tiling, fixed crops); only the empty list is
+            accepted so far.
     """
 
-    n_samples: PositiveInt | None = None
+    n_samples: Annotated[int, Field(strict=True, ge=-1)] | None = None
     proportion_samples: Annotated[PositiveFloat, Field(le=1.0)] | None = None
     strategies: Annotated[list[StrategyEntry], Field(min_length=1)]
+    auto_tasks: list[dict[str, Any]] = Field(default_factory=list)
     _source: Path | None = PrivateAttr(default=None)
 
     @model_validator(mode="after")
     def _one_size_and_an_objective(self) -> SelectionConfig:
-        if self.n_samples is not None and self.proportion_samples is not None:
+        if self.n_samples == 0:
+            raise _located("n_samples", "0 selects nothing; give a count ≥ 1, or -1 to stop by a stopping condition")
+        if self.n_samples not in (None, -1) and self.proportion_samples is not None:
             raise _located("n_samples", "give n_samples or proportion_samples, not both")
+        if self.auto_tasks:
+            raise _located("auto_tasks", "tiling and crop auto tasks are not supported offline yet; "
+                           "give predictions with --coco/--yolo/--lightly-predictions, or auto_tasks: []")
         if all(entry.strategy.type == "THRESHOLD" for entry in self.strategies):
             raise _located(
                 "strategies",
@@ -357,6 +388,8 @@ def config_sample_request(
     """
     if cli_n_samples is not None or cli_proportion is not None:
         return cli_n_samples, cli_proportion
+    if config.n_samples == -1:  # inactive: every sample, unless a stopping condition ends the selection first
+        return None, config.proportion_samples or 1.0
     if config.n_samples is None and config.proportion_samples is None:
         where = f"{config.source}: " if config.source is not None else ""
         raise ConfigError(

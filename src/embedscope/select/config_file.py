@@ -14,19 +14,17 @@ from embedscope.errors import InputFileError
 from embedscope.select.config import CONFIG_SUFFIXES, INPUT_TYPES, STRATEGY_TYPES, SelectionConfig
 
 
-def load_selection_config(path: Path) -> SelectionConfig:
-    """Read and validate a selection configuration from a .json, .yaml or .yml file.
+def read_config_mapping(path: Path, *, expected: str = "n_samples and strategies") -> dict[str, Any]:
+    """Parse a .json/.yaml/.yml file that must hold a mapping (of ``expected`` keys, for the messages).
 
     Raises:
-        InputFileError: missing/unreadable file, unknown extension, a syntax error (with its line), or an
-            invalid configuration; the message names the field path, e.g.
-            ``cfg.yaml: strategies[1].strategy.type: unknown 'FOO'; allowed: DIVERSITY, WEIGHTS, ...``.
+        InputFileError: missing/unreadable file, unknown extension, a syntax error (with its line), not a mapping.
     """
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in CONFIG_SUFFIXES:
         raise InputFileError(
-            path, f"unknown extension '{path.suffix}'; a selection config is .json, .yaml or .yml"
+            path, f"unknown extension '{path.suffix}'; a selection or worker config is .json, .yaml or .yml"
         )
     try:
         text = path.read_text(encoding="utf-8")
@@ -36,9 +34,23 @@ def load_selection_config(path: Path) -> SelectionConfig:
         raise InputFileError(path, f"cannot read: {error}") from None
     raw = _parse(path, text, as_json=suffix == ".json")
     if raw is None:
-        raise InputFileError(path, "empty; expected a mapping with n_samples and strategies")
+        raise InputFileError(path, f"empty; expected a mapping with {expected}")
     if not isinstance(raw, dict):
-        raise InputFileError(path, f"expected a mapping with n_samples and strategies, got a {_kind(raw)}")
+        raise InputFileError(path, f"expected a mapping with {expected}, got a {_kind(raw)}")
+    return raw
+
+
+def load_selection_config(path: Path) -> SelectionConfig:
+    """Read and validate a selection configuration from a .json, .yaml or .yml file; snake_case keys or the
+    camelCase aliases LightlyOne's client sends (``nSamples``).
+
+    Raises:
+        InputFileError: missing/unreadable file, unknown extension, a syntax error (with its line), or an
+            invalid configuration; the message names the field path, e.g.
+            ``cfg.yaml: strategies[1].strategy.type: unknown 'FOO'; allowed: DIVERSITY, WEIGHTS, ...``.
+    """
+    path = Path(path)
+    raw = read_config_mapping(path)
     try:
         config = SelectionConfig.model_validate(raw)
     except ValidationError as error:
