@@ -15,6 +15,7 @@ import yaml
 from embedscope.analyze.scatter import listed_input_rows
 from embedscope.errors import ConfigError
 from embedscope.io.atomic import atomic_write_bytes, atomic_write_text
+from embedscope.io.embedding_table import EmbeddingTable
 from embedscope.io.filename_list import write_filename_list
 from embedscope.io.lightly_csv import write_lightly_csv
 from embedscope.report.figures import report_figures
@@ -99,13 +100,18 @@ def write_outputs(outcome: RunOutcome, out_dir: Path) -> OutputPaths:
         costs=outcome.parameters.annotation_costs,
     )
     write_report_json(outcome.report, report_json, platform)
-    write_lightly_csv(out_dir / "data" / "embeddings.csv", names, inputs.input.vectors)
+    input_labels = _labels(inputs.input)
+    write_lightly_csv(out_dir / "data" / "embeddings.csv", names, inputs.input.vectors, input_labels)
     chosen_vectors = inputs.input.vectors[selection.indices]
     chosen_names = list(selected_names)
+    chosen_labels = input_labels[selection.indices]
     if inputs.datapool is not None:
         chosen_vectors = np.concatenate([chosen_vectors, inputs.datapool.vectors])
         chosen_names += inputs.datapool.names
-    write_lightly_csv(out_dir / "data" / "selected_embeddings_including_datapool.csv", chosen_names, chosen_vectors)
+        chosen_labels = np.concatenate([chosen_labels, _labels(inputs.datapool)])
+    write_lightly_csv(
+        out_dir / "data" / "selected_embeddings_including_datapool.csv", chosen_names, chosen_vectors, chosen_labels
+    )
 
     filenames = out_dir / "filenames"
     write_filename_list(filenames / "sampled_filenames_excluding_datapool.txt", selected_names)
@@ -135,6 +141,13 @@ def write_outputs(outcome: RunOutcome, out_dir: Path) -> OutputPaths:
     atomic_write_text(out_dir / "config.yaml", yaml.safe_dump(resolved, sort_keys=False))
     write_side_outputs(outcome.side_outputs, out_dir)
     return OutputPaths(out_dir=out_dir, report_pdf=report_pdf, report_json=report_json, report_html=report_html)
+
+
+def _labels(table: EmbeddingTable) -> np.ndarray:
+    """(n,) int64 labels of ``table`` as read (Lightly CSV ``labels``); zeros for inputs without labels."""
+    if len(table.labels) == len(table.names):
+        return np.asarray(table.labels, dtype=np.int64)
+    return np.zeros(len(table.names), dtype=np.int64)
 
 
 def write_side_outputs(side_outputs: Sequence[SideOutput], out_dir: Path) -> None:
