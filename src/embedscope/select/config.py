@@ -185,11 +185,38 @@ class DiversityStrategy(_Strict):
     stopping_condition_minimum_distance: NonNegativeFloat | None = None
 
 
+class TargetRange(_Strict):
+    """WEIGHTS ``target_range``: the sum of the input over the selection should land in [min_sum, max_sum]."""
+
+    min_sum: NonNegativeFloat | None = None
+    max_sum: NonNegativeFloat | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> TargetRange:
+        if self.min_sum is not None and self.max_sum is not None and self.min_sum > self.max_sum:
+            raise _located("min_sum", f"{self.min_sum:g} is above max_sum {self.max_sum:g}")
+        return self
+
+
 class WeightsStrategy(_Strict):
-    """Prefer samples with high values of a numeric input."""
+    """Prefer samples with high values of a numeric input.
+
+    ``stopping_condition_max_sum`` / ``target_range.max_sum``: the selection stops before the pick that would
+    take the sum of the input over the selected samples above it; ``target_range.min_sum``: a selection that
+    ends below it says so (see :mod:`embedscope.select.sum_stop`).
+    """
 
     type: Literal["WEIGHTS"]
     strength: FiniteFloat = 1.0
+    stopping_condition_max_sum: NonNegativeFloat | None = None
+    target_range: TargetRange | None = None
+
+    @property
+    def max_sum(self) -> float | None:
+        """The tighter of ``stopping_condition_max_sum`` and ``target_range.max_sum``, or None."""
+        limits = [self.stopping_condition_max_sum, self.target_range.max_sum if self.target_range else None]
+        present = [limit for limit in limits if limit is not None]
+        return min(present) if present else None
 
 
 class ThresholdStrategy(_Strict):
