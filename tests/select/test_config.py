@@ -171,7 +171,7 @@ BAD_CONFIGS = [
     ),
     (
         lambda d: d["strategies"][3].update(input={"type": "EMBEDDINGS"}),
-        r"strategies\[3\]\.input\.type: THRESHOLD needs a numeric input \(SCORES or METADATA\), got EMBEDDINGS",
+        r"strategies\[3\]\.input\.type: THRESHOLD needs a numeric input \(SCORES or METADATA or PREDICTIONS\), got EMBEDDINGS",
     ),
     (
         lambda d: d["strategies"][2].update(input={"type": "SCORES", "task": "t", "score": "s"}),

@@ -191,8 +191,8 @@ def _apply_thresholds(
         if not isinstance(strategy, ThresholdStrategy):
             continue
         source = entry.input
-        if not isinstance(source, (ScoresInput, MetadataInput)):
-            raise ConfigError(f"{prefix}strategies[{i}].input: THRESHOLD needs SCORES or METADATA")
+        if not isinstance(source, (ScoresInput, MetadataInput, PredictionsInput)):
+            raise ConfigError(f"{prefix}strategies[{i}].input: THRESHOLD needs SCORES, METADATA or PREDICTIONS")
         values = numeric_input(sample_data, source, where=f"{prefix}strategies[{i}]")
         passes = threshold_mask(values, threshold=strategy.threshold, operation=strategy.operation)
         logger.info("strategies[%d] THRESHOLD keeps %d of %d samples", i, int(passes.sum()), n)
@@ -366,8 +366,8 @@ def _numeric_values(
     """(n,) float64 values of a WEIGHTS input over all input samples (NaN where missing)."""
     if isinstance(source, RandomInput):
         return random_values(n, seed=seed if source.random_seed is None else source.random_seed)
-    if not isinstance(source, (ScoresInput, MetadataInput)):
-        raise ConfigError(f"{where}.input: WEIGHTS needs SCORES, METADATA or RANDOM")
+    if not isinstance(source, (ScoresInput, MetadataInput, PredictionsInput)):
+        raise ConfigError(f"{where}.input: WEIGHTS needs SCORES, METADATA, PREDICTIONS or RANDOM")
     values = numeric_input(sample_data, source, where=where)
     missing = int(np.isnan(values).sum())
     if missing:
