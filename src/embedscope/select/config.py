@@ -277,6 +277,7 @@ class SelectionConfig(_Strict):
     proportion_samples: Annotated[PositiveFloat, Field(le=1.0)] | None = None
     strategies: Annotated[list[StrategyEntry], Field(min_length=1)]
     auto_tasks: list[dict[str, Any]] = Field(default_factory=list)
+    lightly_path_regex: str | None = None
     _source: Path | None = PrivateAttr(default=None)
 
     @model_validator(mode="after")
@@ -285,6 +286,9 @@ class SelectionConfig(_Strict):
             raise _located("n_samples", "0 selects nothing; give a count ≥ 1, or -1 to stop by a stopping condition")
         if self.n_samples not in (None, -1) and self.proportion_samples is not None:
             raise _located("n_samples", "give n_samples or proportion_samples, not both")
+        if self.lightly_path_regex is not None:
+            raise _located("lightly_path_regex", "metadata from file paths is not supported offline yet; "
+                           "give the values as a --metadata column instead")
         if self.auto_tasks:
             raise _located("auto_tasks", "tiling and crop auto tasks are not supported offline yet; "
                            "give predictions with --coco/--yolo/--lightly-predictions, or auto_tasks: []")
