@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from embedscope.errors import InputFileError
 from embedscope.io.annotation_costs import AnnotationCosts
 from embedscope.report.json_writer import EXT_FILE_NAME, read_report_json, write_report_json
 from embedscope.report.platform_fields import dataset_id, platform_fields
@@ -71,3 +72,10 @@ def test_empty_selected_distribution_gets_a_listed_placeholder(tmp_path: Path, r
     ext = json.loads((path.parent / EXT_FILE_NAME).read_text())
     assert "/datasetAnalysis/embeddingInformation/distanceToNearestNeighborInSet/selected" in ext["placeholders"]
     assert read_report_json(path) == report
+
+
+def test_missing_sibling_file_is_named(tmp_path: Path, rng: np.random.Generator) -> None:
+    path, _ = _write(tmp_path, rng, n_input=40, n_selected=4)
+    (path.parent / EXT_FILE_NAME).unlink()
+    with pytest.raises(InputFileError, match=rf"{EXT_FILE_NAME}: cannot read the report"):
+        read_report_json(path)

@@ -43,8 +43,8 @@ def read_report_json(path: Path) -> ReportV2:
         try:
             documents.append(json.loads(file.read_text(encoding="utf-8")))
         except (OSError, ValueError) as error:
-            raise InputFileError(f"{file}: cannot read the report: {error}") from None
+            raise InputFileError(file, f"cannot read the report: {error}") from None
     try:
         return join_report(*documents)
     except (KeyError, ValueError) as error:
-        raise InputFileError(f"{path}: does not fit embedscope's report (with {EXT_FILE_NAME}): {error}") from None
+        raise InputFileError(path, f"does not fit embedscope's report (with {EXT_FILE_NAME}): {error}") from None
