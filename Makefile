@@ -20,6 +20,9 @@ $(STAMP): $(BIN)/python pyproject.toml
 
 $(DEV_STAMP): $(STAMP)
 	$(BIN)/pip install -e ".[images,dev]"
+	# lightly 1.5.26 (last release with LightlyOne's generated API models) as the tests' independent reader of
+	# report_v2.json and selection configs; --no-deps: its requirements would pull torch/torchvision.
+	$(BIN)/pip install --no-deps "lightly==1.5.26"
 	touch $(DEV_STAMP)
 
 install: $(STAMP)

@@ -6,6 +6,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from embedscope.io.annotation_costs import AnnotationCosts
+
 DEFAULT_EMBEDDING_DIM = 32  # LightlyOne's default embedding size
 DEFAULT_RANDOM_SEEDS = 5  # random subsets behind the mean ± sd of the random baseline
 # Crop defaults, equal to embedscope.ingest.crops' (not imported: that module needs the image extra).
@@ -37,6 +39,11 @@ class RunParameters:
         model_path, checkpoint_path, model_precision, device: the image model (``--model``, ``--checkpoint``,
             ``--model-precision``, ``--device``; see :class:`~embedscope.embed.model_choice.ModelChoice`).
         train_embedding: epochs of SimCLR fine-tuning on INPUT before embedding (0: none).
+        annotation_costs: labelling cost assumptions behind ``annotationSavings`` (``--annotation-costs``).
+        worker_config_path: ``--worker-config``: LightlyOne's whole run config (its selection config is read
+            from it when no ``selection_config_path`` is given).
+        relevant_filenames_path: folder INPUT: only the files this list names take part (LightlyOne's
+            ``relevant_filenames_file``).
     """
 
     input_path: Path
@@ -71,6 +78,9 @@ class RunParameters:
     model_precision: str = "float32"
     device: str = "cpu"
     train_embedding: int = 0
+    annotation_costs: AnnotationCosts = field(default_factory=AnnotationCosts)
+    worker_config_path: Path | None = None
+    relevant_filenames_path: Path | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     def folder_only_flags(self) -> list[str]:
@@ -89,10 +99,12 @@ class RunParameters:
             "--checkpoint": self.checkpoint_path is not None,
             "--model-precision": self.model_precision != "float32",
             "--device": self.device != "cpu",
+            "relevant_filenames_file": self.relevant_filenames_path is not None,
         }
         return [flag for flag, is_given in given.items() if is_given]
 
     def as_config(self) -> dict[str, Any]:
-        """A YAML/JSON-friendly dict of every parameter (paths as strings)."""
+        """A YAML/JSON-friendly dict of every parameter (paths as absolute strings, so the record stays valid
+        from any working directory)."""
         config = asdict(self)
-        return {key: (str(value) if isinstance(value, Path) else value) for key, value in config.items()}
+        return {key: (str(value.absolute()) if isinstance(value, Path) else value) for key, value in config.items()}

@@ -12,6 +12,7 @@ import pytest
 
 from embedscope.ingest.sample_dataset import build_sample_image_folder
 from embedscope.io.embeddings_file import read_embeddings
+from embedscope.report.json_writer import read_report_dict
 from tests.cli.conftest import run_cli
 
 
@@ -30,7 +31,7 @@ def test_run_on_an_image_folder(image_folder: Path, tmp_path: Path) -> None:
     result = run_cli("run", image_folder, "--n-samples", "8", "--out", tmp_path / "out", "-q")
     assert result.returncode == 0, result.stderr
     out = tmp_path / "out"
-    report = json.loads((out / "report_v2.json").read_text())
+    report = read_report_dict(out / "report_v2.json")
     sizes = report["generalInformation"]["datasetInformation"]["datasetSizes"]
     assert (sizes["nInput"], sizes["nCorrupt"], sizes["nDuplicate"], sizes["nSelected"]) == (48, 2, 1, 8)
     assert (out / "filenames/corrupt_filenames.txt").read_text().split() == ["broken.jpg", "empty.png"]

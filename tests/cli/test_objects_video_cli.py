@@ -13,6 +13,7 @@ import pytest
 from PIL import Image
 
 from embedscope.io.embeddings_file import read_embeddings
+from embedscope.report.json_writer import read_report_dict
 from tests.cli.conftest import run_cli
 from tests.ingest.test_video_frames import write_video
 
@@ -54,7 +55,7 @@ def test_object_level_run(tmp_path: Path) -> None:
     result = run_cli("run", root, "--object-level", "det", "--n-samples", "3", "--embedding-dim", "4",
                      "--crop-padding", "0.05", "--out", out, "-q")
     assert result.returncode == 0, result.stderr
-    report = json.loads((out / "report_v2.json").read_text())
+    report = read_report_dict(out / "report_v2.json")
     names = read_embeddings(out / "data" / "embeddings.csv").names
     assert names == sorted(["street/0-0-png.png", "street/0-1-png.png", "street/1-0-png.png",
                             "street/1-1-png.png", "street/1-2-png.png", "2-0-png.png"])
@@ -97,7 +98,7 @@ def test_video_folder_run(tmp_path: Path) -> None:
     assert sorted(names + removed) == sorted(
         [f"a-{i:02d}-mp4.png" for i in range(0, 12, 2)] + [f"day/b-{i}-mov.png" for i in range(0, 6, 2)]
     )
-    level = json.loads((out / "report_v2.json").read_text())["embedscope"]["videoLevelSizes"]
+    level = read_report_dict(out / "report_v2.json")["embedscope"]["videoLevelSizes"]
     assert (level["nVideos"], level["nFramesDecoded"], level["nFramesInput"], level["nFramesSelected"]) == (
         2, 18, 9, 3,
     )
@@ -138,7 +139,7 @@ def test_folder_flags_on_an_embeddings_file_exit_2(tmp_path: Path, flags: list[s
 
 
 def _comparable(out: Path) -> dict[str, object]:
-    report = json.loads((out / "report_v2.json").read_text())
+    report = read_report_dict(out / "report_v2.json")
     report.pop("generalInformation")  # run id, timestamps, run time
     for key in ("parameters", "stageSeconds"):
         report["embedscope"].pop(key)

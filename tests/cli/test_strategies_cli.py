@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
 
 from embedscope.io.lightly_csv import write_lightly_csv
+from embedscope.report.json_writer import read_report_dict
 from tests.cli.conftest import clustered, run_cli
 
 CONFIG = """
@@ -44,7 +44,7 @@ def test_balance_and_threshold_through_the_cli(tmp_path: Path) -> None:
     weather = [meta[n][0] for n in selected]
     # UNIFORM balance pulls a 90/10 split toward 50/50 (traded against diversity by the product objective)
     assert weather.count("rainy") >= 14, weather.count("rainy")
-    report = json.loads((tmp_path / "out/report_v2.json").read_text())
+    report = read_report_dict(tmp_path / "out/report_v2.json")
     dist = report["datasetAnalysis"]["metadataInformation"]["weather"]["categoryDistribution"]
     assert dist["selected"]["counts"] == {"rainy": weather.count("rainy"), "sunny": weather.count("sunny")}
     all_weather = [w for w, _ in meta.values()]

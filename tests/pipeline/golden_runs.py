@@ -17,6 +17,7 @@ import numpy as np
 from PIL import Image
 
 from embedscope.io.lightly_csv import write_lightly_csv
+from embedscope.report.json_writer import read_report_dict
 from tests.cli.conftest import clustered, run_cli
 
 VOLATILE_KEYS = {"startTimestamp", "endTimestamp", "totalProcessingTimeS", "runId", "buildTime", "stageSeconds"}
@@ -135,7 +136,7 @@ def run_case(name: str, work: Path) -> dict[str, Any]:
     out = root / "out"
     result = run_cli(*args, "--out", out, "--quiet")
     assert result.returncode == 0, result.stderr
-    report = json.loads((out / "report_v2.json").read_text())
+    report = read_report_dict(out / "report_v2.json")
     digests = {f: hashlib.sha256((out / f).read_bytes()).hexdigest() for f in COMPARED_FILES}
     files = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
     return {"report": _normalized(report, {str(root): "<ROOT>"}), "digests": digests, "files": files}

@@ -11,6 +11,7 @@ import pytest
 from embedscope.analyze.embedding_metrics import compute_embedding_metrics
 from embedscope.analyze.extra_metrics.summary import compute_extra_metrics
 from embedscope.analyze.sets import AnalysisSets, random_subset
+from embedscope.io.annotation_costs import AnnotationCosts
 from embedscope.report.extra_metrics import (
     COSINE_KERNEL,
     NO_BOUND_NOTE,
@@ -18,8 +19,9 @@ from embedscope.report.extra_metrics import (
     extra_metrics_model,
     read_extra_metrics,
 )
-from embedscope.report.json_writer import read_report_json, write_report_json
+from embedscope.report.json_writer import EXT_FILE_NAME, read_report_json, write_report_json
 from embedscope.report.model import ExtraMetrics, ReportV2
+from embedscope.report.platform_fields import platform_fields
 from tests.report.synthetic import synthetic_run
 
 
@@ -33,8 +35,9 @@ def test_model_dump_validate_round_trip(rng: np.random.Generator) -> None:
 def test_json_file_round_trip_with_camel_case_keys(tmp_path: Path, rng: np.random.Generator) -> None:
     report = synthetic_run(rng, n_input=150, n_selected=15, with_sample_data=True).report
     path = tmp_path / "report_v2.json"
-    write_report_json(report, path)
-    raw = json.loads(path.read_text(encoding="utf-8"))
+    platform = platform_fields(input_path=path.parent, out_dir=tmp_path, n_not_selected=135, costs=AnnotationCosts())
+    write_report_json(report, path, platform)
+    raw = json.loads((tmp_path / EXT_FILE_NAME).read_text(encoding="utf-8"))
     extra = raw["embedscope"]["extraMetrics"]
     assert {"selected", "randomBaseline", "prdc", "vendiScore", "kCenter"} <= set(extra)
     assert {"coverageMax", "prdcCoverage", "subsetSize"} <= set(extra["randomBaseline"])

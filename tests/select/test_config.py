@@ -151,8 +151,8 @@ BAD_CONFIGS = [
         r"cfg\.yaml: n_sample: unknown key; allowed keys: n_samples, proportion_samples",
     ),
     (
-        lambda d: d["strategies"][3]["strategy"].update(strength=2),
-        r"strategies\[3\]\.strategy\.strength: unknown key; allowed keys: type, threshold, operation",
+        lambda d: d["strategies"][3]["strategy"].update(target={"a": 1.0}),
+        r"strategies\[3\]\.strategy\.target: unknown key; allowed keys: type, threshold, operation, strength",
     ),
     (
         lambda d: d["strategies"][3]["strategy"].update(operation="GREATER"),
@@ -171,7 +171,7 @@ BAD_CONFIGS = [
     ),
     (
         lambda d: d["strategies"][3].update(input={"type": "EMBEDDINGS"}),
-        r"strategies\[3\]\.input\.type: THRESHOLD needs a numeric input \(SCORES or METADATA\), got EMBEDDINGS",
+        r"strategies\[3\]\.input\.type: THRESHOLD needs a numeric input \(SCORES or METADATA or PREDICTIONS\), got EMBEDDINGS",
     ),
     (
         lambda d: d["strategies"][2].update(input={"type": "SCORES", "task": "t", "score": "s"}),
@@ -237,7 +237,7 @@ BAD_CONFIGS = [
         lambda d: d.update(proportion_samples=0.5),
         r"n_samples: give n_samples or proportion_samples, not both",
     ),
-    (lambda d: d.update(n_samples=0), r"n_samples: input should be greater than or equal to 1, got 0"),
+    (lambda d: d.update(n_samples=0), r"n_samples: 0 selects nothing; give a count ≥ 1, or -1 to stop by a stopping condition"),
     (
         lambda d: (d.pop("n_samples"), d.update(proportion_samples=1.5)),
         r"proportion_samples: input should be less than or equal to 1, got 1\.5",
@@ -267,7 +267,7 @@ def test_invalid_config_gives_one_line_naming_file_and_field(tmp_path: Path, edi
         (
             "cfg.toml",
             "n_samples = 3",
-            r"cfg\.toml: unknown extension '\.toml'; a selection config is \.json, \.yaml",
+            r"cfg\.toml: unknown extension '\.toml'; a selection or worker config is \.json, \.yaml",
         ),
         ("cfg.yaml", "", r"cfg\.yaml: empty; expected a mapping with n_samples and strategies"),
         (

@@ -51,6 +51,21 @@ def run_and_write(params: RunParameters, *, quiet: bool) -> OutputPaths:
     return paths
 
 
+def apply_lightly_files(
+    params: RunParameters, *, worker_config: Path | None, annotation_costs: Path | None
+) -> RunParameters:
+    """``params`` with ``--worker-config`` (LightlyOne's run config) and ``--annotation-costs`` applied."""
+    if annotation_costs is not None:
+        from embedscope.io.annotation_costs import read_annotation_costs
+
+        params = dataclasses.replace(params, annotation_costs=read_annotation_costs(annotation_costs))
+    if worker_config is not None:
+        from embedscope.select.worker_config import apply_worker_config
+
+        params = apply_worker_config(params, worker_config)
+    return params
+
+
 def resolve_out(out: Path) -> Path:
     """The output folder as given (kept relative for messages)."""
     return Path(out)

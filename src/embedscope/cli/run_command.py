@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from embedscope.cli.common import run_and_write
+from embedscope.cli.common import apply_lightly_files, run_and_write
 from embedscope.run_parameters import (
     DEFAULT_CROP_PADDING,
     DEFAULT_EMBEDDING_DIM,
@@ -48,6 +48,8 @@ def run_command(
     model_precision: Annotated[str, typer.Option("--model-precision", help="float32, or int8 (quantised copy of the model).")] = "float32",
     device: Annotated[str, typer.Option("--device", help="cpu, or cuda (needs embedscope[gpu] and a GPU).")] = "cpu",
     train_embedding: Annotated[int, typer.Option("--train-embedding", metavar="E", help="Fine-tune the model on INPUT (SimCLR, E epochs) before embedding.")] = 0,
+    worker_config: Annotated[Path | None, typer.Option("--worker-config", help="LightlyOne run config {worker_config, selection_config} as its client schedules it.")] = None,
+    annotation_costs: Annotated[Path | None, typer.Option("--annotation-costs", help="Labelling cost assumptions behind annotationSavings (YAML/JSON; see README).")] = None,
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Write into a non-empty --out.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")] = False,
 ) -> None:
@@ -63,6 +65,7 @@ def run_command(
         frame_stride=frame_stride, export_frames=export_frames, model_path=model, checkpoint_path=checkpoint,
         model_precision=model_precision, device=device, train_embedding=train_embedding,
     )
+    params = apply_lightly_files(params, worker_config=worker_config, annotation_costs=annotation_costs)
     if train_embedding:
         from embedscope.cli.train_command import run_with_training
 

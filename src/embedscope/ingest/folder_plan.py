@@ -19,6 +19,7 @@ from embedscope.ingest.predictions.run_predictions import (
     read_run_predictions,
 )
 from embedscope.ingest.video_frames import VIDEO_EXTENSIONS, find_video_files
+from embedscope.io.relevant_filenames import read_relevant_filenames
 from embedscope.progress import Progress
 from embedscope.run_parameters import RunParameters
 
@@ -80,6 +81,8 @@ def plan_folder(params: RunParameters, progress: Progress) -> FolderPlan:
             raise ConfigError(
                 f"{root}: holds videos; predictions (--coco, --yolo) and --object-level work on image folders"
             )
+        if params.relevant_filenames_path is not None:
+            raise ConfigError(f"{params.relevant_filenames_path}: relevant_filenames_file works on image folders so far")
         return FolderPlan(root=root, kind="videos")
     if params.export_frames or params.frame_stride != 1:
         logger.warning("%s holds images, not videos: --frame-stride and --export-frames have no effect", root)
@@ -89,7 +92,8 @@ def plan_folder(params: RunParameters, progress: Progress) -> FolderPlan:
             "or pass --lightly-predictions, --coco or --yolo with --classes"
         )
     progress.stage("scanning images (corrupt and duplicate check)")
-    scan = scan_image_folder(root)
+    relevant = read_relevant_filenames(params.relevant_filenames_path) if params.relevant_filenames_path else None
+    scan = scan_image_folder(root, relevant=relevant)
     predictions = None
     if has_predictions(params):
         progress.stage("reading predictions")

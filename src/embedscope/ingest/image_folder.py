@@ -15,6 +15,7 @@ from embedscope.errors import InputFileError
 from embedscope.ingest.file_walk import link_problem
 from embedscope.ingest.image_decode import DECODE_ERRORS, describe_decode_error
 from embedscope.ingest.image_files import find_image_files
+from embedscope.io.relevant_filenames import RelevantFilenames
 
 HASH_DIGEST_BYTES = 16  # 128-bit blake2b: accidental collisions are out of reach for any dataset size
 READ_CHUNK_BYTES = 1 << 20  # hash large files in 1 MiB pieces so memory stays flat
@@ -97,18 +98,24 @@ def _require_usable(root: Path, names: list[str], corrupt: Mapping[str, str]) ->
         )
 
 
-def scan_image_folder(root: Path) -> ImageFolderScan:
+def scan_image_folder(root: Path, *, relevant: RelevantFilenames | None = None) -> ImageFolderScan:
     """Find the images below ``root``, reject files that are empty or not images, and group exact duplicates.
 
     Only headers are parsed here; a file whose pixel data turns out to be undecodable (e.g. a truncated JPEG)
     is found when it is decoded for the embedding, and added with :meth:`ImageFolderScan.with_corrupt`.
     Cost: every file is read once (hashing); memory is O(number of files).
 
+    ``relevant``: only the images it lists take part (LightlyOne's ``relevant_filenames_file``).
+
     Raises:
-        InputFileError: ``root`` is not a folder, holds no image files, or every image is corrupt.
+        InputFileError: ``root`` is not a folder, holds no (listed) image files, or every image is corrupt.
     """
     root = Path(root)
     all_names = find_image_files(root)
+    if relevant is not None:
+        all_names = relevant.keep(all_names)
+        if not all_names:
+            raise InputFileError(relevant.source, f"lists none of the image files below {root}")
     if not all_names:
         raise InputFileError(
             root, "no image files found (looked recursively for jpg, jpeg, png, bmp, gif, tif, tiff, webp)"

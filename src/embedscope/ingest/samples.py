@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,6 +27,9 @@ class LoadedInputs:
         duplicates: duplicate name → kept name (image folders).
         removed_from_input: input names dropped because the datapool holds them.
         image_root: the image folder, when INPUT is one.
+        masked: input names left out because the Lightly CSV's ``masked`` column marks them.
+        n_marked_selected: input rows the Lightly CSV's ``selected`` column marks as already selected; they
+            are part of ``datapool`` and count toward the run's sample budget (LightlyOne's meaning).
     """
 
     input: EmbeddingTable
@@ -34,6 +38,8 @@ class LoadedInputs:
     duplicates: dict[str, str] = field(default_factory=dict)
     removed_from_input: list[str] = field(default_factory=list)
     image_root: Path | None = None
+    masked: list[str] = field(default_factory=list)
+    n_marked_selected: int = 0
 
 
 def l2_normalize(table: EmbeddingTable) -> EmbeddingTable:
@@ -43,7 +49,7 @@ def l2_normalize(table: EmbeddingTable) -> EmbeddingTable:
         InputFileError: a zero vector (names the file and row).
     """
     vectors = l2_normalized_rows(table.vectors, source=table.source or Path("<input>"), names=table.names)
-    return EmbeddingTable(names=table.names, vectors=vectors, source=table.source, labels=table.labels)
+    return dataclasses.replace(table, vectors=vectors)
 
 
 def load_inputs(
@@ -75,6 +81,19 @@ def prepare_inputs(
     source = table.source or Path("<input>")
     datapool = read_embeddings(datapool_path) if datapool_path is not None else None
     removed: list[str] = []
+    masked: list[str] = []
+    if len(table.masked) == len(table) and table.masked.any():
+        masked = [name for name, flag in zip(table.names, table.masked) if flag]
+        table = table.subset(np.flatnonzero(~table.masked))
+    n_marked = 0
+    if len(table.marked_selected) == len(table) and table.marked_selected.any():
+        marked = table.subset(np.flatnonzero(table.marked_selected))
+        n_marked = len(marked)
+        table = table.subset(np.flatnonzero(~table.marked_selected))
+        if datapool is not None and datapool.dim == table.dim:
+            datapool = _concat(datapool, marked)
+        elif datapool is None:
+            datapool = marked
     if datapool is not None:
         if datapool.dim != table.dim:
             raise InputFileError(
@@ -101,6 +120,19 @@ def prepare_inputs(
         duplicates=dict(duplicates or {}),
         removed_from_input=removed,
         image_root=image_root,
+        masked=masked,
+        n_marked_selected=n_marked,
+    )
+
+
+def _concat(first: EmbeddingTable, second: EmbeddingTable) -> EmbeddingTable:
+    """The rows of ``first`` then ``second`` (labels kept when both have them)."""
+    both = len(first.labels) == len(first) and len(second.labels) == len(second)
+    return EmbeddingTable(
+        names=first.names + second.names,
+        vectors=np.concatenate([first.vectors, second.vectors]),
+        source=first.source,
+        labels=np.concatenate([first.labels, second.labels]) if both else np.zeros(0, dtype=np.int64),
     )
 
 

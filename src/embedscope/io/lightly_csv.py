@@ -16,7 +16,7 @@ from embedscope.io.embedding_table import EmbeddingTable
 from embedscope.io.text_file import decode_text, read_text
 from embedscope.io.validation import as_float32, check_unique_names, embedding_column_names
 
-IGNORED_COLUMNS = ("masked", "selected")  # written by some Lightly versions; not needed here
+IGNORED_COLUMNS = ("masked", "selected")  # flag columns of LightlyOne's CSV (0/1): row left out / already selected
 LABELS_COLUMN = "labels"
 FILENAMES_COLUMN = "filenames"
 
@@ -122,7 +122,27 @@ def read_lightly_csv(path: Path) -> EmbeddingTable:
     vectors = as_float32(path, values, embedding_names, first_line=2)
     check_unique_names(path, names, first_line=2)
     labels = _labels(table, header, labels_index)
-    return EmbeddingTable(names=names, vectors=vectors, source=path, labels=labels)
+    masked, marked_selected = (_flags(path, table, column) for column in IGNORED_COLUMNS)
+    return EmbeddingTable(
+        names=names, vectors=vectors, source=path, labels=labels, masked=masked, marked_selected=marked_selected
+    )
+
+
+def _flags(path: Path, table: pa.Table, column: str) -> np.ndarray:
+    """(n,) bool of a 0/1 (or true/false) flag column; empty when the column is absent.
+
+    Raises:
+        InputFileError: a value that is not 0, 1, true or false.
+    """
+    if column not in table.column_names:
+        return np.zeros(0, dtype=bool)
+    values = [str(v).strip().lower() for v in table.column(column).to_pylist()]
+    flags = np.array([v in ("1", "true", "1.0") for v in values], dtype=bool)
+    bad = [i for i, v in enumerate(values) if v not in ("0", "1", "true", "false", "0.0", "1.0")]
+    if bad:
+        raise InputFileError(path, f"row {bad[0] + 1} (line {bad[0] + 2}), column '{column}': "
+                             f"{values[bad[0]]!r} is not 0 or 1")
+    return flags
 
 
 def _reject_missing_cells(path: Path, table: pa.Table, embedding_names: list[str], values: np.ndarray) -> None:

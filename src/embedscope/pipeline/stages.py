@@ -27,9 +27,9 @@ from embedscope.progress import Progress
 from embedscope.report.assemble.run_report import AssembledReport, RunClock, assemble_run_report
 from embedscope.run_parameters import RunParameters
 from embedscope.select.config import SelectionConfig
-from embedscope.select.config_file import load_selection_config
 from embedscope.select.run_sample_data import RunSampleData, align_run_sample_data
 from embedscope.select.run_selection import Selection, select_samples
+from embedscope.select.worker_config import run_selection_config
 
 if TYPE_CHECKING:  # the folder modules need the image extra (Pillow, PyAV); imported when INPUT is a folder
     from embedscope.ingest.folder_plan import FolderPlan
@@ -86,7 +86,7 @@ def ingest(params: RunParameters, progress: Progress) -> Ingested:
     """
     if params.random_seeds < 1:
         raise ConfigError(f"--random-seeds must be at least 1, got {params.random_seeds}")
-    config = load_selection_config(params.selection_config_path) if params.selection_config_path else None
+    config = run_selection_config(params)
     side_files = read_sample_data_files(
         metadata_path=params.metadata_path, scores_path=params.scores_path,
         predictions_path=params.predictions_path,

@@ -11,7 +11,7 @@ from typing import Any
 from embedscope.report.model import ReportV2
 from embedscope.report.sections import TableData
 
-MAX_VIDEO_ROWS = 60  # videos listed in the documents; report_v2.json lists all
+MAX_VIDEO_ROWS = 60  # videos listed in the documents; report_embedscope.json lists all
 MAX_SKIPPED_ROWS = 20  # skipped predictions listed per task in the documents
 TIMELINE_PREFIX = "timeline_"
 BOUNDING_BOXES_PREFIX = "bounding_boxes_"
@@ -72,7 +72,7 @@ def video_table_note(report: ReportV2) -> str | None:
     sizes = _ext(report, "videoLevelSizes")
     if not sizes or len(sizes["videos"]) <= MAX_VIDEO_ROWS:
         return None
-    return (f"The first {MAX_VIDEO_ROWS} of {len(sizes['videos']):,} videos; report_v2.json "
+    return (f"The first {MAX_VIDEO_ROWS} of {len(sizes['videos']):,} videos; report_embedscope.json "
             "(embedscope.videoLevelSizes) lists all.")
 
 

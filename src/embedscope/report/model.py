@@ -1,6 +1,8 @@
-"""``report_v2.json``: the pydantic model of LightlyOne's ``ReportV2`` shape plus embedscope's (ext) fields.
+"""The in-memory report: LightlyOne's ``ReportV2`` shape plus embedscope's (ext) fields, read by the PDF and HTML.
 
-Keys are camelCase; (ext) fields live under keys LightlyOne does not use. See REPORT_V2.md.
+Keys are camelCase; (ext) fields live under keys LightlyOne does not use (``schemaVersion``, ``embedscope``,
+``embedscope*``). On disk it is split in two (:mod:`embedscope.report.json_writer`): ``report_v2.json`` holds
+exactly LightlyOne's schema, ``report_embedscope.json`` the (ext) fields. See REPORT_V2.md.
 """
 
 from __future__ import annotations
@@ -148,6 +150,7 @@ class PredictionTaskInformation(_Model):
     task_type: str
     category_id_to_name: dict[str, str] = Field(default_factory=dict)
     category_distribution: CategoricalDistributionPerSet | None = None
+    category_to_counts_per_sample: dict[str, NumericDistributionPerSet] = Field(default_factory=dict)
     detection_task_information: DetectionTaskInformation | None = None
 
 

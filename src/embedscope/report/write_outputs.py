@@ -15,12 +15,14 @@ import yaml
 from embedscope.analyze.scatter import listed_input_rows
 from embedscope.errors import ConfigError
 from embedscope.io.atomic import atomic_write_bytes, atomic_write_text
+from embedscope.io.embedding_table import EmbeddingTable
 from embedscope.io.filename_list import write_filename_list
 from embedscope.io.lightly_csv import write_lightly_csv
 from embedscope.report.figures import report_figures
 from embedscope.report.html import ScatterNames, interactive_figure_names, render_html
 from embedscope.report.json_writer import write_report_json
 from embedscope.report.pdf import render_pdf
+from embedscope.report.platform_fields import platform_fields
 from embedscope.report.run_outcome import RunOutcome
 from embedscope.report.thumbnails import jpeg_data_uri, png_data_uris
 
@@ -93,14 +95,23 @@ def write_outputs(outcome: RunOutcome, out_dir: Path) -> OutputPaths:
     selected_mask[selection.indices] = True
 
     report_json = out_dir / "report_v2.json"
-    write_report_json(outcome.report, report_json)
-    write_lightly_csv(out_dir / "data" / "embeddings.csv", names, inputs.input.vectors)
+    platform = platform_fields(
+        input_path=outcome.parameters.input_path, out_dir=out_dir, n_not_selected=len(names) - len(selected_names),
+        costs=outcome.parameters.annotation_costs,
+    )
+    write_report_json(outcome.report, report_json, platform)
+    input_labels = _labels(inputs.input)
+    write_lightly_csv(out_dir / "data" / "embeddings.csv", names, inputs.input.vectors, input_labels)
     chosen_vectors = inputs.input.vectors[selection.indices]
     chosen_names = list(selected_names)
+    chosen_labels = input_labels[selection.indices]
     if inputs.datapool is not None:
         chosen_vectors = np.concatenate([chosen_vectors, inputs.datapool.vectors])
         chosen_names += inputs.datapool.names
-    write_lightly_csv(out_dir / "data" / "selected_embeddings_including_datapool.csv", chosen_names, chosen_vectors)
+        chosen_labels = np.concatenate([chosen_labels, _labels(inputs.datapool)])
+    write_lightly_csv(
+        out_dir / "data" / "selected_embeddings_including_datapool.csv", chosen_names, chosen_vectors, chosen_labels
+    )
 
     filenames = out_dir / "filenames"
     write_filename_list(filenames / "sampled_filenames_excluding_datapool.txt", selected_names)
@@ -130,6 +141,13 @@ def write_outputs(outcome: RunOutcome, out_dir: Path) -> OutputPaths:
     atomic_write_text(out_dir / "config.yaml", yaml.safe_dump(resolved, sort_keys=False))
     write_side_outputs(outcome.side_outputs, out_dir)
     return OutputPaths(out_dir=out_dir, report_pdf=report_pdf, report_json=report_json, report_html=report_html)
+
+
+def _labels(table: EmbeddingTable) -> np.ndarray:
+    """(n,) int64 labels of ``table`` as read (Lightly CSV ``labels``); zeros for inputs without labels."""
+    if len(table.labels) == len(table.names):
+        return np.asarray(table.labels, dtype=np.int64)
+    return np.zeros(len(table.names), dtype=np.int64)
 
 
 def write_side_outputs(side_outputs: Sequence[SideOutput], out_dir: Path) -> None:

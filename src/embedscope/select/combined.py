@@ -13,7 +13,8 @@ https://docs.lightly.ai/docs/selection-strategy-combination):
    TYPICALITY (fixed per sample). See each module of :mod:`embedscope.select.strategies`.
 3. Stopping conditions rule samples out: DIVERSITY's ``stopping_condition_minimum_distance`` every sample
    closer than it to a selected-or-datapool sample, TYPICALITY's ``stopping_condition_minimum_typicality``
-   every sample less typical. The pass ends early when no sample is left.
+   every sample less typical; WEIGHTS' ``stopping_condition_max_sum`` / ``target_range`` end the pass before
+   the pick that would take the input's sum above the maximum. The pass ends early when no sample is left.
 
 When DIVERSITY (positive strength) is the only strategy besides thresholds, the selection is exactly
 :func:`~embedscope.select.k_center_greedy.k_center_greedy` on the kept samples.
@@ -57,6 +58,7 @@ from embedscope.select.strategies.similarity import similarity_objective
 from embedscope.select.strategies.threshold import threshold_mask
 from embedscope.select.strategies.typicality import typicality
 from embedscope.select.strategies.weights import weights_objective
+from embedscope.select.sum_stop import SumStop, first_exceeding, shortfalls
 
 logger = logging.getLogger(__name__)
 
@@ -189,8 +191,8 @@ def _apply_thresholds(
         if not isinstance(strategy, ThresholdStrategy):
             continue
         source = entry.input
-        if not isinstance(source, (ScoresInput, MetadataInput)):
-            raise ConfigError(f"{prefix}strategies[{i}].input: THRESHOLD needs SCORES or METADATA")
+        if not isinstance(source, (ScoresInput, MetadataInput, PredictionsInput)):
+            raise ConfigError(f"{prefix}strategies[{i}].input: THRESHOLD needs SCORES, METADATA or PREDICTIONS")
         values = numeric_input(sample_data, source, where=f"{prefix}strategies[{i}]")
         passes = threshold_mask(values, threshold=strategy.threshold, operation=strategy.operation)
         logger.info("strategies[%d] THRESHOLD keeps %d of %d samples", i, int(passes.sum()), n)
@@ -206,14 +208,8 @@ def _diversity_alone(scoring: list[tuple[int, StrategyEntry]]) -> bool:
 
 
 def _check_datapool(points: np.ndarray, datapool: np.ndarray | None, *, prefix: str) -> None:
-    if (
-        datapool is not None
-        and len(datapool) > 0
-        and (datapool.ndim != 2 or datapool.shape[1] != points.shape[1])
-    ):
-        raise ConfigError(
-            f"{prefix}the datapool has dimension {datapool.shape[-1]}, the input {points.shape[1]}"
-        )
+    if datapool is not None and len(datapool) > 0 and (datapool.ndim != 2 or datapool.shape[1] != points.shape[1]):
+        raise ConfigError(f"{prefix}the datapool has dimension {datapool.shape[-1]}, the input {points.shape[1]}")
 
 
 def _log(objective: np.ndarray) -> np.ndarray:
@@ -237,6 +233,7 @@ class _Objectives:
     diversity_strength: float = 0.0
     balances: list[tuple[float, BalanceObjective]] = field(default_factory=list)
     stop_notes: list[str] = field(default_factory=list)
+    sum_stops: list[SumStop] = field(default_factory=list)
 
 
 def _greedy(
@@ -282,14 +279,13 @@ def _greedy(
                 where=where,
             )
             objectives.static += strategy.strength * _log(values)
-            if (
-                isinstance(strategy, TypicalityStrategy)
-                and strategy.stopping_condition_minimum_typicality is not None
-            ):
+            if isinstance(strategy, WeightsStrategy) and (strategy.max_sum is not None or strategy.target_range):
+                raw = _numeric_values(entry.input, sample_data, n=points.shape[0], seed=seed, where=where)[candidates]
+                low = strategy.target_range.min_sum if strategy.target_range else None
+                objectives.sum_stops.append(SumStop(raw, max_sum=strategy.max_sum, min_sum=low, where=where))
+            if isinstance(strategy, TypicalityStrategy) and strategy.stopping_condition_minimum_typicality is not None:
                 objectives.static[values < strategy.stopping_condition_minimum_typicality] = -np.inf
-                objectives.stop_notes.append(
-                    f"TYPICALITY minimum {strategy.stopping_condition_minimum_typicality:g}"
-                )
+                objectives.stop_notes.append(f"TYPICALITY minimum {strategy.stopping_condition_minimum_typicality:g}")
         logger.debug("%s %s prepared in %.3f s", where, strategy.type, time.perf_counter() - started)
     if has_diversity:
         _check_datapool(points, datapool, prefix=prefix)
@@ -341,9 +337,10 @@ def _pick(objectives: _Objectives, *, n_picks: int) -> tuple[np.ndarray, str | N
         row = int(np.argmax(total))
         if total[row] == -np.inf:
             notes = ", ".join(objectives.stop_notes)
-            return np.asarray(
-                picks, dtype=np.int64
-            ), f"no sample left that meets the stopping conditions ({notes})"
+            return np.asarray(picks, dtype=np.int64), shortfalls(
+                objectives.sum_stops, f"no sample left that meets the stopping conditions ({notes})")
+        if (limit := first_exceeding(objectives.sum_stops, row)) is not None:
+            return np.asarray(picks, dtype=np.int64), shortfalls(objectives.sum_stops, limit.stop_reason())
         picks.append(row)
         static[row] = -np.inf
         base[row] = -np.inf
@@ -353,7 +350,9 @@ def _pick(objectives: _Objectives, *, n_picks: int) -> tuple[np.ndarray, str | N
             base[changed] = static[changed] + strength * diversity.log_objective(changed)
         for _, balance in objectives.balances:
             balance.add(row)
-    return np.asarray(picks, dtype=np.int64), None
+        for stop in objectives.sum_stops:
+            stop.add(row)
+    return np.asarray(picks, dtype=np.int64), shortfalls(objectives.sum_stops, None)
 
 
 def _numeric_values(
@@ -367,8 +366,8 @@ def _numeric_values(
     """(n,) float64 values of a WEIGHTS input over all input samples (NaN where missing)."""
     if isinstance(source, RandomInput):
         return random_values(n, seed=seed if source.random_seed is None else source.random_seed)
-    if not isinstance(source, (ScoresInput, MetadataInput)):
-        raise ConfigError(f"{where}.input: WEIGHTS needs SCORES, METADATA or RANDOM")
+    if not isinstance(source, (ScoresInput, MetadataInput, PredictionsInput)):
+        raise ConfigError(f"{where}.input: WEIGHTS needs SCORES, METADATA, PREDICTIONS or RANDOM")
     values = numeric_input(sample_data, source, where=where)
     missing = int(np.isnan(values).sum())
     if missing:

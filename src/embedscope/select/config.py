@@ -25,16 +25,30 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import (
-    BaseModel,
-    ConfigDict,
     Field,
     PrivateAttr,
     field_validator,
     model_validator,
 )
-from pydantic_core import PydanticCustomError
 
 from embedscope.errors import ConfigError
+from embedscope.select.config_inputs import (  # noqa: F401  (RandomInput, snake_case: re-exported here)
+    EmbeddingsInput,
+    FiniteFloat,
+    Fraction,
+    MetadataInput,
+    NonEmptyStr,
+    NonNegativeFloat,
+    PositiveFloat,
+    PositiveInt,
+    PredictionsInput,
+    RandomInput,
+    ScoresInput,
+    SelectionInput,
+    _located,
+    _Strict,
+    snake_case,
+)
 
 CONFIG_SUFFIXES = (".json", ".yaml", ".yml")
 TARGET_SUM_TOLERANCE = 1e-9
@@ -64,8 +78,8 @@ ALLOWED_INPUTS: dict[str, tuple[str, ...]] = {
     "DIVERSITY": ("EMBEDDINGS",),
     "TYPICALITY": ("EMBEDDINGS",),
     "SIMILARITY": ("EMBEDDINGS",),
-    "WEIGHTS": ("SCORES", "METADATA", "RANDOM"),
-    "THRESHOLD": ("SCORES", "METADATA"),
+    "WEIGHTS": ("SCORES", "METADATA", "RANDOM", "PREDICTIONS"),
+    "THRESHOLD": ("SCORES", "METADATA", "PREDICTIONS"),
     "BALANCE": ("METADATA", "PREDICTIONS"),
 }
 INPUT_KIND = {
@@ -76,82 +90,6 @@ INPUT_KIND = {
     "THRESHOLD": "a numeric",
     "BALANCE": "a categorical",
 }
-
-# Numbers are strict: an int is a valid float, but a boolean or a quoted number is not.
-FiniteFloat = Annotated[float, Field(strict=True, allow_inf_nan=False)]
-NonNegativeFloat = Annotated[float, Field(strict=True, ge=0.0, allow_inf_nan=False)]
-PositiveFloat = Annotated[float, Field(strict=True, gt=0.0, allow_inf_nan=False)]
-Fraction = Annotated[float, Field(strict=True, ge=0.0, le=1.0, allow_inf_nan=False)]
-PositiveInt = Annotated[int, Field(strict=True, ge=1)]
-NonNegativeInt = Annotated[int, Field(strict=True, ge=0)]
-NonEmptyStr = Annotated[str, Field(strict=True, min_length=1)]
-
-
-def _located(where: str, problem: str) -> PydanticCustomError:
-    """A validation error whose field path continues below the validated model with ``where``."""
-    return PydanticCustomError("embedscope", "{where}: {problem}", {"where": where, "problem": problem})
-
-
-class _Strict(BaseModel):
-    """A frozen model that rejects unknown keys, naming the allowed ones."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    @model_validator(mode="before")
-    @classmethod
-    def _known_keys_only(cls, data: Any) -> Any:
-        if isinstance(data, dict):
-            unknown = [key for key in data if key not in cls.model_fields]
-            if unknown:
-                raise _located(str(unknown[0]), f"unknown key; allowed keys: {', '.join(cls.model_fields)}")
-        return data
-
-
-# ---- inputs ---------------------------------------------------------------------------------------------
-
-
-class EmbeddingsInput(_Strict):
-    """The run's embeddings; ``query`` (SIMILARITY only) names a file of query samples."""
-
-    type: Literal["EMBEDDINGS"]
-    query: NonEmptyStr | None = None
-
-
-class ScoresInput(_Strict):
-    """One score per sample from the ``--scores`` file, chosen by prediction task and score name."""
-
-    type: Literal["SCORES"]
-    task: NonEmptyStr
-    score: NonEmptyStr
-
-
-class MetadataInput(_Strict):
-    """One metadata column of the ``--metadata`` file (numeric or categorical)."""
-
-    type: Literal["METADATA"]
-    key: NonEmptyStr
-
-
-class PredictionsInput(_Strict):
-    """The class distribution of one prediction task of the ``--predictions`` file."""
-
-    type: Literal["PREDICTIONS"]
-    task: NonEmptyStr
-    name: Literal["CLASS_DISTRIBUTION"] = "CLASS_DISTRIBUTION"
-
-
-class RandomInput(_Strict):
-    """A uniform random value in [0, 1) per sample; seeded by ``random_seed``, else by the run's seed."""
-
-    type: Literal["RANDOM"]
-    random_seed: NonNegativeInt | None = None
-
-
-SelectionInput = Annotated[
-    EmbeddingsInput | ScoresInput | MetadataInput | PredictionsInput | RandomInput,
-    Field(discriminator="type"),
-]
-
 
 # ---- strategies -----------------------------------------------------------------------------------------
 
@@ -168,19 +106,51 @@ class DiversityStrategy(_Strict):
     stopping_condition_minimum_distance: NonNegativeFloat | None = None
 
 
+class TargetRange(_Strict):
+    """WEIGHTS ``target_range``: the sum of the input over the selection should land in [min_sum, max_sum]."""
+
+    min_sum: NonNegativeFloat | None = None
+    max_sum: NonNegativeFloat | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> TargetRange:
+        if self.min_sum is not None and self.max_sum is not None and self.min_sum > self.max_sum:
+            raise _located("min_sum", f"{self.min_sum:g} is above max_sum {self.max_sum:g}")
+        return self
+
+
 class WeightsStrategy(_Strict):
-    """Prefer samples with high values of a numeric input."""
+    """Prefer samples with high values of a numeric input.
+
+    ``stopping_condition_max_sum`` / ``target_range.max_sum``: the selection stops before the pick that would
+    take the sum of the input over the selected samples above it; ``target_range.min_sum``: a selection that
+    ends below it says so (see :mod:`embedscope.select.sum_stop`).
+    """
 
     type: Literal["WEIGHTS"]
     strength: FiniteFloat = 1.0
+    stopping_condition_max_sum: NonNegativeFloat | None = None
+    target_range: TargetRange | None = None
+
+    @property
+    def max_sum(self) -> float | None:
+        """The tighter of ``stopping_condition_max_sum`` and ``target_range.max_sum``, or None."""
+        limits = [self.stopping_condition_max_sum, self.target_range.max_sum if self.target_range else None]
+        present = [limit for limit in limits if limit is not None]
+        return min(present) if present else None
 
 
 class ThresholdStrategy(_Strict):
-    """Keep only samples whose value satisfies ``value <operation> threshold``; applied before all others."""
+    """Keep only samples whose value satisfies ``value <operation> threshold``; applied before all others.
+
+    ``strength`` is accepted because LightlyOne's schema allows it on every strategy; a filter has no
+    strength, so it has no effect (as in LightlyOne).
+    """
 
     type: Literal["THRESHOLD"]
     threshold: FiniteFloat
     operation: ThresholdOperation
+    strength: FiniteFloat | None = None
 
 
 class BalanceStrategy(_Strict):
@@ -275,6 +245,10 @@ class StrategyEntry(_Strict):
                 "input.type",
                 f"{kind} needs {INPUT_KIND[kind]} input ({' or '.join(allowed)}), got {self.input.type}",
             )
+        if isinstance(self.input, PredictionsInput):
+            wanted = "CLASS_DISTRIBUTION" if kind == "BALANCE" else "CATEGORY_COUNT"
+            if self.input.name != wanted:
+                raise _located("input.name", f"{kind} needs PREDICTIONS with name {wanted}, got {self.input.name}")
         if isinstance(self.input, EmbeddingsInput):
             if kind == "SIMILARITY" and self.input.query is None:
                 raise _located(
@@ -291,20 +265,33 @@ class SelectionConfig(_Strict):
     """A whole selection: how many samples, and the strategies that choose them.
 
     Attributes:
-        n_samples: number of samples to select, or None.
+        n_samples: number of samples to select, or None; -1 is LightlyOne's "inactive": no count limit,
+            the stopping conditions end the selection (every sample that passes them, when none stops it).
         proportion_samples: fraction of the input to select, in (0, 1], or None.
         strategies: at least one entry, and at least one that is not a THRESHOLD.
+        auto_tasks: LightlyOne's generated object predictions (tiling, fixed crops); only the empty list is
+            accepted so far.
     """
 
-    n_samples: PositiveInt | None = None
+    n_samples: Annotated[int, Field(strict=True, ge=-1)] | None = None
     proportion_samples: Annotated[PositiveFloat, Field(le=1.0)] | None = None
     strategies: Annotated[list[StrategyEntry], Field(min_length=1)]
+    auto_tasks: list[dict[str, Any]] = Field(default_factory=list)
+    lightly_path_regex: str | None = None
     _source: Path | None = PrivateAttr(default=None)
 
     @model_validator(mode="after")
     def _one_size_and_an_objective(self) -> SelectionConfig:
-        if self.n_samples is not None and self.proportion_samples is not None:
+        if self.n_samples == 0:
+            raise _located("n_samples", "0 selects nothing; give a count ≥ 1, or -1 to stop by a stopping condition")
+        if self.n_samples not in (None, -1) and self.proportion_samples is not None:
             raise _located("n_samples", "give n_samples or proportion_samples, not both")
+        if self.lightly_path_regex is not None:
+            raise _located("lightly_path_regex", "metadata from file paths is not supported offline yet; "
+                           "give the values as a --metadata column instead")
+        if self.auto_tasks:
+            raise _located("auto_tasks", "tiling and crop auto tasks are not supported offline yet; "
+                           "give predictions with --coco/--yolo/--lightly-predictions, or auto_tasks: []")
         if all(entry.strategy.type == "THRESHOLD" for entry in self.strategies):
             raise _located(
                 "strategies",
@@ -357,6 +344,8 @@ def config_sample_request(
     """
     if cli_n_samples is not None or cli_proportion is not None:
         return cli_n_samples, cli_proportion
+    if config.n_samples == -1:  # inactive: every sample, unless a stopping condition ends the selection first
+        return None, config.proportion_samples or 1.0
     if config.n_samples is None and config.proportion_samples is None:
         where = f"{config.source}: " if config.source is not None else ""
         raise ConfigError(

@@ -15,8 +15,29 @@ from embedscope.io.text_file import TOO_DEEP, parse_json, parse_yaml, read_text
 from embedscope.select.config import CONFIG_SUFFIXES, INPUT_TYPES, STRATEGY_TYPES, SelectionConfig
 
 
+def read_config_mapping(path: Path, *, expected: str = "n_samples and strategies") -> dict[str, Any]:
+    """Parse a .json/.yaml/.yml file that must hold a mapping (of ``expected`` keys, for the messages).
+
+    Raises:
+        InputFileError: missing/unreadable file, unknown extension, a syntax error (with its line), not a mapping.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in CONFIG_SUFFIXES:
+        raise InputFileError(
+            path, f"unknown extension '{path.suffix}'; a selection or worker config is .json, .yaml or .yml"
+        )
+    raw = _parse(path, read_text(path), as_json=suffix == ".json")
+    if raw is None:
+        raise InputFileError(path, f"empty; expected a mapping with {expected}")
+    if not isinstance(raw, dict):
+        raise InputFileError(path, f"expected a mapping with {expected}, got a {_kind(raw)}")
+    return raw
+
+
 def load_selection_config(path: Path) -> SelectionConfig:
-    """Read and validate a selection configuration from a .json, .yaml or .yml file.
+    """Read and validate a selection configuration from a .json, .yaml or .yml file; snake_case keys or the
+    camelCase aliases LightlyOne's client sends (``nSamples``).
 
     Raises:
         InputFileError: missing/unreadable file, unknown extension, a syntax error (with its line), or an
@@ -24,16 +45,7 @@ def load_selection_config(path: Path) -> SelectionConfig:
             ``cfg.yaml: strategies[1].strategy.type: unknown 'FOO'; allowed: DIVERSITY, WEIGHTS, ...``.
     """
     path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix not in CONFIG_SUFFIXES:
-        raise InputFileError(
-            path, f"unknown extension '{path.suffix}'; a selection config is .json, .yaml or .yml"
-        )
-    raw = _parse(path, read_text(path), as_json=suffix == ".json")
-    if raw is None:
-        raise InputFileError(path, "empty; expected a mapping with n_samples and strategies")
-    if not isinstance(raw, dict):
-        raise InputFileError(path, f"expected a mapping with n_samples and strategies, got a {_kind(raw)}")
+    raw = read_config_mapping(path)
     try:
         config = SelectionConfig.model_validate(raw)
     except ValidationError as error:

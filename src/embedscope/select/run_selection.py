@@ -100,6 +100,21 @@ def select_configured(
     )
 
 
+def _budget_left(inputs: LoadedInputs, n_samples: int) -> int:
+    """Picks left once the rows a Lightly CSV marks ``selected`` are counted (they are already selected).
+
+    Raises:
+        ConfigError: the marked rows use up the whole budget.
+    """
+    left = n_samples - inputs.n_marked_selected
+    if left < 1:
+        raise ConfigError(
+            f"{inputs.input.source}: {inputs.n_marked_selected} rows are marked selected, which uses up the "
+            f"budget of {n_samples} samples; ask for more samples or unmark rows"
+        )
+    return left
+
+
 def select_samples(
     params: RunParameters,
     inputs: LoadedInputs,
@@ -119,7 +134,8 @@ def select_samples(
     n_samples, proportion = params.n_samples, params.proportion
     if config is not None:
         n_samples, proportion = config_sample_request(config, cli_n_samples=n_samples, cli_proportion=proportion)
-    n_samples = resolve_n_samples(n_input, n_samples=n_samples, proportion=proportion)
+    n_samples = _budget_left(inputs, resolve_n_samples(n_input + inputs.n_marked_selected, n_samples=n_samples,
+                                                       proportion=proportion))
     if config is None:
         progress.stage(f"selecting {n_samples:,} of {n_input:,} samples (k-center greedy)")
         return select_diverse(inputs, n_samples=n_samples, min_distance=params.min_distance)

@@ -199,8 +199,11 @@ def _check_known(source: Path, mentioned: Collection[str], known: Mapping[str, i
 # ---- strategy inputs ------------------------------------------------------------------------------------
 
 
-def numeric_input(data: SampleData, source: ScoresInput | MetadataInput, *, where: str) -> np.ndarray:
-    """(n,) float64 values (NaN where missing) of a SCORES or numeric METADATA input.
+def numeric_input(
+    data: SampleData, source: ScoresInput | MetadataInput | PredictionsInput, *, where: str
+) -> np.ndarray:
+    """(n,) float64 values (NaN where missing) of a SCORES, numeric METADATA or PREDICTIONS ``CATEGORY_COUNT``
+    input (each sample's number of objects, of ``categories`` only when given).
 
     Args:
         where: the entry's location for messages, e.g. ``"cfg.yaml: strategies[1]"``.
@@ -208,6 +211,9 @@ def numeric_input(data: SampleData, source: ScoresInput | MetadataInput, *, wher
     Raises:
         ConfigError: the file was not given, the column/score does not exist, or the column is categorical.
     """
+    if isinstance(source, PredictionsInput):
+        counts = class_membership(data, source, where=where).counts
+        return np.asarray(counts.sum(axis=1), dtype=np.float64).ravel()
     if isinstance(source, ScoresInput):
         if "scores" not in data.sources:
             raise ConfigError(
@@ -248,7 +254,11 @@ def class_membership(
             raise ConfigError(
                 f"{where}.input.task: {data.sources['predictions']} has no task '{source.task}' (tasks: {have})"
             )
-        return _membership(data.predictions[source.task].classes)
+        classes = data.predictions[source.task].classes
+        if source.categories is not None:
+            wanted = set(source.categories)
+            classes = [tuple(label for label in objects if label in wanted) for objects in classes]
+        return _membership(classes)
     _require_metadata_key(data, source, where=where)
     try:
         values = data.category_values(source.key)

@@ -38,7 +38,7 @@ logger = logging.getLogger(__name__)
 SKIPPED_PREDICTIONS_FILE = "skipped_predictions.json"  # beside corruptness_check_information.json
 FRAMES_FOLDER = "frames"  # --export-frames writes OUT/frames/<frame name>
 N_TIMELINES = 24  # timeline figures (one per video, in name order); videoLevelSizes lists every video
-N_SKIPPED_IN_REPORT = 100  # skipped predictions listed in report_v2.json per task; the file lists all
+N_SKIPPED_IN_REPORT = 100  # skipped predictions listed in report_embedscope.json per task; the file lists all
 
 
 

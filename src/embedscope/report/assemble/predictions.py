@@ -17,7 +17,7 @@ from embedscope.embed.crop_samples import CropMetadata
 from embedscope.ingest.crops import CropSpec
 from embedscope.ingest.image_decode import decode_image
 from embedscope.ingest.predictions.model import TaskPredictions
-from embedscope.report.assemble.sample_data import categorical_per_set
+from embedscope.report.assemble.sample_data import categorical_per_set, category_counts_per_sample
 from embedscope.report.colors import SET_COLORS
 from embedscope.report.model import (
     CategoricalDistributionPerSet,
@@ -66,6 +66,17 @@ def category_distribution_per_set(
         selected, random: (k,) int64 rows of the input in each set.
         datapool_categories: the categories of each datapool sample's objects, or None without datapool.
     """
+    return categorical_per_set(
+        _categories_per_set(input_categories, selected, random, datapool_categories), categories=categories
+    )
+
+
+def _categories_per_set(
+    input_categories: Sequence[Categories],
+    selected: np.ndarray,
+    random: np.ndarray,
+    datapool_categories: Sequence[Categories] | None,
+) -> dict[str, list[Categories]]:
     per_set: dict[str, list[Categories]] = {
         INPUT: list(input_categories),
         SELECTED: [input_categories[int(row)] for row in selected],
@@ -74,7 +85,7 @@ def category_distribution_per_set(
     if datapool_categories is not None:
         per_set[DATAPOOL] = list(datapool_categories)
         per_set[SELECTED_WITH_DATAPOOL] = per_set[SELECTED] + per_set[DATAPOOL]
-    return categorical_per_set(per_set, categories=categories)
+    return per_set
 
 
 def prediction_task_information(
@@ -96,16 +107,12 @@ def prediction_task_information(
         datapool_categories: per datapool sample, its objects' categories; None without datapool.
         crop_embedding_information: the embedding analysis of the crops (object-level runs), else None.
     """
+    per_set = _categories_per_set(input_categories, selected, random, datapool_categories)
     return PredictionTaskInformation(
         task_type=OBJECT_DETECTION,
         category_id_to_name={str(key): task.categories[key] for key in sorted(task.categories)},
-        category_distribution=category_distribution_per_set(
-            input_categories,
-            categories=task.category_names(),
-            selected=selected,
-            random=random,
-            datapool_categories=datapool_categories,
-        ),
+        category_distribution=categorical_per_set(per_set, categories=task.category_names()),
+        category_to_counts_per_sample=category_counts_per_sample(per_set, categories=task.category_names()),
         detection_task_information=DetectionTaskInformation(
             crop_embedding_information=crop_embedding_information
         ),

@@ -165,6 +165,8 @@ def assemble_run_report(
             "selectionConfig": config.model_dump(mode="json", exclude_none=True) if config is not None else None,
             "strategies": config.strategy_summary() if config is not None else ["DIVERSITY on EMBEDDINGS (k-center greedy)"],
             "removedFromInputBecauseInDatapool": len(inputs.removed_from_input),
+            "nMaskedInInput": len(inputs.masked),  # Lightly CSV ``masked`` rows, left out
+            "nMarkedSelectedInInput": inputs.n_marked_selected,  # Lightly CSV ``selected`` rows, in the datapool
             EXTRA_METRICS_KEY: extra_metrics_model(extra_metrics).model_dump(mode="json", by_alias=True),
             **(folder.ext if folder is not None else {}),
             "stageSeconds": {k: round(v, 3) for k, v in timings.items()},

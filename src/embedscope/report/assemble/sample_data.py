@@ -13,6 +13,7 @@ from embedscope.report.model import (
     CategoricalDist,
     CategoricalDistributionPerSet,
     MetadataKeyInformation,
+    NumericDistributionPerSet,
     PredictionTaskInformation,
 )
 from embedscope.select.run_sample_data import RunSampleData
@@ -63,6 +64,31 @@ def categorical_per_set(
             metrics={"giniImbalance": result.gini_imbalance, "normalizedEntropy": result.normalized_entropy},
         )
     return CategoricalDistributionPerSet(**fields)  # type: ignore[arg-type]
+
+
+def category_counts_per_sample(
+    per_set: Mapping[str, Sequence[object]], *, categories: list[str]
+) -> dict[str, NumericDistributionPerSet]:
+    """LightlyOne's ``categoryToCountsPerSample``: category → histogram per set of how many objects of that
+    category each sample holds (0 or 1 for a classification task).
+
+    Args:
+        per_set: set name → per sample, its category, or a tuple/list of its objects' categories (None: none).
+        categories: the category names (keys of the result).
+    """
+    column = {name: i for i, name in enumerate(categories)}
+    counts = {}
+    for set_name, values in per_set.items():
+        matrix = np.zeros((len(values), len(categories)), dtype=np.int64)
+        for row, value in enumerate(values):
+            for category in value if isinstance(value, (tuple, list)) else (() if value is None else (value,)):
+                if str(category) in column:
+                    matrix[row, column[str(category)]] += 1
+        counts[set_name] = matrix
+    return {
+        category: numeric_distribution({name: m[:, j].astype(np.float64) for name, m in counts.items()})
+        for j, category in enumerate(categories)
+    }
 
 
 def _flatten(values: Sequence[object]) -> list[object]:
@@ -130,5 +156,6 @@ def prediction_task_information(
             task_type="OBJECT_DETECTION" if predictions.object_level else "CLASSIFICATION",
             category_id_to_name={str(i): name for i, name in enumerate(categories)},
             category_distribution=distribution,
+            category_to_counts_per_sample=category_counts_per_sample(per_set, categories=categories),
         )
     return tasks
