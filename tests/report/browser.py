@@ -79,3 +79,34 @@ def console_errors(stderr: str) -> list[str]:
     """Console lines that report a script error (GPU driver chatter of software WebGL is not one)."""
     lines = [line for line in stderr.splitlines() if "CONSOLE" in line and "WebGL" not in line]
     return [line for line in lines if "ERROR:CONSOLE" in line or "Uncaught" in line or "Error" in line]
+
+
+CHROMEDRIVER = "/usr/bin/chromedriver"
+CHROMIUM_FLAGS = (
+    "--headless", "--no-sandbox", "--disable-gpu", "--enable-unsafe-swiftshader", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
+)
+
+
+def chromium_driver(profile: Path, *, width: int = 1400, height: int = 1000) -> Any:
+    """A selenium WebDriver on Debian's chromium (chromium-driver), with a fresh profile and the browser's
+    console log readable through ``driver.get_log("browser")``."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in CHROMIUM_FLAGS:
+        options.add_argument(flag)
+    options.add_argument(f"--user-data-dir={profile}")
+    options.add_argument(f"--window-size={width},{height}")
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    return webdriver.Chrome(options=options, service=Service(CHROMEDRIVER))
+
+
+def full_page_screenshot(driver: Any, target: Path, *, width: int = 1400) -> Path:
+    """A PNG of the whole page at ``width`` CSS pixels (the window grows to the page's height)."""
+    height = int(driver.execute_script("return document.documentElement.scrollHeight"))
+    driver.set_window_size(width, min(height + 120, 30_000))
+    target.write_bytes(driver.get_screenshot_as_png())
+    return target

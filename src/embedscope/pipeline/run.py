@@ -73,6 +73,8 @@ class RunOutcome:
     extra_plots: dict[str, bytes] = field(default_factory=dict)
     extra_plot_titles: dict[str, str] = field(default_factory=dict)
     side_outputs: list[Callable[[Path], None]] = field(default_factory=list)
+    scatter: tuple[ScatterInput, ScatterInput] | None = None  # PCA, UMAP of every sample (report.html's map)
+    sample_data: RunSampleData | None = None
 
 
 @contextmanager
@@ -246,6 +248,7 @@ def execute_run(
         extra_plots=folder.plots if folder is not None else {},
         extra_plot_titles=folder.plot_titles if folder is not None else {},
         side_outputs=folder.side_outputs if folder is not None else [],
+        scatter=(pca, umap), sample_data=sample_data,
     )
 
 

@@ -34,7 +34,7 @@ def scatter_inputs(
     """
     n_input = len(sets.input)
     listed = listed_input_rows(n_input, seed=seed)
-    needed = np.union1d(listed, sets.selected_indices)
+    needed = np.arange(n_input)  # every sample is projected: report.html draws them all
     points = sets.with_datapool(sets.input[needed])
     position = np.full(n_input, -1, dtype=np.int64)
     position[needed] = np.arange(len(needed))
@@ -60,6 +60,7 @@ def scatter_inputs(
             method=projection.method,
             fit_sample_size=projection.fit_sample_size,
             n_input_total=n_input,
+            all_xy=xy,
         )
 
     return make(pca), make(umap)

@@ -83,6 +83,8 @@ class ScatterInput:
         selected_xy: (k, 2) coordinates of the selected samples.
         datapool_xy: (m, 2) or None.
         examples: (filename, (x, y)) pairs to show as thumbnails.
+        all_xy: (n_input + n_datapool, 2) coordinates of every sample (input rows, then datapool rows), for the
+            map of ``report.html``; None when only the listed points were projected.
     """
 
     input_xy: np.ndarray
@@ -92,6 +94,7 @@ class ScatterInput:
     method: str
     fit_sample_size: int
     n_input_total: int
+    all_xy: np.ndarray | None = None
 
 
 def _pairs(xy: np.ndarray) -> list[tuple[float, float]]:

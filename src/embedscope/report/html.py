@@ -39,8 +39,11 @@ from embedscope.report.html_figures import (
     histogram_figure,
     scatter_figure,
 )
+from embedscope.report.html_map import map_explanation, map_markup
+from embedscope.report.html_map_script import MAP_SCRIPT
 from embedscope.report.html_style import CSS, THUMBNAIL_SCRIPT
 from embedscope.report.model import EmbeddingInformation, ExtraMetrics, MetadataKeyInformation, ReportV2
+from embedscope.report.sample_map import SampleMap, sample_map_from_report
 from embedscope.report.sections import (
     HeadlineRow,
     TableData,
@@ -180,13 +183,10 @@ def _cover(report: ReportV2, extra: ExtraMetrics | None) -> tuple[str, list[Head
     return header, rows
 
 
-def _embedding_sections(page: _Page, info: EmbeddingInformation, *, names: ScatterNames | None,
-                        report: ReportV2 | None) -> None:
-    """Scatter plots, diversity and coverage of one embedding analysis (samples, or a task's crops)."""
-    page.section("Scatter plots", texts.SCATTER)
-    page.paragraph("Input samples in grey, selected in blue, datapool in orange. Drag to zoom, double-click to "
-                   "reset, click a legend entry to hide or show a set; hovering a point shows its filename"
-                   + (" and a thumbnail." if page.thumbnails else "."), "note")
+def _scatter_figures(page: _Page, info: EmbeddingInformation, *, names: ScatterNames | None) -> None:
+    """PCA and UMAP as two plotly figures (a task's object crops: a few thousand points, no selection tools)."""
+    page.paragraph("Input samples in grey, selected in blue. Drag to zoom, double-click to reset, click a legend "
+                   "entry to hide or show a set.", "note")
     scatter = info.scatter_plot_data
     for data, title in ((scatter.pca_embedding_data, "PCA of the embeddings"),
                         (scatter.umap_embedding_data, "UMAP of the embeddings")):
@@ -194,6 +194,28 @@ def _embedding_sections(page: _Page, info: EmbeddingInformation, *, names: Scatt
         if drawn.note:
             page.paragraph(f"{title}: {drawn.note}", "note")
         page.plot(drawn.figure, hover_thumbnails=True)
+
+
+def _sample_map(page: _Page, info: EmbeddingInformation, *, names: ScatterNames | None,
+                sample_map: SampleMap | None) -> None:
+    """The interactive map of every sample: colour-by, lasso / box selection, list and downloads."""
+    scatter = info.scatter_plot_data
+    if sample_map is None:
+        sample_map = sample_map_from_report(scatter.umap_embedding_data, scatter.pca_embedding_data, names=names)
+    page.paragraph(map_explanation(sample_map), "note")
+    page.n_figures += 1
+    page.parts.append(map_markup(sample_map, map_id=f"map-{page.n_figures}"))
+
+
+def _embedding_sections(page: _Page, info: EmbeddingInformation, *, names: ScatterNames | None,
+                        report: ReportV2 | None, sample_map: SampleMap | None = None) -> None:
+    """Scatter plots, diversity and coverage of one embedding analysis (samples, or a task's crops)."""
+    page.section("Scatter plots", texts.SCATTER)
+    scatter = info.scatter_plot_data
+    if report is None:
+        _scatter_figures(page, info, names=names)
+    else:
+        _sample_map(page, info, names=names, sample_map=sample_map)
     examples = [e.filename for e in scatter.umap_embedding_data.example_images]
     if examples and any(n in page.thumbnails for n in examples):
         page.subsection("Example images (starred in the plots)")
@@ -322,6 +344,7 @@ def render_html(
     other_images: Mapping[str, str] | None = None,
     titles: Mapping[str, str] | None = None,
     max_points_per_trace: int = MAX_POINTS_PER_TRACE,
+    sample_map: SampleMap | None = None,
 ) -> None:
     """Write ``report.html`` atomically.
 
@@ -333,7 +356,10 @@ def render_html(
         other_images: figure name → PNG data URI of figures without an interactive version (e.g. the
             bounding-box examples); shown under "Other figures" (see :func:`thumbnails.png_data_uri`).
         titles: figure name → caption of the ``other_images`` (default: the name).
-        max_points_per_trace: each scatter set above this is drawn as a seeded subsample (the page says so).
+        max_points_per_trace: the scatter plots of object crops draw each set above this as a seeded
+            subsample (the page says so).
+        sample_map: every sample with its set, 2-D positions and colour-by columns, for the map (lasso
+            selection and export); without it the map holds the points listed in the report's scatter data.
     """
     extra = read_extra_metrics(report)
     page = _Page(thumbnails or {}, max_points_per_trace)
@@ -353,7 +379,8 @@ def render_html(
     page.table(selection_results_table(report))
     page.paragraph(texts.DIVERSITY)
     page.paragraph(texts.COVERAGE)
-    _embedding_sections(page, report.dataset_analysis.embedding_information, names=names, report=report)
+    _embedding_sections(page, report.dataset_analysis.embedding_information, names=names, report=report,
+                        sample_map=sample_map)
     if extra is not None:
         _beyond_lightlyone(page, extra)
     _sample_data(page, report)
@@ -368,7 +395,7 @@ def render_html(
         '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{_e(texts.REPORT_TITLE)} · {_e(report.general_information.dataset_information.dataset_name)}</title>"
-        f"<style>{CSS}</style><script>{get_plotlyjs()}</script><script>{THUMBNAIL_SCRIPT}</script>"
+        f"<style>{CSS}</style><script>{get_plotlyjs()}</script><script>{THUMBNAIL_SCRIPT}{MAP_SCRIPT}</script>"
         f'{thumbnails_script}</head><body><div id="thumbnail-box"><img alt=""><span></span></div>{cover}'
         f'<nav class="toc"><div class="wrap">{toc}</div></nav><main class="wrap">{"".join(page.parts)}</main>'
         f'<footer class="wrap">Written by embedscope {_e(report.general_information.worker_information.build_version)}'
