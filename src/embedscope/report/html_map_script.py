@@ -2,9 +2,10 @@
 
 It decodes the payload of :func:`embedscope.report.map_payload.map_payload` (base64 typed arrays, gzip'd
 names) into ``Float32Array`` / ``Uint8Array`` columns, draws every sample as one WebGL scatter trace
-(plotly.js ``scattergl``, sets drawn in the order input, random, datapool, selected so the selection stays on
-top), colours it by the chosen column (categories with a legend and counts, continuous values with a colour
-bar), and turns plotly's lasso / box selection (``plotly_selected``) into a list of the chosen samples with
+(plotly.js ``scattergl``), one trace per colour: a category, or one of :data:`map_payload.N_LEVELS` levels of a
+continuous value (with a colour bar); plotly's per-point colour arrays cost seconds at 1M points. Sets are drawn
+in the order input, random, datapool, selected so the selection stays on top; under any other colouring the
+selected samples are drawn again as rings. and turns plotly's lasso / box selection (``plotly_selected``) into a list of the chosen samples with
 thumbnails and two downloads: the filename list ``embedscope report --selected`` reads, and a CSV
 ``filenames,selected`` in the input order.
 """
@@ -15,7 +16,6 @@ MAP_SCRIPT = r"""
 (function () {
   'use strict';
   var LIST_LIMIT = 200;  // selected samples listed on the page (all of them are in the downloads)
-  var SET_SIZES = [3, 4, 6, 6];  // marker px per set code: input, random, datapool, selected
   var maps = window.embedscopeMaps = window.embedscopeMaps || [];
 
   function bytes(b64) {
@@ -27,25 +27,16 @@ MAP_SCRIPT = r"""
     var raw = bytes(spec.bdata).buffer;
     return spec.dtype === 'u1' ? new Uint8Array(raw) : new Uint16Array(raw);
   }
-  function dequantize(spec, order) {  // uint16 steps of [lo, hi] -> Float32Array in drawing order (NaN = missing)
-    var codes = typed(spec), out = new Float32Array(order.length), span = spec.hi > spec.lo ? spec.hi - spec.lo : 1;
-    for (var i = 0; i < order.length; i++) {
-      var c = codes[order[i]];
-      out[i] = c === 65535 ? NaN : spec.lo + c / 65534 * span;
+  function dequantize(spec) {  // uint16 steps of [lo, hi] -> Float32Array (NaN = missing)
+    var codes = typed(spec), out = new Float32Array(codes.length), span = spec.hi > spec.lo ? spec.hi - spec.lo : 1;
+    for (var i = 0; i < codes.length; i++) {
+      out[i] = codes[i] === 65535 ? NaN : spec.lo + codes[i] / 65534 * span;
     }
     return out;
   }
   function names(b64) {
     var stream = new Blob([bytes(b64)]).stream().pipeThrough(new DecompressionStream('gzip'));
     return new Response(stream).text().then(JSON.parse);
-  }
-  function drawOrder(setCodes) {  // stable counting sort by set code: later sets are drawn on top
-    var counts = [0, 0, 0, 0, 0], i;
-    for (i = 0; i < setCodes.length; i++) { counts[setCodes[i] + 1]++; }
-    for (i = 1; i < counts.length; i++) { counts[i] += counts[i - 1]; }
-    var order = new Uint32Array(setCodes.length);
-    for (i = 0; i < setCodes.length; i++) { order[counts[setCodes[i]]++] = i; }
-    return order;
   }
   function steppedScale(colors) {
     var k = colors.length, scale = [];
@@ -60,16 +51,25 @@ MAP_SCRIPT = r"""
     if (text !== undefined) { e.textContent = text; }
     return e;
   }
+  function rowsOf(codes, k) {  // codes (one per sample, 0..k-1) -> k Uint32Arrays of sample rows, in row order
+    var counts = new Uint32Array(k), i, out = [];
+    for (i = 0; i < codes.length; i++) { counts[codes[i]]++; }
+    for (i = 0; i < k; i++) { out.push(new Uint32Array(counts[i])); counts[i] = 0; }
+    for (i = 0; i < codes.length; i++) { var c = codes[i]; out[c][counts[c]++] = i; }
+    return out;
+  }
 
+  // One WebGL trace per colour (a category, or one of the levels of a continuous value): plotly's per-point
+  // colour arrays cost seconds at 1M points, a trace with one colour costs nothing.
   function EmbeddingMap(root, payload) {
     this.root = root; this.payload = payload; this.n = payload.n;
+    this.big = this.n > 200000;
     this.setCodes = typed(payload.columns[0]);
-    this.order = drawOrder(this.setCodes);
-    this.sizes = new Float32Array(this.n);
-    for (var i = 0; i < this.n; i++) { this.sizes[i] = SET_SIZES[this.setCodes[this.order[i]]]; }
-    if (this.n > 200000) { for (i = 0; i < this.n; i++) { this.sizes[i] = Math.max(2, this.sizes[i] - 2); } }
-    this.columnCache = {}; this.projectionCache = {};
-    this.selectedRows = new Uint32Array(0); this.selectedPoints = [];
+    this.highlight = [];  // rows drawn as rings on top of every colouring but the set's: the selection
+    for (var i = 0; i < this.n; i++) { if (this.setCodes[i] === 3) { this.highlight.push(i); } }
+    this.highlight = Uint32Array.from(this.highlight);
+    this.groupCache = {}; this.projectionCache = {};
+    this.chosen = new Uint8Array(this.n); this.selectedRows = new Uint32Array(0);
     this.plot = root.querySelector('.map-plot');
     this.legend = root.querySelector('.map-legend');
     this.panel = root.querySelector('.map-selection');
@@ -77,52 +77,78 @@ MAP_SCRIPT = r"""
   EmbeddingMap.prototype.projection = function (index) {
     if (!this.projectionCache[index]) {
       var spec = this.payload.projections[index];
-      this.projectionCache[index] = {x: dequantize(spec.x, this.order), y: dequantize(spec.y, this.order)};
+      this.projectionCache[index] = {x: dequantize(spec.x), y: dequantize(spec.y)};
     }
     return this.projectionCache[index];
   };
-  EmbeddingMap.prototype.column = function (index) {  // colour values in drawing order
-    if (!this.columnCache[index]) {
-      var spec = this.payload.columns[index], out;
-      if (spec.kind === 'category') {
-        var codes = typed(spec);
-        out = new Float32Array(this.n);
-        for (var i = 0; i < this.n; i++) { out[i] = codes[this.order[i]] + 0.5; }
-      } else {
-        out = dequantize(spec, this.order);
-      }
-      this.columnCache[index] = out;
-    }
-    return this.columnCache[index];
-  };
-  EmbeddingMap.prototype.marker = function (columnIndex) {
-    var spec = this.payload.columns[columnIndex], marker = {size: this.sizes, color: this.column(columnIndex),
-      opacity: 0.8, line: {width: 0}};
+  EmbeddingMap.prototype.groups = function (index) {  // [{rows, color, name, size, symbol}] in drawing order
+    if (this.groupCache[index]) { return this.groupCache[index]; }
+    var spec = this.payload.columns[index], groups = [], small = this.big ? 2 : 3, i;
     if (spec.kind === 'category') {
-      marker.colorscale = steppedScale(spec.colors); marker.cmin = 0; marker.cmax = spec.categories.length;
-      marker.showscale = false;
+      var byCode = rowsOf(typed(spec), spec.categories.length);
+      byCode.forEach(function (rows, c) {
+        groups.push({rows: rows, color: spec.colors[c], name: spec.categories[c], size: small, symbol: 'circle'});
+      });
     } else {
-      marker.colorscale = 'Viridis'; marker.cmin = spec.lo; marker.cmax = spec.hi; marker.showscale = true;
-      marker.colorbar = {title: {text: spec.label, side: 'right'}, thickness: 14, len: 0.9};
+      var levels = this.payload.levelColors, k = levels.length, codes = typed(spec), level = new Uint8Array(this.n);
+      for (i = 0; i < this.n; i++) {
+        level[i] = codes[i] === 65535 ? 0 : 1 + Math.min(k - 1, Math.floor(codes[i] / 65534 * k));
+      }
+      rowsOf(level, k + 1).forEach(function (rows, l) {
+        groups.push({rows: rows, color: l ? levels[l - 1] : '#dddddd', name: l ? 'level ' + l : 'missing',
+                     size: small, symbol: 'circle'});
+      });
     }
-    return marker;
+    if (index === 0) {
+      var sizes = this.big ? [2, 3, 4, 4] : [3, 4, 6, 6];
+      groups.forEach(function (g, c) { g.size = sizes[c] || small; });
+    } else if (this.highlight.length) {
+      groups.push({rows: this.highlight, color: '#0b2545', name: 'selected', size: this.big ? 5 : 7,
+                   symbol: 'circle-open'});
+    }
+    this.groupCache[index] = groups;
+    return groups;
+  };
+  EmbeddingMap.prototype.traces = function () {
+    var xy = this.projection(this.projectionIndex), chosen = this.chosen, any = this.selectedRows.length > 0;
+    var spec = this.payload.columns[this.columnIndex];
+    var traces = this.groups(this.columnIndex).map(function (g) {
+      var x = new Float32Array(g.rows.length), y = new Float32Array(g.rows.length), picked = [];
+      for (var i = 0; i < g.rows.length; i++) {
+        x[i] = xy.x[g.rows[i]]; y[i] = xy.y[g.rows[i]];
+        if (any && chosen[g.rows[i]]) { picked.push(i); }
+      }
+      var trace = {type: 'scattergl', mode: 'markers', x: x, y: y, name: g.name, hoverinfo: 'none',
+        marker: {color: g.color, size: g.size, symbol: g.symbol, line: {width: 0}},
+        unselected: {marker: {opacity: 0.15}}, selected: {marker: {opacity: 1}}};
+      if (any) { trace.selectedpoints = picked; }
+      return trace;
+    });
+    if (spec.kind !== 'category') {  // the colour bar: an empty SVG trace carrying the levels' colour scale
+      traces.push({type: 'scatter', mode: 'markers', x: [null], y: [null], hoverinfo: 'skip', showlegend: false,
+        marker: {color: [spec.lo, spec.hi], cmin: spec.lo, cmax: spec.hi, colorscale: steppedScale(this.payload.levelColors),
+                 showscale: true, colorbar: {title: {text: spec.label, side: 'right'}, thickness: 14, len: 0.9}}});
+    }
+    return traces;
   };
   EmbeddingMap.prototype.draw = function () {
-    var self = this, xy = this.projection(this.projectionIndex);
-    var trace = {type: 'scattergl', mode: 'markers', x: xy.x, y: xy.y, marker: this.marker(this.columnIndex),
-      hoverinfo: 'none', unselected: {marker: {opacity: 0.12}}, selected: {marker: {opacity: 1}}};
-    if (this.selectedPoints.length) { trace.selectedpoints = this.selectedPoints; }
+    var self = this, traces = this.traces();
+    this.root.setAttribute('data-decoded', String(Math.round(performance.now())));
     var layout = {height: 620, margin: {l: 20, r: 20, t: 10, b: 20}, dragmode: this.dragmode || 'lasso',
       hovermode: 'closest', template: 'plotly_white', showlegend: false, uirevision: 'map',
       xaxis: {showticklabels: false, zeroline: false, showgrid: false},
       yaxis: {showticklabels: false, zeroline: false, showgrid: false}, font: {family: 'Helvetica, Arial, sans-serif'}};
     var config = {responsive: true, displaylogo: false, scrollZoom: true,
       modeBarButtonsToRemove: ['toImage', 'autoScale2d']};
-    return Plotly.react(this.plot, [trace], layout, config).then(function (gd) {
+    return Plotly.react(this.plot, traces, layout, config).then(function (gd) {
       if (!self.bound) { self.bind(gd); }
       self.drawLegend();
       return gd;
     });
+  };
+  EmbeddingMap.prototype.rowOf = function (point) {
+    var group = this.groups(this.columnIndex)[point.curveNumber];
+    return group ? group.rows[point.pointIndex] : undefined;
   };
   EmbeddingMap.prototype.bind = function (gd) {
     var self = this; this.bound = true;
@@ -148,28 +174,38 @@ MAP_SCRIPT = r"""
       legend.appendChild(item);
     });
   };
+  EmbeddingMap.prototype.valueText = function (row) {
+    var spec = this.payload.columns[this.columnIndex];
+    if (!spec.decoded) { spec.decoded = typed(spec); }
+    var code = spec.decoded[row];
+    if (spec.kind === 'category') { return spec.categories[code]; }
+    return code === 65535 ? 'missing' : fmt(spec.lo + code / 65534 * (spec.hi > spec.lo ? spec.hi - spec.lo : 1));
+  };
   EmbeddingMap.prototype.hover = function (event) {
     var box = document.getElementById('thumbnail-box'), point = event.points[0];
     if (!box || !point || !this.names) { return; }
-    var row = this.order[point.pointIndex], name = this.names[row], spec = this.payload.columns[this.columnIndex];
+    var row = this.rowOf(point);
+    if (row === undefined) { return; }
+    var name = this.names[row], spec = this.payload.columns[this.columnIndex];
     var thumbnails = (typeof EMBEDSCOPE_THUMBNAILS === 'undefined') ? {} : EMBEDSCOPE_THUMBNAILS;
-    var value = this.column(this.columnIndex)[point.pointIndex];
-    var shown = spec.kind === 'category' ? spec.categories[Math.floor(value)] : fmt(value);
     var img = box.querySelector('img');
     img.style.display = thumbnails[name] ? 'block' : 'none';
     if (thumbnails[name]) { img.src = thumbnails[name]; }
-    box.querySelector('span').textContent = name + ' · ' + spec.label + ': ' + shown;
+    box.querySelector('span').textContent = name + ' · ' + spec.label + ': ' + this.valueText(row);
     var x = event.event ? event.event.clientX : 0, y = event.event ? event.event.clientY : 0;
     box.style.left = Math.min(x + 18, window.innerWidth - 250) + 'px';
     box.style.top = Math.min(y + 18, window.innerHeight - 270) + 'px';
     box.style.display = 'block';
   };
-  EmbeddingMap.prototype.select = function (points) {
-    var rows = new Uint32Array(points.length);
-    for (var i = 0; i < points.length; i++) { rows[i] = this.order[points[i].pointIndex]; }
-    rows.sort();
+  EmbeddingMap.prototype.select = function (points) {  // a sample drawn twice (ring and dot) counts once
+    var chosen = this.chosen = new Uint8Array(this.n), count = 0, i;
+    for (i = 0; i < points.length; i++) {
+      var row = this.rowOf(points[i]);
+      if (row !== undefined && !chosen[row]) { chosen[row] = 1; count++; }
+    }
+    var rows = new Uint32Array(count), j = 0;
+    for (i = 0; i < this.n; i++) { if (chosen[i]) { rows[j++] = i; } }
     this.selectedRows = rows;
-    this.selectedPoints = points.map(function (p) { return p.pointIndex; });
     this.showSelection();
   };
   EmbeddingMap.prototype.selectedNames = function () {
@@ -182,9 +218,8 @@ MAP_SCRIPT = r"""
     return list.length ? list.join('\n') + '\n' : '';
   };
   EmbeddingMap.prototype.selectionCsv = function () {  // every sample in input order, 1 where lasso-selected
-    var flags = new Uint8Array(this.n), lines = ['filenames,selected'];
-    this.selectedRows.forEach(function (row) { flags[row] = 1; });
-    for (var i = 0; i < this.n; i++) { lines.push(csvField(this.names[i]) + ',' + flags[i]); }
+    var lines = ['filenames,selected'];
+    for (var i = 0; i < this.n; i++) { lines.push(csvField(this.names[i]) + ',' + this.chosen[i]); }
     return lines.join('\n') + '\n';
   };
   EmbeddingMap.prototype.download = function (link, text, type) {
@@ -221,11 +256,14 @@ MAP_SCRIPT = r"""
     this.columnIndex = this.payload.defaultColumn || 0;
     colorMenu.value = String(this.columnIndex);
     projectionMenu.addEventListener('change', function () {
-      self.projectionIndex = Number(projectionMenu.value); self.selectedRows = new Uint32Array(0); self.selectedPoints = [];
+      self.projectionIndex = Number(projectionMenu.value); self.selectedRows = new Uint32Array(0); self.chosen = new Uint8Array(self.n);
       Plotly.purge(self.plot); self.bound = false; self.draw().then(function () { self.showSelection(); });
     });
     colorMenu.addEventListener('change', function () { self.columnIndex = Number(colorMenu.value); self.draw(); });
-    var drawn = this.draw();
+    var drawn = this.draw().then(function (gd) {  // first paint of the points, for the benchmark
+      self.root.setAttribute('data-drawn', String(Math.round(performance.now())));
+      return gd;
+    });
     return Promise.all([drawn, names(this.payload.names)]).then(function (done) {
       self.names = done[1];
       self.showSelection();
@@ -236,6 +274,7 @@ MAP_SCRIPT = r"""
   };
 
   window.embedscopeStartMap = function (rootId, payload) {
+    document.getElementById(rootId).setAttribute('data-start', String(Math.round(performance.now())));
     var map = new EmbeddingMap(document.getElementById(rootId), payload);
     maps.push(map);
     return map.start();

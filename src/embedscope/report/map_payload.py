@@ -29,6 +29,7 @@ CATEGORY_COLORS = (  # Tableau 20, reordered so the first ten are the distinct "
 )
 SET_CATEGORY_COLORS = {"input": "#b0b7bb", "random": "#2ca02c", "datapool": "#ff7f0e", "selected": "#1f77b4"}
 MISSING_COLOR = "#dddddd"
+N_LEVELS = 24  # colours of a continuous value: the map draws one WebGL trace per level (see html_map_script)
 
 
 def _b64(array: np.ndarray) -> str:
@@ -63,7 +64,8 @@ def _quantized_spec(values: np.ndarray) -> dict[str, Any]:
 def _categorical_spec(column: MapColumn, *, colors: list[str] | None = None) -> dict[str, Any]:
     """Codes into the shown categories: the most frequent :data:`MAX_COLOR_CATEGORIES`, then "other", then
     "(missing)"; each with its colour and count."""
-    assert column.categories is not None
+    if column.categories is None:
+        raise ValueError(f"column {column.label!r} is continuous, not categorical")
     codes = np.asarray(column.values, dtype=np.int64)
     counts = np.bincount(codes[codes >= 0], minlength=len(column.categories))
     if colors is None:
@@ -115,7 +117,16 @@ def map_payload(sample_map: SampleMap) -> dict[str, Any]:
         "projections": projections,
         "columns": [set_spec, *(_column_spec(c) for c in sample_map.columns)],
         "nInputTotal": sample_map.n_input_total,
+        "levelColors": level_colors(),
     }
+
+
+def level_colors(n_levels: int = N_LEVELS) -> list[str]:
+    """Viridis (matplotlib's) at the centres of ``n_levels`` equal steps of a value's range, dark to yellow."""
+    from matplotlib import colormaps
+    from matplotlib.colors import to_hex
+
+    return [to_hex(colormaps["viridis"]((i + 0.5) / n_levels)) for i in range(n_levels)]
 
 
 def drawn_coordinates(payload: dict[str, Any], projection: int = 0) -> np.ndarray:
