@@ -66,6 +66,7 @@ from embedscope.report.sections import (
     vendi_table,
 )
 
+MAP_ID = "sample-map"
 PLOT_CONFIG = {"responsive": True, "displaylogo": False, "scrollZoom": True}
 N_HEADLINE_CARDS = 4  # the first headline rows shown as cards at the top
 _VERDICT_CLASS = {"better": "verdict-better", "worse": "verdict-worse"}
@@ -203,8 +204,7 @@ def _sample_map(page: _Page, info: EmbeddingInformation, *, names: ScatterNames 
     if sample_map is None:
         sample_map = sample_map_from_report(scatter.umap_embedding_data, scatter.pca_embedding_data, names=names)
     page.paragraph(map_explanation(sample_map), "note")
-    page.n_figures += 1
-    page.parts.append(map_markup(sample_map, map_id=f"map-{page.n_figures}"))
+    page.parts.append(map_markup(sample_map, map_id=MAP_ID))
 
 
 def _embedding_sections(page: _Page, info: EmbeddingInformation, *, names: ScatterNames | None,
