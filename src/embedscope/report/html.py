@@ -18,6 +18,15 @@ from plotly.offline import get_plotlyjs
 
 from embedscope.io.atomic import atomic_write_text
 from embedscope.report import texts
+from embedscope.report.comparison_notes import (
+    coverage_zero_note,
+    k_center_note,
+    random_baseline_text,
+    random_row_label,
+    random_seed_note,
+    worse_than_random_note,
+)
+from embedscope.report.coverage_histogram import covering_counts, without_covering_samples
 from embedscope.report.extra_metrics import read_extra_metrics
 from embedscope.report.figures import figure_names
 from embedscope.report.folder_sections import (
@@ -51,7 +60,6 @@ from embedscope.report.sections import (
     distribution_notes,
     distribution_table,
     fmt,
-    fmt_mean_sd,
     headline_rows,
     headline_table,
     k_center_table,
@@ -86,17 +94,21 @@ class _Page:
 
     def __init__(self, thumbnails: Mapping[str, str], max_points: int) -> None:
         self.parts: list[str] = []
-        self.toc: list[tuple[str, str]] = []
+        self.toc: list[tuple[str, str, bool]] = []
+        self.number = 0
         self.thumbnails = thumbnails
         self.max_points = max_points
         self.n_figures = 0
         self._open = False
 
-    def section(self, title: str, explanation: str | None = None) -> None:
+    def section(self, title: str, explanation: str | None = None, *, numbered: bool = True) -> None:
+        """A section; numbered like the PDF's (whose summary, on the cover, has no number)."""
         self.close()
         anchor = f"s{len(self.toc) + 1}"
-        self.toc.append((anchor, title))
-        self.parts.append(f'<section id="{anchor}"><h2>{len(self.toc)}&nbsp;&nbsp;{_e(title)}</h2>')
+        self.toc.append((anchor, title, numbered))
+        self.number += numbered
+        number = f"{self.number}&nbsp;&nbsp;" if numbered else ""
+        self.parts.append(f'<section id="{anchor}"><h2>{number}{_e(title)}</h2>')
         self._open = True
         if explanation:
             self.paragraph(explanation)
@@ -208,8 +220,10 @@ def _sample_map(page: _Page, info: EmbeddingInformation, *, names: ScatterNames 
 
 
 def _embedding_sections(page: _Page, info: EmbeddingInformation, *, names: ScatterNames | None,
-                        report: ReportV2 | None, sample_map: SampleMap | None = None) -> None:
-    """Scatter plots, diversity and coverage of one embedding analysis (samples, or a task's crops)."""
+                        report: ReportV2 | None, sample_map: SampleMap | None = None,
+                        extra: ExtraMetrics | None = None) -> None:
+    """Scatter plots, diversity and coverage of one embedding analysis (samples, or a task's crops); ``extra``:
+    the random baseline of these samples (None for a task's crops)."""
     page.section("Scatter plots", texts.SCATTER)
     scatter = info.scatter_plot_data
     if report is None:
@@ -220,15 +234,20 @@ def _embedding_sections(page: _Page, info: EmbeddingInformation, *, names: Scatt
     if examples and any(n in page.thumbnails for n in examples):
         page.subsection("Example images (starred in the plots)")
         page.gallery(examples)
-    for title, explanation, distribution, label in (
+    cover = without_covering_samples(info.distance_to_cover_input, covering_counts(info))
+    for title, explanation, distribution, drawn, label, notes in (
         ("Diversity: distance to nearest neighbour in set", texts.DIVERSITY, info.distance_to_nearest_neighbor_in_set,
-         "Distance to nearest neighbour in set"),
-        ("Coverage: distance to cover input", texts.COVERAGE, info.distance_to_cover_input, "Distance to cover input"),
+         info.distance_to_nearest_neighbor_in_set, "Distance to nearest neighbour in set",
+         [random_seed_note(extra, metric="diversity")]),
+        ("Coverage: distance to cover input", texts.COVERAGE, info.distance_to_cover_input, cover,
+         "Distance to cover input, covering samples left out",
+         [coverage_zero_note(covering_counts(info)), random_seed_note(extra, metric="coverage")]),
     ):
         page.section(title, explanation)
-        page.plot(histogram_figure(distribution, title=label, xlabel="Euclidean distance"))
-        page.table(distribution_table(distribution))
-        page.notes(distribution_notes(distribution))
+        page.plot(histogram_figure(drawn, title=label, xlabel="Euclidean distance",
+                                   random_label=random_row_label(extra)))
+        page.table(distribution_table(distribution, random_label=random_row_label(extra)))
+        page.notes([n for n in notes if n] + distribution_notes(distribution))
     if report is not None:
         _examples(page, report)
 
@@ -252,17 +271,12 @@ def _examples(page: _Page, report: ReportV2) -> None:
 
 
 def _beyond_lightlyone(page: _Page, extra: ExtraMetrics) -> None:
-    page.section("Selected against random subsets", texts.RANDOM_BASELINE)
-    page.paragraph("The figure in section 1 shows these numbers.", "note")
+    page.section("Selected against random subsets", random_baseline_text(extra))
+    page.paragraph("The figure of the summary shows these numbers.", "note")
     page.table(random_baseline_table(extra))
     page.subsection("k-center and facility-location objectives", texts.K_CENTER)
     page.table(k_center_table(extra))
-    page.paragraph(extra.k_center.lower_bound_note + ".", "note")
-    if extra.k_center.optimal_radius_lower_bound is not None:
-        page.paragraph(f"No selection of {extra.random_baseline.subset_size:,} samples can bring the coverage radius "
-                       f"below {fmt(extra.k_center.optimal_radius_lower_bound)}; this one reaches "
-                       f"{fmt(extra.k_center.radius)}, random subsets {fmt_mean_sd(extra.random_baseline.coverage_max)}.",
-                       "note")
+    page.paragraph(k_center_note(extra), "note")
     page.section("Distribution match and diversity: PRDC and Vendi score", texts.PRDC)
     if extra.prdc is not None:
         page.table(prdc_table(extra))
@@ -364,10 +378,12 @@ def render_html(
     extra = read_extra_metrics(report)
     page = _Page(thumbnails or {}, max_points_per_trace)
     cover, rows = _cover(report, extra)
-    page.section("Summary", texts.HEADLINE)
+    page.section("Summary", texts.HEADLINE, numbered=False)
     if extra is not None:
         page.plot(comparison_figure(extra))
     page.table(headline_table(rows, n_seeds=len(extra.random_baseline.seeds) if extra else None))
+    if (worse := worse_than_random_note(rows)) is not None:
+        page.paragraph(worse, "note")
     page.section("Run summary")
     page.table(sizes_table(report))
     page.notes(run_notes(report))
@@ -376,11 +392,11 @@ def render_html(
     page.subsection("Time per stage")
     page.table(stage_table(report))
     page.section("Selection results", texts.SELECTION_RESULTS)
-    page.table(selection_results_table(report))
+    page.table(selection_results_table(report, extra))
     page.paragraph(texts.DIVERSITY)
     page.paragraph(texts.COVERAGE)
     _embedding_sections(page, report.dataset_analysis.embedding_information, names=names, report=report,
-                        sample_map=sample_map)
+                        sample_map=sample_map, extra=extra)
     if extra is not None:
         _beyond_lightlyone(page, extra)
     _sample_data(page, report)
@@ -388,7 +404,9 @@ def render_html(
     _folder_sections(page, report, rest, titles or {})
     _other_images(page, rest, titles or {})
     page.close()
-    toc = "".join(f'<a href="#{anchor}">{i}. {_e(title)}</a>' for i, (anchor, title) in enumerate(page.toc, 1))
+    numbers = iter(range(1, len(page.toc) + 1))
+    toc = "".join(f'<a href="#{anchor}">{f"{next(numbers)}. " if numbered else ""}{_e(title)}</a>'
+                  for anchor, title, numbered in page.toc)
     thumbnails_script = (f"<script>var EMBEDSCOPE_THUMBNAILS = {_script_json(dict(thumbnails))};</script>"
                          if thumbnails else "")
     document = (
