@@ -76,7 +76,7 @@ def dump_dom(page: Path, profile: Path) -> tuple[str, str]:
 
 def page_payload(text: str, map_id: str = "sample-map") -> dict[str, Any]:
     """The JSON payload of a map of a report.html's text."""
-    found = re.search(rf'<script type="application/json" id="{map_id}-data">(.*?)</script>', text, re.S)
+    found = re.search(rf'<script type="application/json" id="{map_id}-data">(.*?)</script>', text, re.DOTALL)
     if found is None:
         raise AssertionError(f"no payload of {map_id} in the page")
     payload: dict[str, Any] = json.loads(found.group(1))

@@ -14,7 +14,13 @@ from embedscope.report.comparison_notes import (
 )
 from embedscope.report.coverage_histogram import covering_counts, without_covering_samples
 from embedscope.report.extra_metrics import read_extra_metrics
-from embedscope.report.sections import HeadlineRow, fmt, fmt_mean_sd, parameters_table, selection_results_table
+from embedscope.report.sections import (
+    HeadlineRow,
+    fmt,
+    fmt_mean_sd,
+    parameters_table,
+    selection_results_table,
+)
 from tests.report.synthetic import synthetic_run
 
 

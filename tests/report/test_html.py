@@ -13,9 +13,16 @@ from plotly.offline import get_plotlyjs
 
 from embedscope.report.html import interactive_figure_names, render_html
 from embedscope.report.html_figures import ScatterNames
-from embedscope.report.thumbnails import png_data_uri, thumbnail_data_uris
 from embedscope.report.map_payload import drawn_coordinates
-from tests.report.browser import console_errors, dump_dom, instrumented_copy, page_payload, payload_names, probe_result
+from embedscope.report.thumbnails import png_data_uri, thumbnail_data_uris
+from tests.report.browser import (
+    console_errors,
+    dump_dom,
+    instrumented_copy,
+    page_payload,
+    payload_names,
+    probe_result,
+)
 from tests.report.synthetic import synthetic_run
 
 HOSTILE_NAME = "evil</script><script>window.__errors.push('injected')</script>.jpg"

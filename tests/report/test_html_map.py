@@ -92,8 +92,8 @@ def _drag_lasso(driver: Any, pixels: list[tuple[int, int]]) -> None:
     pointer.move_to_location(*pixels[0]).pointer_down()
     for start, end in zip(pixels, [*pixels[1:], pixels[0]]):
         for t in np.linspace(0.1, 1.0, 8):  # a drawn path, not a jump
-            pointer.move_to_location(int(round(start[0] + t * (end[0] - start[0]))),
-                                     int(round(start[1] + t * (end[1] - start[1]))))
+            pointer.move_to_location(round(start[0] + t * (end[0] - start[0])),
+                                     round(start[1] + t * (end[1] - start[1])))
     pointer.pointer_up()
     actions.perform()
 

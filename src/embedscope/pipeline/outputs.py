@@ -19,10 +19,10 @@ from embedscope.pipeline.run import RunOutcome
 from embedscope.pipeline.scatter import listed_input_rows
 from embedscope.report.figures import report_figures
 from embedscope.report.html import ScatterNames, interactive_figure_names, render_html
-from embedscope.report.run_sample_map import run_sample_map
-from embedscope.report.sample_map import SampleMap
 from embedscope.report.json_writer import write_report_json
 from embedscope.report.pdf import render_pdf
+from embedscope.report.run_sample_map import run_sample_map
+from embedscope.report.sample_map import SampleMap
 from embedscope.report.thumbnails import jpeg_data_uri, png_data_uris
 
 

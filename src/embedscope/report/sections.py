@@ -18,6 +18,7 @@ from embedscope.report.model import (
     PredictionTaskInformation,
     ReportV2,
 )
+from embedscope.report.number_format import fmt, fmt_mean_sd
 
 SET_FIELDS = {
     "input": "input",
@@ -55,27 +56,6 @@ class TableData:
     def is_numeric(self, column: int) -> bool:
         """Whether ``column`` holds numbers (right-aligned)."""
         return self.first_numeric <= column <= (len(self.header) - 1 if self.last_numeric is None else self.last_numeric)
-
-
-def fmt(value: float | None) -> str:
-    """A distance or score with four decimals (one column never mixes 3 and 4 decimals), thousands separated
-    from 1,000 on, scientific below 0.0001; "n/a" for None."""
-    if value is None:
-        return "n/a"
-    magnitude = abs(value)
-    if magnitude >= 1000:
-        return f"{value:,.0f}"
-    if magnitude >= 1e-4 or magnitude == 0:
-        return f"{value:.4f}"
-    return f"{value:.2e}"
-
-
-def fmt_mean_sd(stat: MeanSd | None) -> str:
-    """``mean ± sd`` with the same four decimals on both sides, or "n/a"."""
-    if stat is None:
-        return "n/a"
-    sd = f"{stat.sd:,.0f}" if abs(stat.mean) >= 1000 else f"{stat.sd:.4f}"
-    return f"{fmt(stat.mean)} ± {sd}"
 
 
 @dataclass(frozen=True)
