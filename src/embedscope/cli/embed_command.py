@@ -10,7 +10,7 @@ from rich.console import Console
 
 from embedscope.cli.progress_display import RichProgress
 from embedscope.embed.image_folder_embedding import ImageFolderEmbeddings, embed_image_folder
-from embedscope.errors import InputFileError
+from embedscope.errors import ConfigError, InputFileError
 from embedscope.ingest.image_folder import scan_image_folder
 from embedscope.io.lightly_csv import write_lightly_csv
 
@@ -31,6 +31,7 @@ def embed_command(
     embedding_dim: Annotated[
         int, typer.Option("--embedding-dim", help="Embedding size after PCA (0 keeps the model's 1280).")
     ] = 32,
+    overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace an existing --out file.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display or summary.")] = False,
 ) -> None:
     """Embed IMAGE_DIR with EfficientNet-Lite0 (offline) and write filenames,embedding_0..,labels to --out.
@@ -39,6 +40,8 @@ def embed_command(
     """
     if out.is_dir():
         raise InputFileError(out, "is a folder; --out expects the path of a CSV file to write")
+    if out.exists() and not overwrite:
+        raise ConfigError(f"{out}: --out exists; pass --overwrite to replace it or choose another --out")
     scan = scan_image_folder(image_dir)
     if quiet:
         result = embed_image_folder(scan, embedding_dim=embedding_dim)

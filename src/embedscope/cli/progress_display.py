@@ -7,11 +7,21 @@ from types import TracebackType
 from typing import Self
 
 from rich.console import Console
-from rich.progress import BarColumn, Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    Progress,
+    SpinnerColumn,
+    TaskID,
+    TaskProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 
 
 class RichProgress:
-    """One line per stage on stderr: spinner, description, bar (when the total is known), elapsed time.
+    """One line per stage on stderr: spinner, description, bar, percentage and time left (when the total is
+    known), elapsed time.
 
     Shown only on a terminal, and cleared when the run ends, so that an error stays the only line on stderr.
     """
@@ -19,7 +29,8 @@ class RichProgress:
     def __init__(self) -> None:
         self._console = Console(stderr=True)
         self._progress = Progress(
-            SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
+            SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(),
+            TextColumn("ETA"), TimeRemainingColumn(), TextColumn("elapsed"), TimeElapsedColumn(),
             console=self._console, transient=True,
             disable=not self._console.is_terminal,
         )

@@ -116,10 +116,11 @@ def write_outputs(outcome: RunOutcome, out_dir: Path) -> OutputPaths:
     filenames = out_dir / "filenames"
     write_filename_list(filenames / "sampled_filenames_excluding_datapool.txt", selected_names)
     write_filename_list(filenames / "removed_filenames.txt", [n for n, s in zip(names, selected_mask) if not s])
-    write_filename_list(filenames / "corrupt_filenames.txt", sorted(inputs.corrupt))
-    write_filename_list(filenames / "duplicate_filenames.txt", sorted(inputs.duplicates))
-    corrupt_info = {"corrupt_samples": dict(sorted(inputs.corrupt.items()))}
-    atomic_write_text(out_dir / "corruptness_check_information.json", json.dumps(corrupt_info, indent=1))
+    if outcome.parameters.input_path.is_dir():  # files of a folder; an embeddings file has none to set aside
+        write_filename_list(filenames / "corrupt_filenames.txt", sorted(inputs.corrupt))
+        write_filename_list(filenames / "duplicate_filenames.txt", sorted(inputs.duplicates))
+        corrupt_info = {"corrupt_samples": dict(sorted(inputs.corrupt.items()))}
+        atomic_write_text(out_dir / "corruptness_check_information.json", json.dumps(corrupt_info, indent=1))
 
     plots = make_plots(outcome)
     for name, png in plots.items():
