@@ -12,6 +12,8 @@ from typing import Any
 
 import numpy as np
 from matplotlib.path import Path as PolygonPath
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import Select
 
 from embedscope.report.html import render_html
 from embedscope.report.map_payload import drawn_coordinates, map_payload
@@ -123,6 +125,15 @@ def test_lasso_exports_the_samples_inside_the_polygon(tmp_path: Path, rng: np.ra
         table = list(csv.DictReader(io.StringIO(_download(driver, 1))))
         shown = driver.execute_script("return document.querySelector('.map-count').textContent")
         injected = driver.execute_script("return window.__injected === undefined")
+        menu = Select(driver.find_element(By.CSS_SELECTOR, ".map-color"))
+        menu.select_by_visible_text("side")
+        time.sleep(1.0)
+        side_legend = driver.find_element(By.CSS_SELECTOR, ".map-legend").text
+        menu.select_by_visible_text("height")
+        time.sleep(1.0)
+        colour_bars = len(driver.find_elements(By.CSS_SELECTOR, ".map-plot .colorbar"))
+        height_legend = driver.find_element(By.CSS_SELECTOR, ".map-legend").text
+        kept = _download(driver, 0).splitlines()
         errors = [e for e in driver.get_log("browser") if e["level"] == "SEVERE"]
     finally:
         driver.quit()
@@ -137,3 +148,9 @@ def test_lasso_exports_the_samples_inside_the_polygon(tmp_path: Path, rng: np.ra
     assert shown.startswith(f"{len(expected):,} samples chosen")
     assert [row["filenames"] for row in table] == list(sample_map.names)  # input order, hostile name intact
     assert {row["filenames"] for row in table if row["selected"] == "1"} == expected
+    side = sample_map.columns[0]
+    counts = np.bincount(side.values, minlength=2)
+    n_selected = int((sample_map.set_codes == 3).sum())
+    assert side_legend.split("\n") == [f"left ({counts[0]:,})", f"right ({counts[1]:,})", f"selected ({n_selected})"]
+    assert colour_bars == 1 and "height:" in height_legend and f"the {n_selected} selected samples" in height_legend
+    assert set(kept) == expected  # recolouring keeps the lasso selection

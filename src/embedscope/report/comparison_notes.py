@@ -44,7 +44,7 @@ def random_seed_note(extra: ExtraMetrics | None, *, metric: str) -> str | None:
         [("mean", baseline.diversity_mean)] if metric == "diversity"
         else [("mean", baseline.coverage_mean), ("max", baseline.coverage_max)]
     )
-    over = "; ".join(f"{name} {fmt_mean_sd(stat)}" for name, stat in stats if stat is not None)
+    over = " and the ".join(f"{name} is {fmt_mean_sd(stat)}" for name, stat in stats if stat is not None)
     return (f"The random line and row show one random subset (seed {baseline.seeds[0]}); over all "
             f"{len(baseline.seeds)} random subsets ({seeds_text(baseline.seeds)}) the {over} (mean ± sd).")
 

@@ -143,7 +143,7 @@ def _embedding_sections(page: Page, info: EmbeddingInformation, *, names: Scatte
         _sample_map(page, info, names=names, sample_map=sample_map)
     examples = [e.filename for e in scatter.umap_embedding_data.example_images]
     if examples and any(n in page.thumbnails for n in examples):
-        page.subsection("Example images (starred in the plots)")
+        page.subsection("Example images (the first picks)")
         page.gallery(examples)
     cover = without_covering_samples(info.distance_to_cover_input, covering_counts(info))
     for title, explanation, distribution, drawn, label, notes in (

@@ -83,7 +83,8 @@ MAP_SCRIPT = r"""
   };
   EmbeddingMap.prototype.groups = function (index) {  // [{rows, color, name, size, symbol}] in drawing order
     if (this.groupCache[index]) { return this.groupCache[index]; }
-    var spec = this.payload.columns[index], groups = [], small = this.big ? 2 : 3, i;
+    var spec = this.payload.columns[index], groups = [], i;
+    var small = this.big ? 2 : (this.n > 20000 ? 3 : 5);
     if (spec.kind === 'category') {
       var byCode = rowsOf(typed(spec), spec.categories.length);
       byCode.forEach(function (rows, c) {
@@ -100,10 +101,10 @@ MAP_SCRIPT = r"""
       });
     }
     if (index === 0) {
-      var sizes = this.big ? [2, 3, 4, 4] : [3, 4, 6, 6];
+      var sizes = this.big ? [2, 3, 4, 4] : (this.n > 20000 ? [3, 4, 6, 6] : [5, 6, 8, 8]);
       groups.forEach(function (g, c) { g.size = sizes[c] || small; });
     } else if (this.highlight.length) {
-      groups.push({rows: this.highlight, color: '#0b2545', name: 'selected', size: this.big ? 5 : 7,
+      groups.push({rows: this.highlight, color: '#0b2545', name: 'selected', size: this.big ? 6 : 10,
                    symbol: 'circle-open'});
     }
     this.groupCache[index] = groups;
@@ -119,7 +120,8 @@ MAP_SCRIPT = r"""
         if (any && chosen[g.rows[i]]) { picked.push(i); }
       }
       var trace = {type: 'scattergl', mode: 'markers', x: x, y: y, name: g.name, hoverinfo: 'none',
-        marker: {color: g.color, size: g.size, symbol: g.symbol, line: {width: 0}},
+        marker: {color: g.color, size: g.size, symbol: g.symbol,
+                 line: g.symbol === 'circle-open' ? {width: 1.5, color: g.color} : {width: 0}},
         unselected: {marker: {opacity: 0.15}}, selected: {marker: {opacity: 1}}};
       if (any) { trace.selectedpoints = picked; }
       return trace;
@@ -162,15 +164,19 @@ MAP_SCRIPT = r"""
     var spec = this.payload.columns[this.columnIndex], legend = this.legend;
     legend.textContent = '';
     if (spec.kind !== 'category') {
-      legend.appendChild(el('span', 'map-note', spec.label + ': ' + fmt(spec.lo) + ' (dark) to ' + fmt(spec.hi) + ' (yellow)'));
+      var rings = this.highlight.length ? '; rings: the ' + this.highlight.length.toLocaleString('en-US') + ' selected samples' : '';
+      legend.appendChild(el('span', 'map-note', spec.label + ': ' + fmt(spec.lo) + ' (dark) to ' + fmt(spec.hi) + ' (yellow)' + rings));
       return;
     }
-    spec.categories.forEach(function (label, i) {
-      if (!spec.counts[i]) { return; }
+    var keys = spec.categories.map(function (label, i) { return [label, spec.colors[i], spec.counts[i], false]; });
+    if (this.columnIndex !== 0 && this.highlight.length) { keys.push(['selected', '#0b2545', this.highlight.length, true]); }
+    keys.forEach(function (key) {
+      var label = key[0], color = key[1], count = key[2];
+      if (!count) { return; }
       var item = el('span', 'map-key'), swatch = el('i');
-      swatch.style.background = spec.colors[i];
+      if (key[3]) { swatch.style.border = '1.5px solid ' + color; } else { swatch.style.background = color; }
       item.appendChild(swatch);
-      item.appendChild(document.createTextNode(label + ' (' + spec.counts[i].toLocaleString('en-US') + ')'));
+      item.appendChild(document.createTextNode(label + ' (' + count.toLocaleString('en-US') + ')'));
       legend.appendChild(item);
     });
   };
