@@ -133,7 +133,7 @@ def example_pairs(
         thumbnails: name → image bytes; a name without one shows its name only.
     """
     def cell(name: str) -> list[object]:
-        caption = Paragraph(filename_caption(name), sheet["small"])
+        caption = Paragraph(text(name), sheet["small"])  # a wide column: the name stays on one line
         return [thumbnail(thumbnails[name]), caption] if name in thumbnails else [caption]
 
     header = [Paragraph(text(title), sheet[style]) for title, style in (
