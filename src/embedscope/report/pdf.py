@@ -83,6 +83,7 @@ from embedscope.report.sections import (
 )
 
 MIN_SECTION_START_HEIGHT = 0.45 * PAGE_HEIGHT  # a section title, its text and a first figure or table fit in it
+TEXT_SECTION_MIN_HEIGHT = 0.2 * PAGE_HEIGHT  # a section of a small table and text (no figure)
 SCATTER_WIDTH = 0.8 * PAGE_WIDTH
 SCATTER_MAX_HEIGHT = 0.4 * PAGE_HEIGHT  # two scatter plots with the section's text fit one page
 SCATTER_WITH_GALLERY_MAX_HEIGHT = 0.33 * PAGE_HEIGHT  # ... and with a row of example thumbnails
@@ -116,11 +117,13 @@ class _Builder:
         self.story += self._pending
         self._pending = []
 
-    def section(self, title: str, explanation: str | None = None) -> None:
-        """A numbered title and the section's explanation, on a new page when little of this one is left."""
+    def section(self, title: str, explanation: str | None = None, *, new_page: bool = False,
+                min_height: float = MIN_SECTION_START_HEIGHT) -> None:
+        """A numbered title and the section's explanation, on a new page when little of this one is left (or
+        always, with ``new_page``: the scatter plots fill a page of their own)."""
         self.flush()
         self.section_number += 1
-        self.story += [CondPageBreak(MIN_SECTION_START_HEIGHT), Spacer(1, 0.4 * cm), Paragraph(f"{self.section_number}&nbsp;&nbsp;{text(title)}", self.sheet["h1"])]
+        self.story += [PageBreak() if new_page else CondPageBreak(min_height), Spacer(1, 0.4 * cm), Paragraph(f"{self.section_number}&nbsp;&nbsp;{text(title)}", self.sheet["h1"])]
         if explanation:
             self.paragraph(explanation)
 
@@ -200,7 +203,7 @@ def _embedding_sections(b: _Builder, info: EmbeddingInformation, *, prefix: str,
     """Scatter plots, diversity and coverage (for the samples, or for one task's object crops); ``extra``: the
     random baseline of these samples (None for a task's crops)."""
     projection = info.scatter_plot_data.umap_embedding_data.projection
-    b.section("Scatter plots", texts.SCATTER)
+    b.section("Scatter plots", texts.SCATTER, new_page=True)
     b.paragraph(set_colours_text(info.scatter_plot_data.umap_embedding_data), "small")
     if projection is not None and projection.n_input_listed < projection.n_input_total:
         b.paragraph(f"{projection.n_input_listed:,} of {projection.n_input_total:,} input samples are shown "
@@ -340,7 +343,7 @@ def render_pdf(
     b = _Builder(plots, thumbnails or {})
     _cover(b, report, extra)
     _run_summary(b, report)
-    b.section("Selection results", texts.SELECTION_RESULTS)
+    b.section("Selection results", texts.SELECTION_RESULTS, min_height=TEXT_SECTION_MIN_HEIGHT)
     b.table(selection_results_table(report, extra))
     b.paragraph(texts.DIVERSITY)
     b.paragraph(texts.COVERAGE)
