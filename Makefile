@@ -30,12 +30,12 @@ install: $(STAMP)
 
 install-dev: $(DEV_STAMP)
 
-# Debian tools the tests use: pdftotext/pdftoppm (poppler-utils) and headless chromium. Without recommended
-# packages: chromium's recommends pull ~130 packages (and upgrade systemd/udev) that headless use never needs.
+# Debian tools the tests use: pdftotext/pdftoppm (poppler-utils), headless chromium and its chromedriver (selenium).
+SYSTEM_PACKAGES := poppler-utils chromium chromium-driver
 system-deps:
-	@if ! command -v pdftotext >/dev/null 2>&1 || ! command -v chromium >/dev/null 2>&1; then \
-		if [ "$$(id -u)" = "0" ]; then apt-get update -qq && apt-get install -y -qq --no-install-recommends poppler-utils chromium; \
-		else sudo apt-get update -qq && sudo apt-get install -y -qq --no-install-recommends poppler-utils chromium; fi; \
+	@if ! command -v pdftotext >/dev/null 2>&1 || ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then \
+		if [ "$$(id -u)" = "0" ]; then apt-get update -qq && apt-get install -y -qq --no-install-recommends $(SYSTEM_PACKAGES); \
+		else sudo apt-get update -qq && sudo apt-get install -y -qq --no-install-recommends $(SYSTEM_PACKAGES); fi; \
 	fi
 
 demo: install

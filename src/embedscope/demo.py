@@ -9,7 +9,7 @@ import argparse
 import sys
 from pathlib import Path
 
-DEMO_N_IMAGES = 400  # real photos from scikit-image, cropped/flipped, half darkened to "night"
+DEMO_N_IMAGES = 400  # real photos from scikit-image, cropped/flipped, 30 % darkened to "night"
 DEMO_N_SELECTED = 40
 
 

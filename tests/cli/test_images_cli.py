@@ -56,6 +56,11 @@ def test_embed_command_writes_a_lightly_csv(image_folder: Path, tmp_path: Path) 
     assert result.returncode == 0, result.stderr
     table = read_embeddings(tmp_path / "e.csv")
     assert len(table) == 48 and "broken.jpg" not in table.names and "zz_copy.jpg" not in table.names
+    written = (tmp_path / "e.csv").read_bytes()
+    again = run_cli("embed", image_folder, "--out", tmp_path / "e.csv", "--quiet")
+    assert again.returncode == 2 and again.stderr.strip().count("\n") == 0 and "--overwrite" in again.stderr
+    assert (tmp_path / "e.csv").read_bytes() == written
+    assert run_cli("embed", image_folder, "--out", tmp_path / "e.csv", "--quiet", "--overwrite").returncode == 0
 
 
 def test_all_corrupt_folder_is_a_clear_error(tmp_path: Path) -> None:

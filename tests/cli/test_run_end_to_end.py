@@ -73,10 +73,13 @@ def test_output_folder_layout(datapool_run: dict[str, Path]) -> None:
     for relative in (
         "report.pdf", "report_v2.json", "config.yaml", "data/embeddings.csv",
         "data/selected_embeddings_including_datapool.csv", "filenames/sampled_filenames_excluding_datapool.txt",
-        "filenames/corrupt_filenames.txt", "filenames/duplicate_filenames.txt", "filenames/removed_filenames.txt",
+        "filenames/removed_filenames.txt", "report.html",
         "plots/scatter_pca.png", "plots/scatter_umap.png", "plots/hist_nearest_neighbor.png", "plots/hist_cover.png",
     ):
         assert (out / relative).is_file(), relative
+    for image_folder_only in ("filenames/corrupt_filenames.txt", "filenames/duplicate_filenames.txt",
+                              "corruptness_check_information.json"):  # an embeddings file has no files to set aside
+        assert not (out / image_folder_only).exists(), image_folder_only
     assert not list(out.rglob("*.tmp")), "no temporary files may remain"
 
 

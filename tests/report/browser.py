@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import gzip
 import html
 import json
 import re
@@ -19,19 +21,20 @@ window.addEventListener('unhandledrejection', function (e) { window.__errors.pus
 </script>"""
 
 HOVER_PROBE = """<script>
-setTimeout(function () {
+function embedscopeProbe() {
   var out = {errors: window.__errors};
   out.resources = performance.getEntriesByType('resource').map(function (r) { return r.name; })
     .filter(function (name) { return name.indexOf('data:') !== 0; });
   try {
-    var plots = Array.prototype.slice.call(document.querySelectorAll('.js-plotly-plot'));
-    out.plots = plots.length;
-    var gd = plots.filter(function (p) { return p.data.some(function (t) { return t.type === 'scattergl'; }); })[0];
-    var curve = gd.data.findIndex(function (t) { return t.name === %(trace)s; });
+    out.plots = document.querySelectorAll('.js-plotly-plot').length;
+    var map = window.embedscopeMaps[0], gd = map.plot, target = %(name)s;
+    var row = map.names.indexOf(target), groups = map.groups(map.columnIndex), curve = -1, index = -1;
+    groups.forEach(function (g, c) { var i = g.rows.indexOf(row); if (i >= 0 && curve < 0) { curve = c; index = i; } });
     var xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis, trace = gd._fullData[curve];
+    gd.scrollIntoView({block: 'center'});
     var rect = gd.getBoundingClientRect();
-    var x = rect.left + xa._offset + xa.l2p(trace.x[0]), y = rect.top + ya._offset + ya.l2p(trace.y[0]);
-    gd.on('plotly_hover', function (e) { out.hovered = String(e.points[0].customdata); });
+    var x = rect.left + xa._offset + xa.l2p(trace.x[index]), y = rect.top + ya._offset + ya.l2p(trace.y[index]);
+    gd.on('plotly_hover', function (e) { out.hovered = String(map.names[map.rowOf(e.points[0])]); });
     gd.querySelector('.nsewdrag').dispatchEvent(new MouseEvent('mousemove', {clientX: x, clientY: y, bubbles: true}));
   } catch (err) { out.probeError = String(err); }
   setTimeout(function () {
@@ -41,16 +44,20 @@ setTimeout(function () {
     out.src = box.querySelector('img').getAttribute('src') || '';
     document.body.setAttribute('data-probe', JSON.stringify(out));
   }, 500);
-}, 3000);
+}
+var embedscopeWait = setInterval(function () {
+  var maps = window.embedscopeMaps;
+  if (maps && maps[0] && maps[0].ready) { clearInterval(embedscopeWait); setTimeout(embedscopeProbe, 300); }
+}, 100);
 </script>"""
 
 
-def instrumented_copy(page: Path, target: Path, *, hover_trace: str) -> Path:
-    """``page`` with an error sink first in <head> and a probe that moves the mouse onto the first point of
-    trace ``hover_trace`` of the first WebGL scatter plot, then records what the page shows."""
+def instrumented_copy(page: Path, target: Path, *, hover_name: str) -> Path:
+    """``page`` with an error sink first in <head> and a probe that waits for the map, moves the mouse onto
+    the point of sample ``hover_name``, then records what the page shows."""
     text = page.read_text(encoding="utf-8")
     text = text.replace('<meta charset="utf-8">', '<meta charset="utf-8">' + ERROR_SINK, 1)
-    text = text.replace("</body>", HOVER_PROBE % {"trace": json.dumps(hover_trace)} + "</body>", 1)
+    text = text.replace("</body>", HOVER_PROBE % {"name": json.dumps(hover_name)} + "</body>", 1)
     target.write_text(text, encoding="utf-8")
     return target
 
@@ -67,6 +74,20 @@ def dump_dom(page: Path, profile: Path) -> tuple[str, str]:
     return done.stdout, done.stderr
 
 
+def page_payload(text: str, map_id: str = "sample-map") -> dict[str, Any]:
+    """The JSON payload of a map of a report.html's text."""
+    found = re.search(rf'<script type="application/json" id="{map_id}-data">(.*?)</script>', text, re.DOTALL)
+    if found is None:
+        raise AssertionError(f"no payload of {map_id} in the page")
+    payload: dict[str, Any] = json.loads(found.group(1))
+    return payload
+
+
+def payload_names(payload: dict[str, Any]) -> list[str]:
+    names: list[str] = json.loads(gzip.decompress(base64.b64decode(payload["names"])))
+    return names
+
+
 def probe_result(dom: str) -> dict[str, Any]:
     found = re.search(r'data-probe="([^"]*)"', dom)
     if found is None:
@@ -79,3 +100,34 @@ def console_errors(stderr: str) -> list[str]:
     """Console lines that report a script error (GPU driver chatter of software WebGL is not one)."""
     lines = [line for line in stderr.splitlines() if "CONSOLE" in line and "WebGL" not in line]
     return [line for line in lines if "ERROR:CONSOLE" in line or "Uncaught" in line or "Error" in line]
+
+
+CHROMEDRIVER = "/usr/bin/chromedriver"
+CHROMIUM_FLAGS = (
+    "--headless", "--no-sandbox", "--disable-gpu", "--enable-unsafe-swiftshader", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
+)
+
+
+def chromium_driver(profile: Path, *, width: int = 1400, height: int = 1000) -> Any:
+    """A selenium WebDriver on Debian's chromium (chromium-driver), with a fresh profile and the browser's
+    console log readable through ``driver.get_log("browser")``."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in CHROMIUM_FLAGS:
+        options.add_argument(flag)
+    options.add_argument(f"--user-data-dir={profile}")
+    options.add_argument(f"--window-size={width},{height}")
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    return webdriver.Chrome(options=options, service=Service(CHROMEDRIVER))
+
+
+def full_page_screenshot(driver: Any, target: Path, *, width: int = 1400) -> Path:
+    """A PNG of the whole page at ``width`` CSS pixels (the window grows to the page's height)."""
+    height = int(driver.execute_script("return document.documentElement.scrollHeight"))
+    driver.set_window_size(width, min(height + 120, 30_000))
+    target.write_bytes(driver.get_screenshot_as_png())
+    return target

@@ -13,8 +13,16 @@ from plotly.offline import get_plotlyjs
 
 from embedscope.report.html import interactive_figure_names, render_html
 from embedscope.report.html_figures import ScatterNames
+from embedscope.report.map_payload import drawn_coordinates
 from embedscope.report.thumbnails import png_data_uri, thumbnail_data_uris
-from tests.report.browser import console_errors, dump_dom, instrumented_copy, probe_result
+from tests.report.browser import (
+    console_errors,
+    dump_dom,
+    instrumented_copy,
+    page_payload,
+    payload_names,
+    probe_result,
+)
 from tests.report.synthetic import synthetic_run
 
 HOSTILE_NAME = "evil</script><script>window.__errors.push('injected')</script>.jpg"
@@ -43,20 +51,21 @@ def test_page_draws_every_plot_and_shows_thumbnails_on_hover(tmp_path: Path, rng
     text = page.read_text(encoding="utf-8")
     assert text.count(get_plotlyjs()[:500]) == 1  # plotly.js inlined exactly once
     assert re.search(r"<(script|link|img)[^>]*\s(src|href)=[\"']?https?:", text) is None  # no network
-    assert "Input: 100 of 300 points drawn (a seeded uniform subsample)" in text
+    assert "The map draws all 300 input samples, coloured by set" in text
+    assert payload_names(page_payload(text))[0] == HOSTILE_NAME
     assert len(thumbnails) == 3
 
-    dom, stderr = dump_dom(instrumented_copy(page, tmp_path / "probe.html", hover_trace="selected (30)"),
+    dom, stderr = dump_dom(instrumented_copy(page, tmp_path / "probe.html", hover_name=first_pick),
                            tmp_path / "profile")
     probe = probe_result(dom)
     assert probe["errors"] == [] and "probeError" not in probe
     assert console_errors(stderr) == []
     assert probe["resources"] == []  # the browser fetched nothing (no CDN, no fonts)
-    assert probe["plots"] == 8  # summary, PCA, UMAP, 2 histograms, weather, brightness, task categories
+    assert probe["plots"] == 7  # summary, map, 2 histograms, weather, brightness, task categories
     assert len(re.findall(r'class="main-svg"', dom)) >= 2 * probe["plots"]
     assert "scatterlayer" in dom and "gl-canvas" in dom
     assert probe["hovered"] == first_pick
-    assert probe["display"] == "block" and probe["caption"] == first_pick
+    assert probe["display"] == "block" and probe["caption"] == f"{first_pick} · set: selected"
     assert probe["src"] == thumbnails[first_pick] and probe["src"].startswith("data:image/jpeg;base64,")
     for title in ("Summary", "Run summary", "Selection results", "Scatter plots", "Diversity: distance",
                   "Coverage: distance", "Selected against random subsets", "PRDC", "Vendi score",
@@ -70,7 +79,7 @@ def test_page_without_extras_names_or_thumbnails(tmp_path: Path, rng: np.random.
     page = tmp_path / "report.html"
     render_html(report, page)
     text = page.read_text(encoding="utf-8")
-    assert "#%{pointNumber}" in text  # hover falls back to the point's number
+    assert payload_names(page_payload(text))[:2] == ["#0", "#1"]  # without names: the point's number
     assert "var EMBEDSCOPE_THUMBNAILS" not in text
     assert "Selected against random subsets</h2>" not in text and "Coverage: distance to cover input</h2>" in text
 
@@ -92,8 +101,8 @@ def test_interactive_figures_are_the_pdf_figures(rng: np.random.Generator) -> No
                                                     "metadata_weather", "task_weather-classifier_categories"}
 
 
-def test_large_scatter_is_subsampled_for_display(tmp_path: Path, rng: np.random.Generator) -> None:
-    """50,000 listed input points (the JSON's cap, also for 1M inputs) are drawn as 20,000 and the page says so."""
+def test_every_listed_point_is_on_the_map(tmp_path: Path, rng: np.random.Generator) -> None:
+    """50,000 listed input points (the JSON's cap when no SampleMap is given) are all on the map, as typed arrays."""
     run = synthetic_run(rng, n_input=100, n_selected=10)
     many = [(float(x), float(y)) for x, y in rng.normal(size=(50_000, 2))]
     info = run.report.dataset_analysis.embedding_information
@@ -105,7 +114,9 @@ def test_large_scatter_is_subsampled_for_display(tmp_path: Path, rng: np.random.
     page = tmp_path / "report.html"
     render_html(report, page, names=names)
     text = page.read_text(encoding="utf-8")
-    assert text.count("Input: 20,000 of 50,000 points drawn (a seeded uniform subsample)") == 2
-    drawn = {int(n) for n in re.findall(r'"n(\d+)\.jpg"', text)}
-    assert len(drawn) == 20_000 and drawn <= set(range(50_000))
+    payload = page_payload(text)
+    assert payload["n"] == 50_000 + 10 and payload_names(payload)[:50_000] == names.input
+    expected = np.concatenate([np.asarray(many), np.asarray(data.selected_excluding_datapool2d_embeddings)])
+    assert np.abs(drawn_coordinates(payload) - expected).max() <= np.ptp(expected, axis=0).max() / 65_534
+    assert re.search(r'"n\d+\.jpg"', text) is None  # no JSON list of names or numbers
     assert page.stat().st_size < 10 * 2**20

@@ -50,7 +50,7 @@ def test_every_section_is_in_the_pdf(tmp_path: Path, rng: np.random.Generator) -
     text = _text(pdf)
     flat = re.sub(r"\s+", " ", text)
     extra = run.report.embedscope["extraMetrics"]
-    assert pages == text.count("\f") == 11
+    assert pages == text.count("\f") == 9  # sections share pages when they fit (was 11 with a page each)
     bodies = [re.sub(r"embedscope · synthetic · run \S+\s+page \d+ of \d+", "", page).strip()
               for page in text.split("\f")[:pages]]
     assert all(len(body) > 100 for body in bodies)  # no page holds only its footer
@@ -66,6 +66,11 @@ def test_every_section_is_in_the_pdf(tmp_path: Path, rng: np.random.Generator) -
     assert fmt(extra["selected"]["coverageMax"]) in headline
     assert f"{fmt(extra['randomBaseline']['coverageMax']['mean'])} ± {fmt(extra['randomBaseline']['coverageMax']['sd'])}" in headline
     assert fmt(extra["vendiScore"]["selected"]) in flat and fmt(extra["prdc"]["selected"]["recall"]) in flat
+    seeds = extra["randomBaseline"]["seeds"]
+    assert f"{len(seeds)} uniform random subsets (seeds {seeds[0]}–{seeds[-1]})" in flat  # no "seed, seed + 1"
+    assert f"random line and row show one random subset (seed {seeds[0]})" in flat
+    assert flat.count("2-approximation") == 1
+    assert "covering samples themselves (30 selected, 30 random) are at distance 0" in flat
 
 
 def test_tables_stay_inside_the_page(tmp_path: Path, rng: np.random.Generator) -> None:
@@ -85,7 +90,7 @@ def test_pdf_without_extra_metrics(tmp_path: Path, rng: np.random.Generator) -> 
     pdf = _render(report, tmp_path / "report.pdf")
     text = re.sub(r"\s+", " ", _text(pdf))
     assert "6 Selected against random subsets" not in text and "PRDC" not in text
-    assert "5 Coverage: distance to cover input" in text and _pages(pdf) == 6
+    assert "5 Coverage: distance to cover input" in text and _pages(pdf) == 5
 
 
 def test_unknown_figures_go_to_other_figures(tmp_path: Path, rng: np.random.Generator) -> None:
@@ -119,7 +124,7 @@ def test_example_thumbnails_are_shown_with_the_scatter_plots(tmp_path: Path, rng
     Image.fromarray(rng.integers(0, 255, (64, 96, 3), dtype=np.uint8)).save(buffer, format="JPEG")
     pdf = tmp_path / "report.pdf"
     render_pdf(run.report, report_figures(run.report), pdf, thumbnails={name: buffer.getvalue() for name in examples})
-    scatter_page = _text(pdf).split("\f")[3]
+    scatter_page = next(page for page in _text(pdf).split("\f") if "3 Scatter plots" in page)
     assert "3 Scatter plots" in scatter_page and "Example images (the first picks)" in scatter_page
     assert all(name in scatter_page for name in examples)
     without = _render(run.report, tmp_path / "without.pdf")

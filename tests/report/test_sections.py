@@ -23,9 +23,11 @@ from tests.report.synthetic import synthetic_run
 
 
 def test_fmt() -> None:
-    assert [fmt(v) for v in (None, 0.0, 0.000123, 0.12345, 1.23456, 12345.6)] == [
-        "n/a", "0", "1.23e-04", "0.1235", "1.235", "12,346"]
+    """Four decimals for every value of a column (the user saw 3 and 4 mixed, and "± 9.81e-04")."""
+    assert [fmt(v) for v in (None, 0.0, 0.0000123, 0.000123, 0.12345, 1.23456, 12345.6)] == [
+        "n/a", "0.0000", "1.23e-05", "0.0001", "0.1235", "1.2346", "12,346"]
     assert fmt_mean_sd(MeanSd(mean=0.5, sd=0.0123, values=[0.5])) == "0.5000 ± 0.0123"
+    assert fmt_mean_sd(MeanSd(mean=0.0242, sd=0.000981, values=[0.0242])) == "0.0242 ± 0.0010"
 
 
 def test_verdicts_against_random() -> None:

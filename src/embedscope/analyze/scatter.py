@@ -23,6 +23,8 @@ class ScatterInput:
         selected_xy: (k, 2) coordinates of the selected samples.
         datapool_xy: (m, 2) or None.
         examples: (filename, (x, y)) pairs to show as thumbnails.
+        all_xy: (n_input + n_datapool, 2) coordinates of every sample (input rows, then datapool rows), for the
+            map of ``report.html``; None when only the listed points were projected.
     """
 
     input_xy: np.ndarray
@@ -32,6 +34,7 @@ class ScatterInput:
     method: str
     fit_sample_size: int
     n_input_total: int
+    all_xy: np.ndarray | None = None
 
 
 def listed_input_rows(n_input: int, *, seed: int) -> np.ndarray:
@@ -55,7 +58,7 @@ def scatter_inputs(
     """
     n_input = len(sets.input)
     listed = listed_input_rows(n_input, seed=seed)
-    needed = np.union1d(listed, sets.selected_indices)
+    needed = np.arange(n_input)  # every sample is projected: report.html draws them all
     points = sets.with_datapool(sets.input[needed])
     position = np.full(n_input, -1, dtype=np.int64)
     position[needed] = np.arange(len(needed))
@@ -81,6 +84,7 @@ def scatter_inputs(
             method=projection.method,
             fit_sample_size=projection.fit_sample_size,
             n_input_total=n_input,
+            all_xy=xy,
         )
 
     return make(pca), make(umap)

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from embedscope.run_parameters import RunParameters
 
 if TYPE_CHECKING:
+    from embedscope.report.model import ReportV2
     from embedscope.report.write_outputs import OutputPaths
 
 
@@ -36,16 +37,12 @@ def run_and_write(params: RunParameters, *, quiet: bool) -> OutputPaths:
         display = SilentProgress() if quiet else RichProgress()
         with display if isinstance(display, RichProgress) else nullcontext():
             outcome = execute_run(params, progress=display)
-            display.stage("writing report.pdf, report_v2.json and data files")
+            display.stage("writing report.pdf, report.html, report_v2.json and data files")
             staged = write_outputs(outcome, folder.staging)
     final = {name: params.out_dir / Path(path).relative_to(folder.staging) for name, path in vars(staged).items()}
     paths = OutputPaths(**final)
     if not quiet:
-        sizes = outcome.report.general_information.dataset_information.dataset_sizes
-        Console(stderr=True).print(
-            f"selected {sizes.n_selected:,} of {sizes.n_input:,} samples in "
-            f"{outcome.report.general_information.run_information.total_processing_time_s:.1f} s"
-        )
+        Console(stderr=True).print(run_summary_line(outcome.report), highlight=False)
     print(f"report: {paths.report_pdf.resolve()}")
     print(f"interactive report: {paths.report_html.resolve()}")
     return paths
@@ -64,6 +61,20 @@ def apply_lightly_files(
 
         params = apply_worker_config(params, worker_config)
     return params
+
+
+def run_summary_line(report: ReportV2) -> str:
+    """What ``run`` says at the end: how many were selected (and why fewer than asked), and which files of the
+    input were set aside, as ``select`` and ``embed`` say it."""
+    sizes = report.general_information.dataset_information.dataset_sizes
+    line = (f"selected {sizes.n_selected:,} of {sizes.n_input:,} samples in "
+            f"{report.general_information.run_information.total_processing_time_s:.1f} s")
+    if report.embedscope.get("selectionStoppedEarly"):
+        line += f" (stopped early: {report.embedscope.get('selectionStoppedReason') or 'a stopping condition'})"
+    if sizes.n_corrupt or sizes.n_duplicate:
+        line += (f"; set aside {sizes.n_corrupt:,} corrupt and {sizes.n_duplicate:,} duplicate files "
+                 "(filenames/corrupt_filenames.txt, filenames/duplicate_filenames.txt)")
+    return line
 
 
 def resolve_out(out: Path) -> Path:

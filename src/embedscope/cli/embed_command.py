@@ -32,6 +32,7 @@ def embed_command(
     checkpoint: Annotated[Path | None, typer.Option("--checkpoint", help="checkpoint.pt written by 'embedscope train' to embed with.")] = None,
     model_precision: Annotated[str, typer.Option("--model-precision", help="float32, or int8 (quantised copy of the model).")] = "float32",
     device: Annotated[str, typer.Option("--device", help="cpu, or cuda (needs embedscope[gpu] and a GPU).")] = "cpu",
+    overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace an existing --out file.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display or summary.")] = False,
 ) -> None:
     """Embed IMAGE_DIR with EfficientNet-Lite0 (offline; or --model / --checkpoint) and write filenames,embedding_0..,labels to --out.
@@ -47,7 +48,7 @@ def embed_command(
     from embedscope.io.lightly_csv import write_lightly_csv
     from embedscope.io.output_folder import check_output_file
 
-    check_output_file(out, overwrite=True, inputs=[image_dir])
+    check_output_file(out, overwrite=overwrite, inputs=[image_dir])
     choice = ModelChoice(path=model, checkpoint=checkpoint, precision=model_precision, device=device)
     scan = scan_image_folder(image_dir)
     if quiet:

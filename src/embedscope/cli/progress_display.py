@@ -20,8 +20,8 @@ from rich.progress import (
 
 
 class RichProgress:
-    """One line per stage on stderr: spinner, description, bar and percentage (when the total is known), elapsed
-    time and estimated time left.
+    """One line per stage on stderr: spinner, description, bar, percentage and time left (when the total is
+    known), elapsed time.
 
     Shown only on a terminal, and cleared when the run ends, so that an error stays the only line on stderr.
     """
@@ -29,8 +29,8 @@ class RichProgress:
     def __init__(self) -> None:
         self._console = Console(stderr=True)
         self._progress = Progress(
-            SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(), TimeElapsedColumn(),
-            TimeRemainingColumn(),
+            SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(),
+            TextColumn("ETA"), TimeRemainingColumn(), TextColumn("elapsed"), TimeElapsedColumn(),
             console=self._console, transient=True,
             disable=not self._console.is_terminal,
         )

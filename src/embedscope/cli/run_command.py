@@ -53,7 +53,8 @@ def run_command(
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Write into a non-empty --out.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")] = False,
 ) -> None:
-    """Select a diverse subset of INPUT (k-center greedy) and write report.pdf, report_v2.json and data files."""
+    """Select a diverse subset of INPUT (k-center greedy) and write report.pdf, report.html (interactive: map of
+    every sample, colour-by, lasso selection and export), report_v2.json and data files."""
     params = RunParameters(
         input_path=input_path, out_dir=out, n_samples=n_samples, proportion=proportion, datapool_path=datapool,
         filenames_path=filenames, seed=seed, random_seeds=random_seeds, min_distance=min_distance, normalize=not no_normalize, exact=exact,

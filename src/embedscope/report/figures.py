@@ -13,6 +13,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from embedscope.report.colors import SET_COLORS, SET_LABELS
+from embedscope.report.comparison_notes import random_row_label
+from embedscope.report.coverage_histogram import covering_counts, without_covering_samples
 from embedscope.report.extra_metrics import read_extra_metrics
 from embedscope.report.model import (
     CategoricalDistributionPerSet,
@@ -24,7 +26,7 @@ from embedscope.report.model import (
     ReportV2,
 )
 from embedscope.report.sections import SET_FIELDS as _DIST_FIELDS
-from embedscope.report.sections import own_crop_analysis, random_comparisons
+from embedscope.report.sections import fmt, own_crop_analysis, random_comparisons
 
 FIGURE_DPI = 150  # sharp when printed at the PDF's width, still small files
 MAX_CATEGORY_BARS = 15  # most frequent input categories drawn; the tables list more
@@ -56,8 +58,11 @@ def scatter_png(data: EmbeddingData2D, *, title: str) -> bytes:
         if len(xy) == 0:
             continue
         size = _marker_size(len(xy)) * (1.0 if name == "input" else 2.0)
+        count = f"{len(xy):,}"
+        if name == "input" and data.projection is not None and len(xy) < data.projection.n_input_total:
+            count = f"{len(xy):,} of {data.projection.n_input_total:,} shown"
         axes.scatter(
-            xy[:, 0], xy[:, 1], s=size, c=SET_COLORS[name], label=f"{SET_LABELS[name]} ({len(xy):,})",
+            xy[:, 0], xy[:, 1], s=size, c=SET_COLORS[name], label=f"{SET_LABELS[name]} ({count})",
             linewidths=0, alpha=0.6 if name == "input" else 0.9, rasterized=True,
         )
     axes.set_title(title)
@@ -72,7 +77,8 @@ def scatter_png(data: EmbeddingData2D, *, title: str) -> bytes:
     return _png(figure)
 
 
-def histogram_png(distribution: NumericDistributionPerSet, *, title: str, xlabel: str) -> bytes:
+def histogram_png(distribution: NumericDistributionPerSet, *, title: str, xlabel: str,
+                  random_label: str = SET_LABELS["random"]) -> bytes:
     """Each set's histogram on the shared bins, as overlaid step lines, in fraction of the set."""
     figure, axes = plt.subplots(figsize=(6.4, 3.6))
     lo, hi = distribution.range
@@ -85,7 +91,7 @@ def histogram_png(distribution: NumericDistributionPerSet, *, title: str, xlabel
         total = counts.sum()
         fractions = counts / total if total else counts
         axes.stairs(fractions, edges, color=SET_COLORS[name], linewidth=1.6,
-                    label=f"{SET_LABELS[name]} (mean {dist.metrics.mean:.3f})")
+                    label=f"{random_label if name == 'random' else SET_LABELS[name]} (mean {fmt(dist.metrics.mean)})")
     axes.set_title(title)
     axes.set_xlabel(xlabel)
     axes.set_ylabel("fraction of the set")
@@ -141,17 +147,22 @@ def slug(text: str) -> str:
     return "".join(c if c.isalnum() or c in "-_" else "_" for c in text)[:60] or "unnamed"
 
 
-def _embedding_specs(info: EmbeddingInformation, *, prefix: str = "", what: str = "embeddings") -> list[_Spec]:
-    """The scatter plots and the two histograms of one embedding analysis."""
+def _embedding_specs(info: EmbeddingInformation, *, prefix: str = "", what: str = "embeddings",
+                     random_label: str = SET_LABELS["random"]) -> list[_Spec]:
+    """The scatter plots and the two histograms of one embedding analysis (the coverage histogram without the
+    covering samples themselves, see :mod:`coverage_histogram`)."""
     scatter = info.scatter_plot_data
-    nn, cover = info.distance_to_nearest_neighbor_in_set, info.distance_to_cover_input
+    nn = info.distance_to_nearest_neighbor_in_set
+    cover = without_covering_samples(info.distance_to_cover_input, covering_counts(info))
     return [
         (f"{prefix}scatter_pca", lambda: scatter_png(scatter.pca_embedding_data, title=f"PCA of the {what}")),
         (f"{prefix}scatter_umap", lambda: scatter_png(scatter.umap_embedding_data, title=f"UMAP of the {what}")),
         (f"{prefix}hist_nearest_neighbor", lambda: histogram_png(
-            nn, title="Distance to nearest neighbour in set (diversity)", xlabel="Euclidean distance")),
+            nn, title="Distance to nearest neighbour in set (diversity)", xlabel="Euclidean distance",
+            random_label=random_label)),
         (f"{prefix}hist_cover", lambda: histogram_png(
-            cover, title="Distance to cover input (coverage)", xlabel="Euclidean distance")),
+            cover, title="Distance to cover input (coverage), covering samples left out", xlabel="Euclidean distance",
+            random_label=random_label)),
     ]
 
 
@@ -165,8 +176,8 @@ def _distribution_spec(name: str, entry: MetadataKeyInformation, title: str) -> 
 
 
 def _figure_specs(report: ReportV2) -> list[_Spec]:
-    specs = _embedding_specs(report.dataset_analysis.embedding_information)
     extra = read_extra_metrics(report)
+    specs = _embedding_specs(report.dataset_analysis.embedding_information, random_label=random_row_label(extra))
     if extra is not None:
         specs.append(("selected_vs_random", lambda: comparison_png(extra)))
     analysis = report.dataset_analysis

@@ -5,19 +5,24 @@ histograms and bar charts whose legend toggles sets, and the metrics tables.
 
 from __future__ import annotations
 
-import html
-import json
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import plotly
-import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
 from embedscope.io.atomic import atomic_write_text
 from embedscope.report import texts
+from embedscope.report.comparison_notes import (
+    coverage_zero_note,
+    k_center_note,
+    random_baseline_text,
+    random_row_label,
+    random_seed_note,
+    worse_than_random_note,
+)
+from embedscope.report.coverage_histogram import covering_counts, without_covering_samples
 from embedscope.report.extra_metrics import read_extra_metrics
 from embedscope.report.figures import figure_names
 from embedscope.report.folder_sections import (
@@ -39,16 +44,18 @@ from embedscope.report.html_figures import (
     histogram_figure,
     scatter_figure,
 )
+from embedscope.report.html_map import map_explanation, map_markup
+from embedscope.report.html_map_script import MAP_SCRIPT
+from embedscope.report.html_page import Page, escape, script_json
 from embedscope.report.html_style import CSS, THUMBNAIL_SCRIPT
 from embedscope.report.model import EmbeddingInformation, ExtraMetrics, MetadataKeyInformation, ReportV2
+from embedscope.report.sample_map import SampleMap, sample_map_from_report
 from embedscope.report.sections import (
     HeadlineRow,
-    TableData,
     categorical_table,
     distribution_notes,
     distribution_table,
     fmt,
-    fmt_mean_sd,
     headline_rows,
     headline_table,
     k_center_table,
@@ -63,89 +70,9 @@ from embedscope.report.sections import (
     vendi_table,
 )
 
-PLOT_CONFIG = {"responsive": True, "displaylogo": False, "scrollZoom": True}
+MAP_ID = "sample-map"
 N_HEADLINE_CARDS = 4  # the first headline rows shown as cards at the top
 _VERDICT_CLASS = {"better": "verdict-better", "worse": "verdict-worse"}
-
-
-def _e(value: object) -> str:
-    return html.escape(str(value), quote=True)
-
-
-def _script_json(value: Any) -> str:
-    """JSON safe inside a <script> element (no "</" can close it)."""
-    return json.dumps(value).replace("</", "<\\/")
-
-
-class _Page:
-    """Collects sections, the table of contents and the figures' scripts."""
-
-    def __init__(self, thumbnails: Mapping[str, str], max_points: int) -> None:
-        self.parts: list[str] = []
-        self.toc: list[tuple[str, str]] = []
-        self.thumbnails = thumbnails
-        self.max_points = max_points
-        self.n_figures = 0
-        self._open = False
-
-    def section(self, title: str, explanation: str | None = None) -> None:
-        self.close()
-        anchor = f"s{len(self.toc) + 1}"
-        self.toc.append((anchor, title))
-        self.parts.append(f'<section id="{anchor}"><h2>{len(self.toc)}&nbsp;&nbsp;{_e(title)}</h2>')
-        self._open = True
-        if explanation:
-            self.paragraph(explanation)
-
-    def close(self) -> None:
-        if self._open:
-            self.parts.append("</section>")
-            self._open = False
-
-    def subsection(self, title: str, explanation: str | None = None) -> None:
-        self.parts.append(f"<h3>{_e(title)}</h3>")
-        if explanation:
-            self.paragraph(explanation)
-
-    def paragraph(self, value: str, css: str = "") -> None:
-        self.parts.append(f'<p class="{css}">{_e(value)}</p>' if css else f"<p>{_e(value)}</p>")
-
-    def notes(self, values: list[str]) -> None:
-        for value in values:
-            self.paragraph(value, "note")
-
-    def table(self, data: TableData | None) -> None:
-        if data is None or not data.rows:
-            return
-        head = "".join(f'<th class="num">{_e(h)}</th>' if data.is_numeric(i) else f"<th>{_e(h)}</th>"
-                       for i, h in enumerate(data.header))
-        body = "".join(
-            "<tr>" + "".join(f'<td class="num">{_e(v)}</td>' if data.is_numeric(i) else f"<td>{_e(v)}</td>"
-                             for i, v in enumerate(row)) + "</tr>"
-            for row in data.rows
-        )
-        self.parts.append(f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
-
-    def plot(self, figure: go.Figure, *, hover_thumbnails: bool = False) -> None:
-        """A div and the script drawing ``figure`` into it once plotly.js has loaded."""
-        self.n_figures += 1
-        div_id = f"figure-{self.n_figures}"
-        spec = figure.to_json().replace("</", "<\\/")  # no "</" may close the script element
-        attach = "embedscopeAttachThumbnails(plot);" if hover_thumbnails and self.thumbnails else ""
-        self.parts.append(
-            f'<div class="figure" id="{div_id}"></div><script>(function () {{ var spec = {spec};'
-            f" Plotly.newPlot('{div_id}', spec.data, spec.layout, {_script_json(PLOT_CONFIG)})"
-            f".then(function (plot) {{ {attach} }}); }})();</script>"
-        )
-
-    def image(self, png_data_uri: str, caption: str) -> None:
-        self.parts.append(f'<h3>{_e(caption)}</h3><img class="static" alt="{_e(caption)}" src="{png_data_uri}">')
-
-    def gallery(self, names: list[str]) -> None:
-        items = [f'<figure><img alt="{_e(n)}" src="{self.thumbnails[n]}"><figcaption>{_e(n)}</figcaption></figure>'
-                 for n in names if n in self.thumbnails]
-        if items:
-            self.parts.append(f'<div class="gallery">{"".join(items)}</div>')
 
 
 def _cards(rows: list[HeadlineRow]) -> str:
@@ -153,10 +80,10 @@ def _cards(rows: list[HeadlineRow]) -> str:
     for row in rows[:N_HEADLINE_CARDS]:
         verdict = _VERDICT_CLASS.get(row.verdict, "verdict-noise")
         cards.append(
-            f'<div class="card"><div class="label">{_e(row.metric)} ({_e(row.better)} is better)</div>'
-            f'<div class="value">{_e(row.selected)}</div>'
-            f'<div class="cmp">random {_e(row.random)} · <span class="{verdict}">{_e(row.ratio)}, '
-            f"{_e(row.verdict)}</span></div></div>"
+            f'<div class="card"><div class="label">{escape(row.metric)} ({escape(row.better)} is better)</div>'
+            f'<div class="value">{escape(row.selected)}</div>'
+            f'<div class="cmp">random {escape(row.random)} · <span class="{verdict}">{escape(row.ratio)}, '
+            f"{escape(row.verdict)}</span></div></div>"
         )
     return f'<div class="cards">{"".join(cards)}</div>'
 
@@ -170,23 +97,20 @@ def _cover(report: ReportV2, extra: ExtraMetrics | None) -> tuple[str, list[Head
     pool = f", on top of a datapool of {sizes.n_preselected_datapool:,}" if sizes.n_preselected_datapool else ""
     rows = headline_rows(report, extra)
     header = (
-        f'<header class="cover"><div class="wrap"><h1>{_e(texts.REPORT_TITLE)}</h1>'
-        f'<p class="subtitle">Dataset <b>{_e(general.dataset_information.dataset_name)}</b></p>'
-        f'<p class="small">Run {_e(run.run_id)} · {started:%Y-%m-%d %H:%M} UTC · {run.total_processing_time_s:,.1f} s'
-        f" · embedscope {_e(general.worker_information.build_version)}</p>"
+        f'<header class="cover"><div class="wrap"><h1>{escape(texts.REPORT_TITLE)}</h1>'
+        f'<p class="subtitle">Dataset <b>{escape(general.dataset_information.dataset_name)}</b></p>'
+        f'<p class="small">Run {escape(run.run_id)} · {started:%Y-%m-%d %H:%M} UTC · {run.total_processing_time_s:,.1f} s'
+        f" · embedscope {escape(general.worker_information.build_version)}</p>"
         f'<p class="headline">Selected <b>{sizes.n_selected:,}</b> of <b>{sizes.n_input:,}</b> input samples '
-        f"({share:.1f} %){_e(pool)}.</p><p>{_e(texts.INTRO)}</p>{_cards(rows)}</div></header>"
+        f"({share:.1f} %){escape(pool)}.</p><p>{escape(texts.INTRO)}</p>{_cards(rows)}</div></header>"
     )
     return header, rows
 
 
-def _embedding_sections(page: _Page, info: EmbeddingInformation, *, names: ScatterNames | None,
-                        report: ReportV2 | None) -> None:
-    """Scatter plots, diversity and coverage of one embedding analysis (samples, or a task's crops)."""
-    page.section("Scatter plots", texts.SCATTER)
-    page.paragraph("Input samples in grey, selected in blue, datapool in orange. Drag to zoom, double-click to "
-                   "reset, click a legend entry to hide or show a set; hovering a point shows its filename"
-                   + (" and a thumbnail." if page.thumbnails else "."), "note")
+def _scatter_figures(page: Page, info: EmbeddingInformation, *, names: ScatterNames | None) -> None:
+    """PCA and UMAP as two plotly figures (a task's object crops: a few thousand points, no selection tools)."""
+    page.paragraph("Input samples in grey, selected in blue. Drag to zoom, double-click to reset, click a legend "
+                   "entry to hide or show a set.", "note")
     scatter = info.scatter_plot_data
     for data, title in ((scatter.pca_embedding_data, "PCA of the embeddings"),
                         (scatter.umap_embedding_data, "UMAP of the embeddings")):
@@ -194,24 +118,52 @@ def _embedding_sections(page: _Page, info: EmbeddingInformation, *, names: Scatt
         if drawn.note:
             page.paragraph(f"{title}: {drawn.note}", "note")
         page.plot(drawn.figure, hover_thumbnails=True)
+
+
+def _sample_map(page: Page, info: EmbeddingInformation, *, names: ScatterNames | None,
+                sample_map: SampleMap | None) -> None:
+    """The interactive map of every sample: colour-by, lasso / box selection, list and downloads."""
+    scatter = info.scatter_plot_data
+    if sample_map is None:
+        sample_map = sample_map_from_report(scatter.umap_embedding_data, scatter.pca_embedding_data, names=names)
+    page.paragraph(map_explanation(sample_map), "note")
+    page.parts.append(map_markup(sample_map, map_id=MAP_ID))
+
+
+def _embedding_sections(page: Page, info: EmbeddingInformation, *, names: ScatterNames | None,
+                        report: ReportV2 | None, sample_map: SampleMap | None = None,
+                        extra: ExtraMetrics | None = None) -> None:
+    """Scatter plots, diversity and coverage of one embedding analysis (samples, or a task's crops); ``extra``:
+    the random baseline of these samples (None for a task's crops)."""
+    page.section("Scatter plots", texts.SCATTER)
+    scatter = info.scatter_plot_data
+    if report is None:
+        _scatter_figures(page, info, names=names)
+    else:
+        _sample_map(page, info, names=names, sample_map=sample_map)
     examples = [e.filename for e in scatter.umap_embedding_data.example_images]
     if examples and any(n in page.thumbnails for n in examples):
-        page.subsection("Example images (starred in the plots)")
+        page.subsection("Example images (the first picks)")
         page.gallery(examples)
-    for title, explanation, distribution, label in (
+    cover = without_covering_samples(info.distance_to_cover_input, covering_counts(info))
+    for title, explanation, distribution, drawn, label, notes in (
         ("Diversity: distance to nearest neighbour in set", texts.DIVERSITY, info.distance_to_nearest_neighbor_in_set,
-         "Distance to nearest neighbour in set"),
-        ("Coverage: distance to cover input", texts.COVERAGE, info.distance_to_cover_input, "Distance to cover input"),
+         info.distance_to_nearest_neighbor_in_set, "Distance to nearest neighbour in set",
+         [random_seed_note(extra, metric="diversity")]),
+        ("Coverage: distance to cover input", texts.COVERAGE, info.distance_to_cover_input, cover,
+         "Distance to cover input, covering samples left out",
+         [coverage_zero_note(covering_counts(info)), random_seed_note(extra, metric="coverage")]),
     ):
         page.section(title, explanation)
-        page.plot(histogram_figure(distribution, title=label, xlabel="Euclidean distance"))
-        page.table(distribution_table(distribution))
-        page.notes(distribution_notes(distribution))
+        page.plot(histogram_figure(drawn, title=label, xlabel="Euclidean distance",
+                                   random_label=random_row_label(extra)))
+        page.table(distribution_table(distribution, random_label=random_row_label(extra)))
+        page.notes([n for n in notes if n] + distribution_notes(distribution))
     if report is not None:
         _examples(page, report)
 
 
-def _examples(page: _Page, report: ReportV2) -> None:
+def _examples(page: Page, report: ReportV2) -> None:
     examples = report.general_information.selected_and_removed_image_examples
     if not examples:
         return
@@ -221,26 +173,21 @@ def _examples(page: _Page, report: ReportV2) -> None:
     def cell(name: str) -> str:
         thumb = page.thumbnails.get(name)
         image = f'<img class="inline-thumb" alt="" src="{thumb}">' if thumb else ""
-        return f"<td>{image}{_e(name)}</td>"
+        return f"<td>{image}{escape(name)}</td>"
 
-    rows = "".join(f'<tr>{cell(e.selected_image)}{cell(e.removed_image)}<td class="num">{_e(fmt(e.distance))}</td></tr>'
+    rows = "".join(f'<tr>{cell(e.selected_image)}{cell(e.removed_image)}<td class="num">{escape(fmt(e.distance))}</td></tr>'
                    for e in examples)
     page.parts.append("<table><thead><tr><th>selected</th><th>nearest not selected</th>"
                       f'<th class="num">distance</th></tr></thead><tbody>{rows}</tbody></table>')
 
 
-def _beyond_lightlyone(page: _Page, extra: ExtraMetrics) -> None:
-    page.section("Selected against random subsets", texts.RANDOM_BASELINE)
-    page.paragraph("The figure in section 1 shows these numbers.", "note")
+def _beyond_lightlyone(page: Page, extra: ExtraMetrics) -> None:
+    page.section("Selected against random subsets", random_baseline_text(extra))
+    page.paragraph("The figure of the summary shows these numbers.", "note")
     page.table(random_baseline_table(extra))
     page.subsection("k-center and facility-location objectives", texts.K_CENTER)
     page.table(k_center_table(extra))
-    page.paragraph(extra.k_center.lower_bound_note + ".", "note")
-    if extra.k_center.optimal_radius_lower_bound is not None:
-        page.paragraph(f"No selection of {extra.random_baseline.subset_size:,} samples can bring the coverage radius "
-                       f"below {fmt(extra.k_center.optimal_radius_lower_bound)}; this one reaches "
-                       f"{fmt(extra.k_center.radius)}, random subsets {fmt_mean_sd(extra.random_baseline.coverage_max)}.",
-                       "note")
+    page.paragraph(k_center_note(extra), "note")
     page.section("Distribution match and diversity: PRDC and Vendi score", texts.PRDC)
     if extra.prdc is not None:
         page.table(prdc_table(extra))
@@ -252,7 +199,7 @@ def _beyond_lightlyone(page: _Page, extra: ExtraMetrics) -> None:
     page.paragraph(f"Kernel: {extra.vendi_score.kernel}.", "note")
 
 
-def _distribution_entry(page: _Page, title: str, entry: MetadataKeyInformation) -> None:
+def _distribution_entry(page: Page, title: str, entry: MetadataKeyInformation) -> None:
     page.subsection(title)
     if entry.category_distribution is not None:
         page.plot(categorical_figure(entry.category_distribution, title=title))
@@ -263,7 +210,7 @@ def _distribution_entry(page: _Page, title: str, entry: MetadataKeyInformation) 
         page.notes(distribution_notes(entry.numeric_distribution))
 
 
-def _sample_data(page: _Page, report: ReportV2) -> None:
+def _sample_data(page: Page, report: ReportV2) -> None:
     analysis = report.dataset_analysis
     if analysis.metadata_information or analysis.score_information:
         page.section("Metadata and scores", texts.METADATA)
@@ -284,7 +231,7 @@ def _sample_data(page: _Page, report: ReportV2) -> None:
             page.paragraph(texts.CROPS_ARE_MAIN)
 
 
-def _folder_sections(page: _Page, report: ReportV2, images: dict[str, str], titles: Mapping[str, str]) -> None:
+def _folder_sections(page: Page, report: ReportV2, images: dict[str, str], titles: Mapping[str, str]) -> None:
     """Videos and predictions read, as in the PDF; takes the timelines and box examples out of ``images``."""
     summary = video_summary(report)
     if summary is not None:
@@ -306,7 +253,7 @@ def _folder_sections(page: _Page, report: ReportV2, images: dict[str, str], titl
             page.image(images.pop(key), titles.get(key, key))
 
 
-def _other_images(page: _Page, images: Mapping[str, str], titles: Mapping[str, str]) -> None:
+def _other_images(page: Page, images: Mapping[str, str], titles: Mapping[str, str]) -> None:
     if images:
         page.section("Other figures", texts.OTHER_FIGURES)
         for key, uri in images.items():
@@ -322,6 +269,7 @@ def render_html(
     other_images: Mapping[str, str] | None = None,
     titles: Mapping[str, str] | None = None,
     max_points_per_trace: int = MAX_POINTS_PER_TRACE,
+    sample_map: SampleMap | None = None,
 ) -> None:
     """Write ``report.html`` atomically.
 
@@ -333,15 +281,20 @@ def render_html(
         other_images: figure name → PNG data URI of figures without an interactive version (e.g. the
             bounding-box examples); shown under "Other figures" (see :func:`thumbnails.png_data_uri`).
         titles: figure name → caption of the ``other_images`` (default: the name).
-        max_points_per_trace: each scatter set above this is drawn as a seeded subsample (the page says so).
+        max_points_per_trace: the scatter plots of object crops draw each set above this as a seeded
+            subsample (the page says so).
+        sample_map: every sample with its set, 2-D positions and colour-by columns, for the map (lasso
+            selection and export); without it the map holds the points listed in the report's scatter data.
     """
     extra = read_extra_metrics(report)
-    page = _Page(thumbnails or {}, max_points_per_trace)
+    page = Page(thumbnails or {}, max_points_per_trace)
     cover, rows = _cover(report, extra)
-    page.section("Summary", texts.HEADLINE)
+    page.section("Summary", texts.HEADLINE, numbered=False)
     if extra is not None:
         page.plot(comparison_figure(extra))
     page.table(headline_table(rows, n_seeds=len(extra.random_baseline.seeds) if extra else None))
+    if (worse := worse_than_random_note(rows)) is not None:
+        page.paragraph(worse, "note")
     page.section("Run summary")
     page.table(sizes_table(report))
     page.notes(run_notes(report))
@@ -350,10 +303,11 @@ def render_html(
     page.subsection("Time per stage")
     page.table(stage_table(report))
     page.section("Selection results", texts.SELECTION_RESULTS)
-    page.table(selection_results_table(report))
+    page.table(selection_results_table(report, extra))
     page.paragraph(texts.DIVERSITY)
     page.paragraph(texts.COVERAGE)
-    _embedding_sections(page, report.dataset_analysis.embedding_information, names=names, report=report)
+    _embedding_sections(page, report.dataset_analysis.embedding_information, names=names, report=report,
+                        sample_map=sample_map, extra=extra)
     if extra is not None:
         _beyond_lightlyone(page, extra)
     _sample_data(page, report)
@@ -361,18 +315,20 @@ def render_html(
     _folder_sections(page, report, rest, titles or {})
     _other_images(page, rest, titles or {})
     page.close()
-    toc = "".join(f'<a href="#{anchor}">{i}. {_e(title)}</a>' for i, (anchor, title) in enumerate(page.toc, 1))
-    thumbnails_script = (f"<script>var EMBEDSCOPE_THUMBNAILS = {_script_json(dict(thumbnails))};</script>"
+    numbers = iter(range(1, len(page.toc) + 1))
+    toc = "".join(f'<a href="#{anchor}">{f"{next(numbers)}. " if numbered else ""}{escape(title)}</a>'
+                  for anchor, title, numbered in page.toc)
+    thumbnails_script = (f"<script>var EMBEDSCOPE_THUMBNAILS = {script_json(dict(thumbnails))};</script>"
                          if thumbnails else "")
     document = (
         '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{_e(texts.REPORT_TITLE)} · {_e(report.general_information.dataset_information.dataset_name)}</title>"
-        f"<style>{CSS}</style><script>{get_plotlyjs()}</script><script>{THUMBNAIL_SCRIPT}</script>"
+        f"<title>{escape(texts.REPORT_TITLE)} · {escape(report.general_information.dataset_information.dataset_name)}</title>"
+        f"<style>{CSS}</style><script>{get_plotlyjs()}</script><script>{THUMBNAIL_SCRIPT}{MAP_SCRIPT}</script>"
         f'{thumbnails_script}</head><body><div id="thumbnail-box"><img alt=""><span></span></div>{cover}'
         f'<nav class="toc"><div class="wrap">{toc}</div></nav><main class="wrap">{"".join(page.parts)}</main>'
-        f'<footer class="wrap">Written by embedscope {_e(report.general_information.worker_information.build_version)}'
-        f" with plotly {_e(plotly.__version__)}; self-contained, works offline. The same numbers are in "
+        f'<footer class="wrap">Written by embedscope {escape(report.general_information.worker_information.build_version)}'
+        f" with plotly {escape(plotly.__version__)}; self-contained, works offline. The same numbers are in "
         "report_v2.json and report.pdf.</footer></body></html>"
     )
     atomic_write_text(path, document)

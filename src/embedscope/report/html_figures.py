@@ -19,7 +19,7 @@ from embedscope.report.model import (
     ExtraMetrics,
     NumericDistributionPerSet,
 )
-from embedscope.report.sections import SET_FIELDS, random_comparisons
+from embedscope.report.sections import SET_FIELDS, fmt, random_comparisons
 
 MAX_POINTS_PER_TRACE = 20_000
 """Points drawn per set in a scatter plot (WebGL stays fluid and the page stays a few MB); more are subsampled."""
@@ -117,7 +117,8 @@ def scatter_figure(
                          note[:1].upper() + note[1:] + "." if notes else None)
 
 
-def histogram_figure(distribution: NumericDistributionPerSet, *, title: str, xlabel: str) -> go.Figure:
+def histogram_figure(distribution: NumericDistributionPerSet, *, title: str, xlabel: str,
+                     random_label: str = SET_LABELS["random"]) -> go.Figure:
     """Each set's histogram on the shared bins as a step line, in fraction of the set; legend toggles sets."""
     figure = go.Figure()
     lo, hi = distribution.range
@@ -132,7 +133,7 @@ def histogram_figure(distribution: NumericDistributionPerSet, *, title: str, xla
         figure.add_trace(go.Scatter(
             x=edges, y=np.append(fractions, fractions[-1] if len(fractions) else 0.0), mode="lines",
             line={"shape": "hv", "color": SET_COLORS[name], "width": 2},
-            name=f"{SET_LABELS[name]} (mean {dist.metrics.mean:.4g})",
+            name=f"{random_label if name == 'random' else SET_LABELS[name]} (mean {fmt(dist.metrics.mean)})",
             customdata=np.column_stack([np.append(edges[1:], hi), np.append(counts, counts[-1] if len(counts) else 0)]),
             hovertemplate="[%{x:.4g}, %{customdata[0]:.4g}): %{y:.1%} (%{customdata[1]:,.0f})"
             + f"<extra>{SET_LABELS[name]}</extra>",

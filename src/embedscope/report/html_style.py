@@ -41,6 +41,17 @@ img.inline-thumb { height: 40px; vertical-align: middle; margin-right: 6px; bord
   border-radius: 6px; padding: 6px; box-shadow: 0 4px 14px rgba(0,0,0,.18); pointer-events: none; max-width: 240px; }
 #thumbnail-box img { display: block; max-width: 224px; max-height: 224px; }
 #thumbnail-box span { display: block; font-size: 11px; color: var(--muted); overflow-wrap: anywhere; margin-top: 4px; }
+.map-controls { display: flex; flex-wrap: wrap; gap: 8px 18px; align-items: center; margin: 8px 0 4px; font-size: 13.5px; }
+.map-controls select { font-size: 13.5px; margin-left: 4px; padding: 2px 4px; }
+.map-legend { display: flex; flex-wrap: wrap; gap: 4px 14px; font-size: 12.5px; margin: 6px 0; min-height: 18px; }
+.map-key i { display: inline-block; width: 11px; height: 11px; border-radius: 50%; margin-right: 5px; vertical-align: -1px; }
+.map-plot { width: 100%; }
+.map-selection { margin-top: 10px; }
+.map-count { font-weight: bold; }
+a.map-download { display: none; margin: 0 12px 8px 0; padding: 5px 10px; border: 1px solid var(--head); border-radius: 5px;
+  color: var(--head); text-decoration: none; font-size: 13px; }
+a.map-download:hover { background: var(--stripe); }
+.map-list { max-height: 460px; overflow-y: auto; }
 footer { color: var(--muted); font-size: 12px; padding: 18px 0 40px; }
 """
 

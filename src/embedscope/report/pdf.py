@@ -1,4 +1,5 @@
-"""``report.pdf``: a cover with the headline numbers, then one page per section, each with its explanation.
+"""``report.pdf``: a cover with the headline numbers, then the numbered sections, each with its explanation
+(a section starts a new page only when less than :data:`MIN_SECTION_START_HEIGHT` of the page is left).
 
 Built with reportlab from the :class:`ReportV2` model and the figures of :func:`report_figures`; the text
 is real (extractable) text, tables wrap inside the page, and every page has a numbered footer.
@@ -12,6 +13,7 @@ from pathlib import Path
 
 from reportlab.lib.units import cm
 from reportlab.platypus import (
+    CondPageBreak,
     Flowable,
     KeepTogether,
     PageBreak,
@@ -22,6 +24,16 @@ from reportlab.platypus import (
 
 from embedscope.io.atomic import atomic_path
 from embedscope.report import texts
+from embedscope.report.comparison_notes import (
+    coverage_zero_note,
+    k_center_note,
+    random_baseline_text,
+    random_row_label,
+    random_seed_note,
+    set_colours_text,
+    worse_than_random_note,
+)
+from embedscope.report.coverage_histogram import covering_counts
 from embedscope.report.extra_metrics import read_extra_metrics
 from embedscope.report.figures import slug
 from embedscope.report.folder_sections import (
@@ -56,8 +68,6 @@ from embedscope.report.sections import (
     distribution_notes,
     distribution_table,
     examples_table,
-    fmt,
-    fmt_mean_sd,
     headline_rows,
     headline_table,
     k_center_table,
@@ -72,6 +82,8 @@ from embedscope.report.sections import (
     vendi_table,
 )
 
+MIN_SECTION_START_HEIGHT = 0.45 * PAGE_HEIGHT  # a section title, its text and a first figure or table fit in it
+TEXT_SECTION_MIN_HEIGHT = 0.2 * PAGE_HEIGHT  # a section of a small table and text (no figure)
 SCATTER_WIDTH = 0.8 * PAGE_WIDTH
 SCATTER_MAX_HEIGHT = 0.4 * PAGE_HEIGHT  # two scatter plots with the section's text fit one page
 SCATTER_WITH_GALLERY_MAX_HEIGHT = 0.33 * PAGE_HEIGHT  # ... and with a row of example thumbnails
@@ -105,11 +117,13 @@ class _Builder:
         self.story += self._pending
         self._pending = []
 
-    def section(self, title: str, explanation: str | None = None) -> None:
-        """A new page with a numbered title and the section's explanation."""
+    def section(self, title: str, explanation: str | None = None, *, new_page: bool = False,
+                min_height: float = MIN_SECTION_START_HEIGHT) -> None:
+        """A numbered title and the section's explanation, on a new page when little of this one is left (or
+        always, with ``new_page``: the scatter plots fill a page of their own)."""
         self.flush()
         self.section_number += 1
-        self.story += [PageBreak(), Paragraph(f"{self.section_number}&nbsp;&nbsp;{text(title)}", self.sheet["h1"])]
+        self.story += [PageBreak() if new_page else CondPageBreak(min_height), Spacer(1, 0.4 * cm), Paragraph(f"{self.section_number}&nbsp;&nbsp;{text(title)}", self.sheet["h1"])]
         if explanation:
             self.paragraph(explanation)
 
@@ -167,6 +181,9 @@ def _cover(b: _Builder, report: ReportV2, extra: ExtraMetrics | None) -> None:
     b.figure("selected_vs_random")
     b.table(headline_table(rows, n_seeds=len(extra.random_baseline.seeds) if extra else None))
     b.paragraph(texts.HEADLINE, "small")
+    if (worse := worse_than_random_note(rows)) is not None:
+        b.paragraph(worse, "small")
+    b.story.append(PageBreak())
 
 
 def _run_summary(b: _Builder, report: ReportV2) -> None:
@@ -182,11 +199,12 @@ def _run_summary(b: _Builder, report: ReportV2) -> None:
 
 
 def _embedding_sections(b: _Builder, info: EmbeddingInformation, *, prefix: str, examples: bool,
-                        report: ReportV2) -> None:
-    """Scatter plots, diversity and coverage (for the samples, or for one task's object crops)."""
+                        report: ReportV2, extra: ExtraMetrics | None = None) -> None:
+    """Scatter plots, diversity and coverage (for the samples, or for one task's object crops); ``extra``: the
+    random baseline of these samples (None for a task's crops)."""
     projection = info.scatter_plot_data.umap_embedding_data.projection
-    b.section("Scatter plots", texts.SCATTER)
-    b.paragraph("Input samples in grey, selected in blue, datapool in orange.", "small")
+    b.section("Scatter plots", texts.SCATTER, new_page=True)
+    b.paragraph(set_colours_text(info.scatter_plot_data.umap_embedding_data), "small")
     if projection is not None and projection.n_input_listed < projection.n_input_total:
         b.paragraph(f"{projection.n_input_listed:,} of {projection.n_input_total:,} input samples are shown "
                     f"(a seeded uniform subsample); every selected sample is shown.", "small")
@@ -201,12 +219,14 @@ def _embedding_sections(b: _Builder, info: EmbeddingInformation, *, prefix: str,
     b.figure(f"{prefix}scatter_umap", width=SCATTER_WIDTH, max_height=height)
     b.section("Diversity: distance to nearest neighbour in set", texts.DIVERSITY)
     b.figure(f"{prefix}hist_nearest_neighbor")
-    b.table(distribution_table(info.distance_to_nearest_neighbor_in_set))
-    b.notes(distribution_notes(info.distance_to_nearest_neighbor_in_set))
+    b.table(distribution_table(info.distance_to_nearest_neighbor_in_set, random_label=random_row_label(extra)))
+    b.notes([n for n in (random_seed_note(extra, metric="diversity"),) if n]
+            + distribution_notes(info.distance_to_nearest_neighbor_in_set))
     b.section("Coverage: distance to cover input", texts.COVERAGE)
     b.figure(f"{prefix}hist_cover")
-    b.table(distribution_table(info.distance_to_cover_input))
-    b.notes(distribution_notes(info.distance_to_cover_input))
+    b.table(distribution_table(info.distance_to_cover_input, random_label=random_row_label(extra)))
+    b.notes([n for n in (coverage_zero_note(covering_counts(info)), random_seed_note(extra, metric="coverage")) if n]
+            + distribution_notes(info.distance_to_cover_input))
     pairs = examples_table(report) if examples else None
     if pairs is not None:
         b.subsection("Selected samples and their nearest removed sample",
@@ -218,16 +238,11 @@ def _embedding_sections(b: _Builder, info: EmbeddingInformation, *, prefix: str,
 
 
 def _beyond_lightlyone(b: _Builder, extra: ExtraMetrics) -> None:
-    b.section("Selected against random subsets", texts.RANDOM_BASELINE)
+    b.section("Selected against random subsets", random_baseline_text(extra))
     b.table(random_baseline_table(extra))
     b.subsection("k-center and facility-location objectives", texts.K_CENTER)
     b.table(k_center_table(extra), width=0.8 * PAGE_WIDTH)
-    b.paragraph(extra.k_center.lower_bound_note + ".", "small")
-    bound = extra.k_center.optimal_radius_lower_bound
-    if bound is not None:
-        b.paragraph(f"No selection of {extra.random_baseline.subset_size:,} samples can bring the coverage radius "
-                    f"below {fmt(bound)}; this one reaches {fmt(extra.k_center.radius)}, random subsets "
-                    f"{fmt_mean_sd(extra.random_baseline.coverage_max)}.", "small")
+    b.paragraph(k_center_note(extra), "small")
     b.section("Distribution match and diversity: PRDC and Vendi score", texts.PRDC)
     prdc = prdc_table(extra)
     if prdc is not None and extra.prdc is not None:
@@ -328,14 +343,12 @@ def render_pdf(
     b = _Builder(plots, thumbnails or {})
     _cover(b, report, extra)
     _run_summary(b, report)
-    b.section("Selection results", texts.SELECTION_RESULTS)
-    b.table(selection_results_table(report))
+    b.section("Selection results", texts.SELECTION_RESULTS, min_height=TEXT_SECTION_MIN_HEIGHT)
+    b.table(selection_results_table(report, extra))
     b.paragraph(texts.DIVERSITY)
     b.paragraph(texts.COVERAGE)
-    seed = report.embedscope.get("parameters", {}).get("seed", 0)
-    b.paragraph(f"The random set is a uniform random subset of the input of the same size as the selection "
-                f"(seed {seed}).")
-    _embedding_sections(b, report.dataset_analysis.embedding_information, prefix="", examples=True, report=report)
+    _embedding_sections(b, report.dataset_analysis.embedding_information, prefix="", examples=True, report=report,
+                        extra=extra)
     if extra is not None:
         _beyond_lightlyone(b, extra)
     _sample_data(b, report)

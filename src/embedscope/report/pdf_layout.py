@@ -57,6 +57,13 @@ def text(value: str) -> str:
     return html.escape(value, quote=False)
 
 
+def filename_caption(name: str) -> str:
+    """A filename for a narrow caption: folder and file on separate lines, so a line breaks after a "/"
+    rather than inside a word (``rocket_0171.jp|g``)."""
+    folder, slash, base = name.rpartition("/")
+    return f"{text(folder)}/<br/>{text(base)}" if slash else text(name)
+
+
 def table(data: TableData, sheet: dict[str, ParagraphStyle], *, width: float = PAGE_WIDTH) -> Table:
     """A striped table whose columns share ``width`` by ``data.widths``; every cell is a wrapping Paragraph,
     so long filenames or parameter values break inside their column instead of overflowing the page."""
@@ -107,7 +114,7 @@ def gallery(items: list[tuple[str, bytes]], sheet: dict[str, ParagraphStyle]) ->
     """Thumbnails with their filenames below, ``GALLERY_COLUMNS`` a row."""
     cells: list[list[object]] = []
     for name, picture in items:
-        cells.append([thumbnail(picture), Paragraph(text(name), sheet["small"])])
+        cells.append([thumbnail(picture), Paragraph(filename_caption(name), sheet["small"])])
     width = PAGE_WIDTH / GALLERY_COLUMNS
     rows = [cells[i:i + GALLERY_COLUMNS] for i in range(0, len(cells), GALLERY_COLUMNS)]
     rows[-1] += [[Spacer(1, 1)] for _ in range(GALLERY_COLUMNS - len(rows[-1]))]
@@ -126,7 +133,7 @@ def example_pairs(
         thumbnails: name → image bytes; a name without one shows its name only.
     """
     def cell(name: str) -> list[object]:
-        caption = Paragraph(text(name), sheet["small"])
+        caption = Paragraph(text(name), sheet["small"])  # a wide column: the name stays on one line
         return [thumbnail(thumbnails[name]), caption] if name in thumbnails else [caption]
 
     header = [Paragraph(text(title), sheet[style]) for title, style in (

@@ -6,10 +6,12 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from embedscope.analyze.embedding_metrics import EmbeddingMetrics
+from embedscope.analyze.scatter import ScatterInput
 from embedscope.analyze.sets import AnalysisSets
 from embedscope.ingest.samples import LoadedInputs
 from embedscope.report.model import ReportV2
 from embedscope.run_parameters import RunParameters
+from embedscope.select.run_sample_data import RunSampleData
 from embedscope.select.run_selection import Selection
 
 if TYPE_CHECKING:
@@ -30,6 +32,8 @@ class RunOutcome:
         extra_plots: figure name → PNG bytes beyond the report's own figures (video timelines, bounding-box
             examples), for ``plots/`` and the PDF/HTML; ``extra_plot_titles`` captions them.
         side_outputs: extra files (skipped predictions, ``--export-frames``), as plain data.
+        scatter: the PCA and UMAP views of every sample (report.html's map).
+        sample_data: the per-sample data aligned with the samples (colour-by columns of the map).
     """
 
     parameters: RunParameters
@@ -42,3 +46,5 @@ class RunOutcome:
     extra_plots: dict[str, bytes] = field(default_factory=dict)
     extra_plot_titles: dict[str, str] = field(default_factory=dict)
     side_outputs: list[SideOutput] = field(default_factory=list)
+    scatter: tuple[ScatterInput, ScatterInput] | None = None
+    sample_data: RunSampleData | None = None

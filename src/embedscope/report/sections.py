@@ -18,6 +18,7 @@ from embedscope.report.model import (
     PredictionTaskInformation,
     ReportV2,
 )
+from embedscope.report.number_format import fmt, fmt_mean_sd
 
 SET_FIELDS = {
     "input": "input",
@@ -55,27 +56,6 @@ class TableData:
     def is_numeric(self, column: int) -> bool:
         """Whether ``column`` holds numbers (right-aligned)."""
         return self.first_numeric <= column <= (len(self.header) - 1 if self.last_numeric is None else self.last_numeric)
-
-
-def fmt(value: float | None) -> str:
-    """A distance or score with four significant figures, thousands separated; "n/a" for None."""
-    if value is None:
-        return "n/a"
-    magnitude = abs(value)
-    if magnitude == 0:
-        return "0"
-    if magnitude >= 1000:
-        return f"{value:,.0f}"
-    if magnitude >= 1:
-        return f"{value:.3f}"
-    if magnitude >= 1e-3:
-        return f"{value:.4f}"
-    return f"{value:.2e}"
-
-
-def fmt_mean_sd(stat: MeanSd | None) -> str:
-    """``mean ± sd``, or "n/a"."""
-    return "n/a" if stat is None else f"{fmt(stat.mean)} ± {fmt(stat.sd)}"
 
 
 @dataclass(frozen=True)
@@ -212,6 +192,9 @@ def parameters_table(report: ReportV2) -> TableData:
     """Every parameter that is set, plus the strategies."""
     params = report.embedscope.get("parameters", {})
     rows = [(str(key), str(value)) for key, value in params.items() if value not in (None, {}, "", [])]
+    if params.get("selected_path"):
+        rows.append(("selection", f"read from {params['selected_path']} (made elsewhere; embedscope did not select)"))
+        return TableData(header=("parameter", "value"), rows=rows, widths=(1.0, 3.0), first_numeric=2)
     for number, line in enumerate(report.embedscope.get("strategies") or [], start=1):
         rows.append((f"strategy {number}", str(line)))
     return TableData(header=("parameter", "value"), rows=rows, widths=(1.0, 3.0), first_numeric=2)
@@ -238,37 +221,45 @@ def run_notes(report: ReportV2) -> list[str]:
     return notes
 
 
-def selection_results_table(report: ReportV2) -> TableData:
-    """LightlyOne's two metrics for the selected set and the report's random set."""
+def selection_results_table(report: ReportV2, extra: ExtraMetrics | None = None) -> TableData:
+    """LightlyOne's two metrics for the selected set and for random subsets: mean ± sd over the seeds when the
+    extra metrics are there, else the report's one random set."""
     info = report.dataset_analysis.embedding_information
     nn, cover = info.distance_to_nearest_neighbor_in_set, info.distance_to_cover_input
 
     def stat(dist: object, name: str) -> str:
         return fmt(getattr(dist.metrics, name)) if dist is not None else "n/a"  # type: ignore[attr-defined]
 
+    random_title = "random"
+    randoms = [stat(nn.random, "mean"), stat(cover.random, "mean"), stat(cover.random, "max")]
+    if extra is not None:
+        baseline = extra.random_baseline
+        random_title = f"random (mean ± sd, {len(baseline.seeds)} seeds)"
+        randoms = [fmt_mean_sd(baseline.diversity_mean), fmt_mean_sd(baseline.coverage_mean),
+                   fmt_mean_sd(baseline.coverage_max)]
     return TableData(
-        header=("metric", "better", "selected", "random"),
+        header=("metric", "better", "selected", random_title),
         rows=[
-            ("diversity: mean distance to nearest neighbour in set", "higher", stat(nn.selected, "mean"),
-             stat(nn.random, "mean")),
-            ("coverage: mean distance to cover input", "lower", stat(cover.selected, "mean"), stat(cover.random, "mean")),
+            ("diversity: mean distance to nearest neighbour in set", "higher", stat(nn.selected, "mean"), randoms[0]),
+            ("coverage: mean distance to cover input", "lower", stat(cover.selected, "mean"), randoms[1]),
             ("coverage: max distance to cover input (k-center radius)", "lower", stat(cover.selected, "max"),
-             stat(cover.random, "max")),
+             randoms[2]),
         ],
-        widths=(5.5, 1.2, 1.6, 1.6),
+        widths=(5.5, 1.2, 1.6, 2.6),
         first_numeric=2,
     )
 
 
-def distribution_table(distribution: NumericDistributionPerSet) -> TableData:
-    """mean/std/min/median/max and count per set."""
+def distribution_table(distribution: NumericDistributionPerSet, *, random_label: str = SET_LABELS["random"]
+                       ) -> TableData:
+    """mean/std/min/median/max and count per set (``random_label`` names the random row, e.g. its seed)."""
     rows = []
     for name, field in SET_FIELDS.items():
         dist = getattr(distribution, field)
         if dist is None:
             continue
         m = dist.metrics
-        rows.append((SET_LABELS[name], fmt(m.mean), fmt(m.std), fmt(m.min), fmt(m.median), fmt(m.max),
+        rows.append((random_label if name == "random" else SET_LABELS[name], fmt(m.mean), fmt(m.std), fmt(m.min), fmt(m.median), fmt(m.max),
                      f"{sum(dist.counts):,}"))
     return TableData(header=("set", "mean", "std", "min", "median", "max", "n"), rows=rows,
                      widths=(2.4, 1.3, 1.3, 1.3, 1.3, 1.3, 1.3))
@@ -322,34 +313,38 @@ def prdc_table(extra: ExtraMetrics) -> TableData | None:
     if extra.prdc is None:
         return None
     prdc, baseline = extra.prdc, extra.random_baseline
-    rows = [(SET_LABELS["selected"], fmt(prdc.selected.coverage), fmt(prdc.selected.recall)),
-            (f"{SET_LABELS['random']} (seed {baseline.seeds[0]})", fmt(prdc.random.coverage), fmt(prdc.random.recall))]
+    rows = [(SET_LABELS["selected"], fmt(prdc.selected.coverage), fmt(prdc.selected.recall))]
     if baseline.prdc_coverage is not None:
-        rows.append(("random, all seeds (mean ± sd)", fmt_mean_sd(baseline.prdc_coverage),
+        rows.append((f"random (mean ± sd, {len(baseline.seeds)} seeds)", fmt_mean_sd(baseline.prdc_coverage),
                      fmt_mean_sd(baseline.prdc_recall)))
+    else:
+        rows.append((f"{SET_LABELS['random']} (seed {baseline.seeds[0]})", fmt(prdc.random.coverage),
+                     fmt(prdc.random.recall)))
     return TableData(header=("set", "PRDC coverage", "PRDC recall"), rows=rows, widths=(2.4, 1.5, 1.5))
 
 
 def vendi_table(extra: ExtraMetrics) -> TableData:
     vendi = extra.vendi_score
-    rows = [(SET_LABELS["input"], fmt(vendi.input)), (SET_LABELS["selected"], fmt(vendi.selected)),
-            (SET_LABELS["random"], fmt(vendi.random))]
+    rows = [(SET_LABELS["input"], fmt(vendi.input)), (SET_LABELS["selected"], fmt(vendi.selected))]
+    seeds = extra.random_baseline.seeds
     if extra.random_baseline.vendi_score is not None:
-        rows.append(("random, all seeds (mean ± sd)", fmt_mean_sd(extra.random_baseline.vendi_score)))
+        rows.append((f"random (mean ± sd, {len(seeds)} seeds)", fmt_mean_sd(extra.random_baseline.vendi_score)))
+    else:
+        rows.append((f"{SET_LABELS['random']} (seed {seeds[0]})", fmt(vendi.random)))
     return TableData(header=("set", "Vendi score"), rows=rows, widths=(2.6, 1.5))
 
 
 def k_center_table(extra: ExtraMetrics) -> TableData:
-    k_center = extra.k_center
+    k_center, baseline = extra.k_center, extra.random_baseline
     return TableData(
-        header=("objective", "selected", f"random (seed {extra.random_baseline.seeds[0]})"),
+        header=("objective", "selected", f"random (mean ± sd, {len(baseline.seeds)} seeds)"),
         rows=[
-            ("k-center radius (max coverage distance)", fmt(k_center.radius), fmt(k_center.random_radius)),
+            ("k-center radius (max coverage distance)", fmt(k_center.radius), fmt_mean_sd(baseline.coverage_max)),
             ("lower bound on the best possible radius", fmt(k_center.optimal_radius_lower_bound), ""),
             ("facility location (mean coverage distance)", fmt(k_center.facility_location_objective),
-             fmt(k_center.random_facility_location_objective)),
+             fmt_mean_sd(baseline.coverage_mean)),
         ],
-        widths=(3.6, 1.4, 1.4),
+        widths=(3.6, 1.4, 2.2),
     )
 
 

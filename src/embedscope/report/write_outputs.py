@@ -13,6 +13,7 @@ import numpy as np
 import yaml
 
 from embedscope.analyze.scatter import listed_input_rows
+from embedscope.analyze.sets import INPUT, SELECTED
 from embedscope.errors import ConfigError
 from embedscope.io.atomic import atomic_write_bytes, atomic_write_text
 from embedscope.io.embedding_table import EmbeddingTable
@@ -24,6 +25,8 @@ from embedscope.report.json_writer import write_report_json
 from embedscope.report.pdf import render_pdf
 from embedscope.report.platform_fields import platform_fields
 from embedscope.report.run_outcome import RunOutcome
+from embedscope.report.run_sample_map import run_sample_map
+from embedscope.report.sample_map import SampleMap
 from embedscope.report.thumbnails import jpeg_data_uri, png_data_uris
 
 if TYPE_CHECKING:
@@ -64,6 +67,21 @@ def scatter_names(outcome: RunOutcome) -> ScatterNames:
         input=[names[int(i)] for i in listed],
         selected=[names[int(i)] for i in outcome.selection.indices],
         datapool=list(outcome.inputs.datapool.names) if outcome.inputs.datapool is not None else [],
+    )
+
+
+def sample_map(outcome: RunOutcome) -> SampleMap | None:
+    """Every sample with its projections and colour-by columns, for the map of report.html."""
+    if outcome.scatter is None or any(s.all_xy is None for s in outcome.scatter):
+        return None
+    pca, umap = outcome.scatter
+    inputs, metrics, data = outcome.inputs, outcome.metrics, outcome.sample_data
+    return run_sample_map(
+        inputs.input.names, inputs.datapool.names if inputs.datapool is not None else [],
+        selected=outcome.selection.indices, random=outcome.sets.random_indices,
+        projections={"UMAP": umap.all_xy, "PCA": pca.all_xy},  # type: ignore[dict-item]
+        cover_distance=metrics.cover_input.get(SELECTED), nearest_neighbor_distance=metrics.nearest_in_set.get(INPUT),
+        sample_data=(data.input, data.datapool) if data is not None and not data.is_empty else None,
     )
 
 
@@ -116,10 +134,11 @@ def write_outputs(outcome: RunOutcome, out_dir: Path) -> OutputPaths:
     filenames = out_dir / "filenames"
     write_filename_list(filenames / "sampled_filenames_excluding_datapool.txt", selected_names)
     write_filename_list(filenames / "removed_filenames.txt", [n for n, s in zip(names, selected_mask) if not s])
-    write_filename_list(filenames / "corrupt_filenames.txt", sorted(inputs.corrupt))
-    write_filename_list(filenames / "duplicate_filenames.txt", sorted(inputs.duplicates))
-    corrupt_info = {"corrupt_samples": dict(sorted(inputs.corrupt.items()))}
-    atomic_write_text(out_dir / "corruptness_check_information.json", json.dumps(corrupt_info, indent=1))
+    if outcome.parameters.input_path.is_dir():  # files of a folder; an embeddings file has none to set aside
+        write_filename_list(filenames / "corrupt_filenames.txt", sorted(inputs.corrupt))
+        write_filename_list(filenames / "duplicate_filenames.txt", sorted(inputs.duplicates))
+        corrupt_info = {"corrupt_samples": dict(sorted(inputs.corrupt.items()))}
+        atomic_write_text(out_dir / "corruptness_check_information.json", json.dumps(corrupt_info, indent=1))
 
     plots = make_plots(outcome)
     for name, png in plots.items():
@@ -133,7 +152,7 @@ def write_outputs(outcome: RunOutcome, out_dir: Path) -> OutputPaths:
         outcome.report, report_html, names=scatter_names(outcome),
         thumbnails={name: jpeg_data_uri(jpeg) for name, jpeg in thumbnails.items()},
         other_images=png_data_uris({k: v for k, v in plots.items() if k not in interactive}),
-        titles=outcome.extra_plot_titles,
+        titles=outcome.extra_plot_titles, sample_map=sample_map(outcome),
     )
     resolved = outcome.parameters.as_config()
     if outcome.report.embedscope.get("selectionConfig") is not None:

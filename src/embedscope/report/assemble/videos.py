@@ -94,7 +94,7 @@ def frame_timeline_png(
     axes.set_title(
         f"{summary.video}: {len(selected_indices)} of {len(input_indices)} frames selected", fontsize=9
     )
-    axes.legend(loc="upper right", fontsize=7, ncols=3, framealpha=0.85)
+    axes.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=7, frameon=False)  # beside, not over, frames
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=TIMELINE_DPI, bbox_inches="tight")
     return buffer.getvalue()
