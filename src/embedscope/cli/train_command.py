@@ -87,8 +87,8 @@ def train_command(
     print(f"model: {result.onnx_path}")
 
 
-def train_for_run(input_path: Path, epochs: int, *, seed: int, quiet: bool) -> Path:
-    """``run --train-embedding E``: fine-tune on INPUT's images into the cache; returns the checkpoint path.
+def train_for_run(input_path: Path, epochs: int, *, seed: int, quiet: bool) -> TrainResult:
+    """``run --train-embedding E``: fine-tune on INPUT's images into the cache.
 
     The training folder is ``<cache>/trained/<hash of INPUT's absolute path, E and seed>/``; a later run with
     the same arguments trains afresh (the images may have changed).
@@ -99,7 +99,7 @@ def train_for_run(input_path: Path, epochs: int, *, seed: int, quiet: bool) -> P
     named = f"{input_path.resolve()}\0{epochs}\0{seed}".encode()
     key = hashlib.blake2b(named, digest_size=TRAINED_KEY_BYTES).hexdigest()
     folder = resolve_cache_dir() / "trained" / key
-    return _train(input_path, folder, TrainSettings(epochs=epochs, seed=seed), quiet=quiet).checkpoint_path
+    return _train(input_path, folder, TrainSettings(epochs=epochs, seed=seed), quiet=quiet)
 
 
 def copy_trained_model(checkpoint: Path, out_dir: Path) -> Path:
@@ -110,8 +110,9 @@ def copy_trained_model(checkpoint: Path, out_dir: Path) -> Path:
 
 
 def run_with_training(params: RunParameters, *, quiet: bool) -> None:
-    """``run --train-embedding E``: check the output folder, fine-tune on INPUT, run with the checkpoint, and
-    keep the checkpoint in ``OUT/embedding_model/``."""
+    """``run --train-embedding E``: check the output folder, fine-tune on INPUT, run with the trained model's
+    ONNX export (the run's config names it as ``model_path``), and keep checkpoint and export in
+    ``OUT/embedding_model/``."""
     from embedscope.cli.common import run_and_write
     from embedscope.embed.model_choice import model_choice_of
     from embedscope.report.write_outputs import check_output_folder
@@ -124,7 +125,7 @@ def run_with_training(params: RunParameters, *, quiet: bool) -> None:
         raise ConfigError(f"{params.input_path}: --train-embedding needs a folder of images as INPUT")
     model_choice_of(params)  # bad --model-precision / --device fail before the training
     check_output_folder(params.out_dir, overwrite=params.overwrite)
-    checkpoint = train_for_run(params.input_path, params.train_embedding, seed=params.seed, quiet=quiet)
-    run_and_write(dataclasses.replace(params, checkpoint_path=checkpoint), quiet=quiet)
-    kept = copy_trained_model(checkpoint, params.out_dir)
+    trained = train_for_run(params.input_path, params.train_embedding, seed=params.seed, quiet=quiet)
+    run_and_write(dataclasses.replace(params, model_path=trained.onnx_path), quiet=quiet)
+    kept = copy_trained_model(trained.checkpoint_path, params.out_dir)
     print(f"trained embedding model: {kept.resolve()}")
