@@ -15,25 +15,33 @@ from embedscope.embed.model_spec import FEATURE_DIM, INPUT_SIZE, ONNX_INPUT, onn
 logger = logging.getLogger(__name__)
 
 INFERENCE_THREADS = 2  # the target machine has 2 cores; more threads only add contention
+CPU_PROVIDERS = ("CPUExecutionProvider",)
 
 
 class FeatureExtractor:
     """An onnxruntime session of the feature network.
 
     Args:
-        model_path: the exported ``.onnx`` file.
+        model_path: the exported ``.onnx`` file, or its bytes (Ray actors get the model through the object store).
         num_threads: intra-op threads of the session.
+        providers: onnxruntime execution providers in order of preference (e.g. CUDA, then CPU).
     """
 
-    def __init__(self, model_path: Path, *, num_threads: int = INFERENCE_THREADS) -> None:
+    def __init__(
+        self,
+        model_path: Path | bytes,
+        *,
+        num_threads: int = INFERENCE_THREADS,
+        providers: tuple[str, ...] = CPU_PROVIDERS,
+    ) -> None:
         options = ort.SessionOptions()
         options.intra_op_num_threads = num_threads
         options.inter_op_num_threads = 1
         # Decode threads share the cores: idle inference threads sleep instead of spinning on them.
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         options.log_severity_level = 3  # errors only: the model is known, its warnings are noise
-        self.model_path = Path(model_path)
-        self._session = ort.InferenceSession(str(model_path), options, providers=["CPUExecutionProvider"])
+        model = model_path if isinstance(model_path, bytes) else str(model_path)
+        self._session = ort.InferenceSession(model, options, providers=list(providers))
 
     def __call__(self, batch: np.ndarray) -> np.ndarray:
         """Features of a batch.
