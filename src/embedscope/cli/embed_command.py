@@ -8,7 +8,9 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from embedscope.cli.engine_options import Engine, MemoryBudget, RayAddress, ShardDir, ShardFiles, check_engine, embed_on_ray
 from embedscope.cli.progress_display import RichProgress
+from embedscope.distributed.shard_embedding import DEFAULT_FILES_PER_SHARD
 from embedscope.embed.image_folder_embedding import ImageFolderEmbeddings, embed_image_folder
 from embedscope.errors import InputFileError
 from embedscope.ingest.image_folder import scan_image_folder
@@ -32,6 +34,11 @@ def embed_command(
         int, typer.Option("--embedding-dim", help="Embedding size after PCA (0 keeps the model's 1280).")
     ] = 32,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display or summary.")] = False,
+    engine: Engine = "local",
+    ray_address: RayAddress = None,
+    shard_dir: ShardDir = None,
+    shard_files: ShardFiles = DEFAULT_FILES_PER_SHARD,
+    memory_budget: MemoryBudget = None,
 ) -> None:
     """Embed IMAGE_DIR with EfficientNet-Lite0 (offline) and write filenames,embedding_0..,labels to --out.
 
@@ -39,6 +46,10 @@ def embed_command(
     """
     if out.is_dir():
         raise InputFileError(out, "is a folder; --out expects the path of a CSV file to write")
+    if check_engine(engine, ray_flags_given=bool(ray_address or shard_dir or memory_budget)):
+        embed_on_ray(image_dir, out, embedding_dim=embedding_dim, address=ray_address, shard_dir=shard_dir,
+                     shard_files=shard_files, memory_budget_gib=memory_budget, quiet=quiet)
+        return
     scan = scan_image_folder(image_dir)
     if quiet:
         result = embed_image_folder(scan, embedding_dim=embedding_dim)

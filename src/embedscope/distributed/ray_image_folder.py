@@ -28,6 +28,7 @@ from embedscope.ingest.image_folder import ImageFolderScan, check_image_file, sc
 
 SCAN_FILES_PER_TASK = 256  # header check + hash of this many files per task: ~0.1-1 s, small scheduling overhead
 ROOT_KEY_BYTES = 8
+ROWS_PER_BLOCK = 65_536  # projected rows per object-store block: 8 MiB at 32-d, few tasks, bounded task memory
 
 
 def default_shard_dir(root: Path, cache_dir: Path | None = None) -> Path:
@@ -64,7 +65,7 @@ def scan_image_folder_on_ray(root: Path) -> ImageFolderScan:
     n_blocks = max(1, -(-len(names) // SCAN_FILES_PER_TASK))
     rows = (
         ray.data.from_items([{"name": n} for n in names], override_num_blocks=n_blocks)
-        .map_batches(_check_files, fn_kwargs={"root": str(root)}, batch_size=SCAN_FILES_PER_TASK, max_retries=3)
+        .map_batches(_check_files, fn_kwargs={"root": str(root)}, batch_size=SCAN_FILES_PER_TASK)
         .take_all()
     )
     by_name = {str(r["name"]): (str(r["reason"]) or None, str(r["digest"])) for r in rows}
@@ -102,8 +103,13 @@ def _features_at(index: ShardIndex, hashes: list[str]) -> np.ndarray:
     return out
 
 
-def _project_shard(path: str, rows: np.ndarray, positions: np.ndarray, projection: FeatureProjection) -> tuple[np.ndarray, np.ndarray]:
-    return positions, projection.apply(read_shard_features(Path(path), rows))
+def _project_shards(
+    parts: list[tuple[str, np.ndarray, np.ndarray]], projection: FeatureProjection
+) -> tuple[np.ndarray, np.ndarray]:
+    """One block: the projected rows of several shards, each given as (path, rows in it, their positions)."""
+    positions = np.concatenate([p for _, _, p in parts])
+    features = np.concatenate([read_shard_features(Path(path), rows) for path, rows, _ in parts])
+    return positions, projection.apply(features)
 
 
 def embed_folder_on_ray(
@@ -155,11 +161,13 @@ def embed_folder_on_ray(
     for position, digest in enumerate(usable):
         path, row = index.location[digest]
         by_shard[path].append((position, row))
-    project = ray.remote(max_retries=3)(_project_shard)
-    projection_ref = ray.put(projection)
-    refs = []
+    parts = []
     for path, pairs in sorted(by_shard.items()):
         positions, rows = (np.asarray(v, dtype=np.int64) for v in zip(*pairs))
-        refs.append(project.remote(str(path), rows, positions, projection_ref))
+        parts.append((str(path), rows, positions))
+    n_blocks = max(1, min(len(parts), -(-len(usable) // ROWS_PER_BLOCK)))
+    project = ray.remote(max_retries=3)(_project_shards)
+    projection_ref = ray.put(projection)
+    refs = [project.remote(parts[b::n_blocks], projection_ref) for b in range(n_blocks)]
     blocks = VectorBlocks.from_position_refs(refs, n_rows=len(usable), dim=projection.embedding_dim)
     return RayFolderEmbedding(scan=final, blocks=blocks, run=run, n_from_shards=n_from_shards, shard_dir=shard_dir)

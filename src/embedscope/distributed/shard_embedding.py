@@ -1,9 +1,14 @@
 """Embedding image files into feature shards with Ray Data: CPU decode tasks feed an actor pool of the ONNX model.
 
-Pipeline: one row per shard (its filenames and content hashes) → ``map`` (a CPU task per shard: decode,
-EXIF-orient, resize to 224×224 with :func:`embedscope.embed.preprocess.model_input_from_file`, exactly as the
-local engine) → ``map_batches`` on an actor pool (one actor per GPU with onnxruntime's CUDA provider, CPU actors
-otherwise) that runs the network and writes the shard atomically → a small summary row per shard.
+Pipeline: one row per shard (its filenames and content hashes) → ``map`` (per shard: decode, EXIF-orient,
+resize to 224×224 with :func:`embedscope.embed.preprocess.model_input_from_file`, exactly as the local engine)
+→ ``map_batches`` on an actor pool (one actor per GPU with onnxruntime's CUDA provider, fed by CPU decode tasks;
+on CPU clusters one actor per CPU, into which Ray Data fuses the decode) that runs the network and writes the
+shard atomically → a small summary row per shard.
+
+Fault tolerance is Ray Data's: its tasks are retried without limit when a node is lost, and its actors are
+restarted without limit (``max_restarts=-1``), so a lost node or an actor that fails to start does not end the
+job; a shard is only ever written whole, under a name fixed by its content.
 
 Ray Data: https://docs.ray.io/en/latest/data/api/doc/ray.data.Dataset.map_batches.html
 """
@@ -15,6 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import logging
+
 import numpy as np
 
 from embedscope.distributed.cluster import ClusterInfo
@@ -23,12 +30,10 @@ from embedscope.embed.model_spec import INPUT_SIZE
 from embedscope.embed.preprocess import model_input_from_file
 from embedscope.ingest.image_decode import ImageDecodeError
 
+logger = logging.getLogger(__name__)
+
 DEFAULT_FILES_PER_SHARD = 64
 """Images per shard = per model call: the local engine's batch size, and a small unit of lost work on a crash."""
-TASK_RETRIES = 3  # a decode task on a lost node is rerun this often before the job fails
-STAGE_CPUS = 0.5
-"""Logical CPUs of a decode task and of a CPU model actor: one of each fits on a 1-CPU node, so a job that lost
-all other nodes still runs (with 1.0 each, the restarted actor would hold the last CPU and starve decoding)."""
 CUDA_PROVIDERS = ("CUDAExecutionProvider", "CPUExecutionProvider")
 PIXELS_PER_IMAGE = INPUT_SIZE * INPUT_SIZE * 3
 
@@ -132,13 +137,12 @@ def embed_into_shards(
         return ShardRunSummary([], 0, 0, 0, "GPU" if cluster.gpus else "CPU")
     items = [{"names": [n for n, _ in group], "hashes": [h for _, h in group]} for group in groups]
     on_gpu = cluster.gpus > 0
-    # CPU clusters: half the CPUs run the network, half decode (decode and inference cost about the same).
-    actors = cluster.gpus if on_gpu else max(1, cluster.cpus // 2)
-    decoders = max(1, cluster.cpus - (0 if on_gpu else actors))
+    # GPU clusters: one actor per GPU, fed by CPU decode tasks. CPU clusters: one actor per CPU; Ray Data fuses
+    # the decode into it (same resources), so each CPU decodes and embeds its shard without a copy in between.
+    actors = cluster.gpus if on_gpu else max(1, cluster.cpus)
     dataset = (
         ray.data.from_items(items, override_num_blocks=len(items))
-        .map(decode_shard, fn_kwargs={"root": str(root)}, num_cpus=STAGE_CPUS, concurrency=decoders,
-             max_retries=TASK_RETRIES)
+        .map(decode_shard, fn_kwargs={"root": str(root)}, num_cpus=1)
         .map_batches(
             ShardEmbedder,
             fn_constructor_kwargs={
@@ -150,7 +154,7 @@ def embed_into_shards(
             batch_size=1,
             batch_format="numpy",
             concurrency=(1, actors),
-            num_cpus=STAGE_CPUS,
+            num_cpus=1,
             num_gpus=1 if on_gpu else 0,
         )
     )
@@ -163,4 +167,5 @@ def embed_into_shards(
         done += int(row["n_rows"])
         if progress is not None:
             progress(done)
+    logger.info("Ray Data embedding stats:\n%s", dataset.stats())
     return ShardRunSummary(written, n_images, n_calls, actors, "GPU" if on_gpu else "CPU")
