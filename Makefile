@@ -15,11 +15,11 @@ $(BIN)/python:
 # torch is pinned and installed first so that nothing pulls a different (multi-GB) build.
 $(STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/pip install "torch==2.13.0"
-	$(BIN)/pip install -e ".[images]"
+	$(BIN)/pip install -e ".[images,ray]"
 	touch $(STAMP)
 
 $(DEV_STAMP): $(STAMP)
-	$(BIN)/pip install -e ".[images,dev]"
+	$(BIN)/pip install -e ".[images,ray,dev]"
 	touch $(DEV_STAMP)
 
 install: $(STAMP)

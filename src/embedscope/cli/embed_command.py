@@ -8,7 +8,15 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from embedscope.cli.engine_options import Engine, MemoryBudget, RayAddress, ShardDir, ShardFiles, check_engine, embed_on_ray
+from embedscope.cli.engine_options import (
+    Engine,
+    MemoryBudget,
+    RayAddress,
+    ShardDir,
+    ShardFiles,
+    check_engine,
+    embed_on_ray,
+)
 from embedscope.cli.progress_display import RichProgress
 from embedscope.distributed.shard_embedding import DEFAULT_FILES_PER_SHARD
 from embedscope.embed.image_folder_embedding import ImageFolderEmbeddings, embed_image_folder

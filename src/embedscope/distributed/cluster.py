@@ -7,16 +7,19 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
+import tempfile
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 from embedscope.errors import EmbedscopeError
 
 logger = logging.getLogger(__name__)
 
-CONNECT_TIMEOUT_S = 20.0
+CONNECT_TIMEOUT_S = 12.0
 """Joining gives up after this long: Ray itself retries an unreachable GCS for minutes, and a user should
 learn in seconds that the address is wrong (the bad-address contract is one line and exit 2 within 30 s)."""
 LOCAL_ADDRESS = "local"  # what the engine records when it started its own Ray instance
@@ -89,8 +92,9 @@ def _join_with_deadline(address: str) -> None:
             outcome["error"] = error
 
     thread = threading.Thread(target=connect, name="embedscope-ray-init", daemon=True)
-    thread.start()
-    thread.join(CONNECT_TIMEOUT_S)
+    with _native_stderr_to_log():
+        thread.start()
+        thread.join(CONNECT_TIMEOUT_S)
     if thread.is_alive():
         raise RayClusterError(
             f"--ray-address {address}: no Ray cluster answered within {CONNECT_TIMEOUT_S:.0f} s; "
@@ -100,6 +104,23 @@ def _join_with_deadline(address: str) -> None:
     if error is not None:
         first_line = (str(error).strip().splitlines() or [type(error).__name__])[0]
         raise RayClusterError(f"--ray-address {address}: cannot connect to Ray: {first_line}") from error
+
+
+@contextmanager
+def _native_stderr_to_log() -> Iterator[None]:
+    """Send file descriptor 2 to a log file while joining: Ray's C++ client writes a warning per retry there,
+    which must not reach the user (who gets one line from the CLI); Python's own errors are exceptions."""
+    log_path = Path(tempfile.gettempdir()) / "embedscope-ray-connect.log"
+    sys.stderr.flush()
+    saved = os.dup(2)
+    log = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    os.dup2(log, 2)
+    os.close(log)
+    try:
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
 
 
 def cluster_info(address: str) -> ClusterInfo:

@@ -10,7 +10,11 @@ from pathlib import Path
 import numpy as np
 
 from embedscope.distributed.cluster import ClusterInfo
-from embedscope.distributed.ray_image_folder import RayFolderEmbedding, embed_folder_on_ray, scan_image_folder_on_ray
+from embedscope.distributed.ray_image_folder import (
+    RayFolderEmbedding,
+    embed_folder_on_ray,
+    scan_image_folder_on_ray,
+)
 from embedscope.distributed.shard_embedding import DEFAULT_FILES_PER_SHARD
 
 

@@ -15,12 +15,11 @@ Ray Data: https://docs.ray.io/en/latest/data/api/doc/ray.data.Dataset.map_batche
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-
-import logging
 
 import numpy as np
 

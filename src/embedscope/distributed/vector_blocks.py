@@ -7,6 +7,7 @@ memory-mapped ``.npy`` file read by Ray tasks.
 
 from __future__ import annotations
 
+import itertools
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -66,7 +67,7 @@ class VectorBlocks:
         bounds = np.linspace(0, len(vectors), max(1, n_blocks) + 1).astype(np.int64)
         refs = [
             ray.put((np.arange(a, b, dtype=np.int64), np.ascontiguousarray(vectors[a:b], dtype=np.float32)))
-            for a, b in zip(bounds[:-1], bounds[1:])
+            for a, b in itertools.pairwise(bounds)
             if b > a
         ]
         return cls(refs=refs, n_rows=len(vectors), dim=int(vectors.shape[1]))
