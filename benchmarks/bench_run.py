@@ -82,7 +82,7 @@ def main() -> int:
             result["baseline_s"] = baseline
             rows.append(result)
             print(json.dumps({key: value for key, value in result.items()}), file=sys.stderr)
-    print("| n × 32 | selected | search | load s | select s | metrics s | extra metrics s | projection s "
+    print("| n × 32 | selected | search | ingest+embed s | select s | metrics s | extra metrics s | projection s "
           "| outputs s | total s | peak RSS GiB | PDF MB | HTML MB | faiss exact self-1-NN s | ratio |")
     print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for row in rows:
@@ -92,7 +92,7 @@ def main() -> int:
         baseline = row["baseline_s"]
         baseline_text = "" if baseline is None else f"{baseline:.1f}"
         ratio_text = "" if baseline is None else f"{row['total_s'] / baseline:.2f}×"
-        print(f"| {row['n']:,} | {row['k']:,} | {method} | {stages.get('load', 0):.1f} | {stages.get('select', 0):.1f} "
+        print(f"| {row['n']:,} | {row['k']:,} | {method} | {stages.get('ingest', 0) + stages.get('embed', 0):.1f} | {stages.get('select', 0):.1f} "
               f"| {stages.get('metrics', 0):.1f} | {stages.get('extra metrics', 0):.1f} "
               f"| {stages.get('projection', 0):.1f} | {row['total_s'] - sum(stages.values()):.1f} | {row['total_s']:.1f} "
               f"| {row['peak_rss_gib']:.2f} | {row['pdf_mb']:.1f} | {row['html_mb']:.1f} | {baseline_text} | {ratio_text} |")

@@ -40,8 +40,8 @@ from embedscope.ingest.crops import plan_crops
 from embedscope.ingest.image_decode import decode_image
 from embedscope.ingest.predictions import read_coco_predictions, read_image_sizes
 from embedscope.ingest.video_frames import VideoFrameReader
-from embedscope.pipeline.object_inputs import load_object_inputs
-from embedscope.pipeline.video_inputs import load_video_inputs
+from embedscope.embed.crop_samples import load_object_inputs
+from embedscope.embed.video_samples import load_video_inputs
 
 FRAME_SIZE = (640, 480)  # the benchmark resolution
 FPS = 30

@@ -21,7 +21,7 @@ def run_demo(out: Path, *, quiet: bool = False) -> Path:
     """
     from embedscope.cli.common import run_and_write
     from embedscope.ingest.sample_dataset import build_sample_image_folder
-    from embedscope.pipeline.parameters import RunParameters
+    from embedscope.run_parameters import RunParameters
 
     sample = out / "sample"
     if not sample.is_dir() or not any(sample.rglob("*.jpg")):

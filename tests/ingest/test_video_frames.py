@@ -12,13 +12,12 @@ from av.video.stream import VideoStream
 from PIL import Image
 
 from embedscope.errors import ConfigError, InputFileError
+from embedscope.ingest.frame_access import export_frames, read_frames
 from embedscope.ingest.video_frames import (
     FrameRef,
     VideoFrameReader,
-    export_frames,
     find_video_files,
     frame_name,
-    read_frames,
 )
 
 N_FRAMES = 24

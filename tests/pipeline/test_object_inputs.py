@@ -11,12 +11,12 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from embedscope.embed.crop_samples import load_object_inputs
 from embedscope.embed.image_embedder import embed_images
 from embedscope.embed.projection import project_features
 from embedscope.errors import InputFileError
 from embedscope.ingest.predictions import read_coco_predictions, read_image_sizes
 from embedscope.io.lightly_csv import write_lightly_csv
-from embedscope.pipeline.object_inputs import load_object_inputs
 
 EMBEDDING_DIM = 6
 PADDING = 0.2

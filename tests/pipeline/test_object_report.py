@@ -12,10 +12,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from embedscope.embed.crop_samples import CropMetadata
 from embedscope.ingest.crops import plan_crops
 from embedscope.ingest.predictions import ObjectPrediction, TaskPredictions
-from embedscope.pipeline.object_inputs import CropMetadata
-from embedscope.pipeline.prediction_report import (
+from embedscope.report.assemble.predictions import (
     bounding_box_examples,
     crop_categories,
     image_categories,

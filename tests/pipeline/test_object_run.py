@@ -14,12 +14,12 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from embedscope import run_parameters as parameters
+from embedscope.embed.folder_samples import FolderInputs
 from embedscope.errors import ConfigError
 from embedscope.ingest import crops as crops_module
-from embedscope.pipeline import parameters
-from embedscope.pipeline.folder_inputs import FolderInputs
-from embedscope.pipeline.outputs import image_thumbnails
-from embedscope.pipeline.run import execute_run
+from embedscope.pipeline.local_executor import execute_run
+from embedscope.report.write_outputs import image_thumbnails, write_side_outputs
 
 SIZE = (80, 60)
 CATEGORIES = {1: "car", 2: "person"}
@@ -104,8 +104,7 @@ def test_image_level_run_counts_objects_of_the_selected_images(folder: Path, tmp
     assert "objectLevel" not in outcome.report.embedscope
     out = tmp_path / "written"
     out.mkdir()
-    for write in outcome.side_outputs:
-        write(out)
+    write_side_outputs(outcome.side_outputs, out)
     written = json.loads((out / "skipped_predictions.json").read_text())
     assert written["tasks"]["boxes"]["skippedPredictions"] == ext["skippedPredictions"]
 

@@ -1,4 +1,4 @@
-"""``embedscope.pipeline.video_inputs`` on generated videos: frame samples and names, embeddings equal to
+"""``embedscope.embed.video_samples`` on generated videos: frame samples and names, embeddings equal to
 those of independently decoded frames, unreadable videos, ``videoLevelSizes`` and timelines."""
 
 from __future__ import annotations
@@ -13,8 +13,9 @@ from PIL import Image
 
 from embedscope.embed.image_embedder import embed_images
 from embedscope.embed.projection import project_features
+from embedscope.embed.video_samples import load_video_inputs
 from embedscope.errors import InputFileError
-from embedscope.pipeline.video_inputs import frame_timelines, load_video_inputs, video_level_sizes
+from embedscope.report.assemble.videos import frame_timelines, video_level_sizes
 from tests.ingest.test_video_frames import write_video
 
 EMBEDDING_DIM = 8

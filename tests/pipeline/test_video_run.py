@@ -10,11 +10,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from embedscope.embed.folder_samples import FolderInputs
 from embedscope.errors import ConfigError
-from embedscope.pipeline.folder_inputs import FolderInputs
-from embedscope.pipeline.outputs import image_thumbnails
-from embedscope.pipeline.parameters import RunParameters
-from embedscope.pipeline.run import execute_run
+from embedscope.pipeline.local_executor import execute_run
+from embedscope.report.write_outputs import image_thumbnails, write_side_outputs
+from embedscope.run_parameters import RunParameters
 from tests.ingest.test_video_frames import identify, write_video
 
 STRIDE = 3
@@ -72,8 +72,7 @@ def test_video_folder_run(videos: tuple[Path, dict[str, np.ndarray]], tmp_path: 
 
     out = tmp_path / "out"
     out.mkdir()
-    for write in outcome.side_outputs:
-        write(out)
+    write_side_outputs(outcome.side_outputs, out)
     written = sorted(p.relative_to(out / "frames").as_posix() for p in (out / "frames").rglob("*.png"))
     assert written == sorted(selected)
     shapes = {"b.mkv": (32, 48, 3), "cut.mkv": (120, 160, 3), "drive/cam.mp4": (64, 96, 3)}

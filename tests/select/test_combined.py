@@ -13,7 +13,8 @@ from scipy.spatial import cKDTree
 
 from embedscope.errors import ConfigError
 from embedscope.select.combined import SelectionOutcome, select_with_config
-from embedscope.select.config import SelectionConfig, load_selection_config
+from embedscope.select.config import SelectionConfig
+from embedscope.select.config_file import load_selection_config
 from embedscope.select.sample_data import SampleData
 from embedscope.select.strategies import OBJECTIVE_FLOOR
 from embedscope.select.strategies.random_input import random_values

@@ -22,8 +22,8 @@ from embedscope.select.config import (
     ThresholdStrategy,
     TypicalityStrategy,
     config_sample_request,
-    load_selection_config,
 )
+from embedscope.select.config_file import load_selection_config
 
 FULL: dict[str, Any] = {
     "n_samples": 500,

@@ -4,22 +4,37 @@ from __future__ import annotations
 
 from contextlib import nullcontext
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from rich.console import Console
+from embedscope.run_parameters import RunParameters
 
-from embedscope.cli.progress_display import RichProgress
-from embedscope.pipeline.outputs import OutputPaths, check_output_folder, write_outputs
-from embedscope.pipeline.parameters import RunParameters
-from embedscope.pipeline.progress import SilentProgress
-from embedscope.pipeline.run import execute_run
+if TYPE_CHECKING:
+    from embedscope.distributed.options import RayEngineOptions
+    from embedscope.report.write_outputs import OutputPaths
 
 
-def run_and_write(params: RunParameters, *, quiet: bool) -> OutputPaths:
-    """Check the output folder, run the pipeline with progress on stderr (unless quiet), write the outputs."""
+
+def run_and_write(params: RunParameters, *, quiet: bool, ray_options: RayEngineOptions | None = None) -> OutputPaths:
+    """Check the output folder, run the pipeline with progress on stderr (unless quiet), write the outputs.
+
+    ``ray_options``: run on a Ray cluster (:mod:`embedscope.distributed.ray_executor`); None runs locally.
+    """
+    from rich.console import Console
+
+    from embedscope.cli.progress_display import RichProgress
+    from embedscope.pipeline.local_executor import execute_run
+    from embedscope.progress import SilentProgress
+    from embedscope.report.write_outputs import check_output_folder, write_outputs
+
     check_output_folder(params.out_dir, overwrite=params.overwrite)
     display = SilentProgress() if quiet else RichProgress()
     with display if isinstance(display, RichProgress) else nullcontext():
-        outcome = execute_run(params, progress=display)
+        if ray_options is None:
+            outcome = execute_run(params, progress=display)
+        else:
+            from embedscope.distributed.ray_executor import execute_run_on_ray
+
+            outcome = execute_run_on_ray(params, options=ray_options, progress=display)
         display.stage("writing report.pdf, report_v2.json and data files")
         paths = write_outputs(outcome, params.out_dir)
     if not quiet:

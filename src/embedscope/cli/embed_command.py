@@ -3,26 +3,23 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
 
 from embedscope.cli.engine_options import (
+    DEFAULT_SHARD_FILES,
     Engine,
     MemoryBudget,
     RayAddress,
     ShardDir,
     ShardFiles,
-    check_engine,
     embed_on_ray,
+    ray_engine_options,
 )
-from embedscope.cli.progress_display import RichProgress
-from embedscope.distributed.shard_embedding import DEFAULT_FILES_PER_SHARD
-from embedscope.embed.image_folder_embedding import ImageFolderEmbeddings, embed_image_folder
-from embedscope.errors import InputFileError
-from embedscope.ingest.image_folder import scan_image_folder
-from embedscope.io.lightly_csv import write_lightly_csv
+
+if TYPE_CHECKING:
+    from embedscope.embed.image_folder_embedding import ImageFolderEmbeddings
 
 
 def _summary(result: ImageFolderEmbeddings, out: Path) -> str:
@@ -45,18 +42,29 @@ def embed_command(
     engine: Engine = "local",
     ray_address: RayAddress = None,
     shard_dir: ShardDir = None,
-    shard_files: ShardFiles = DEFAULT_FILES_PER_SHARD,
+    shard_files: ShardFiles = DEFAULT_SHARD_FILES,
     memory_budget: MemoryBudget = None,
 ) -> None:
     """Embed IMAGE_DIR with EfficientNet-Lite0 (offline) and write filenames,embedding_0..,labels to --out.
 
     Corrupt files and exact duplicates (all but the first name) are left out of the CSV.
     """
+    from rich.console import Console
+
+    from embedscope.cli.progress_display import RichProgress
+    from embedscope.embed.image_folder_embedding import embed_image_folder
+    from embedscope.errors import InputFileError
+    from embedscope.ingest.image_folder import scan_image_folder
+    from embedscope.io.lightly_csv import write_lightly_csv
+
     if out.is_dir():
         raise InputFileError(out, "is a folder; --out expects the path of a CSV file to write")
-    if check_engine(engine, ray_flags_given=bool(ray_address or shard_dir or memory_budget)):
-        embed_on_ray(image_dir, out, embedding_dim=embedding_dim, address=ray_address, shard_dir=shard_dir,
-                     shard_files=shard_files, memory_budget_gib=memory_budget, quiet=quiet)
+    ray_options = ray_engine_options(
+        engine, address=ray_address, shard_dir=shard_dir, shard_files=shard_files, memory_budget_gib=memory_budget,
+        partitions=None,
+    )
+    if ray_options is not None:
+        embed_on_ray(image_dir, out, embedding_dim=embedding_dim, options=ray_options, quiet=quiet)
         return
     scan = scan_image_folder(image_dir)
     if quiet:

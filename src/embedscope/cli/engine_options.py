@@ -7,9 +7,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
+from embedscope.distributed.options import DEFAULT_FILES_PER_SHARD, RayEngineOptions
 from embedscope.errors import ConfigError
+
+DEFAULT_SHARD_FILES = DEFAULT_FILES_PER_SHARD
 
 ENGINES = ("local", "ray")
 
@@ -22,6 +24,9 @@ ShardDir = Annotated[
     Path | None, typer.Option("--shard-dir", help="Ray: the resumable Parquet shard folder (default: in the cache).")
 ]
 ShardFiles = Annotated[int, typer.Option("--shard-files", help="Ray: images per shard and per model call.")]
+Partitions = Annotated[
+    int | None, typer.Option("--partitions", help="Ray: round-1 partitions of the composable k-center (default: the cluster's CPUs).")
+]
 MemoryBudget = Annotated[
     float | None,
     typer.Option("--memory-budget", help="Ray: GiB the driver may hold of the N × D matrix (default: a quarter of RAM)."),
@@ -37,7 +42,9 @@ def check_engine(engine: str, *, ray_flags_given: bool) -> bool:
     if engine not in ENGINES:
         raise ConfigError(f"--engine must be one of {', '.join(ENGINES)}, got '{engine}'")
     if engine == "local" and ray_flags_given:
-        raise ConfigError("--ray-address, --shard-dir and --memory-budget need --engine ray")
+        raise ConfigError(
+            "--ray-address, --shard-dir, --shard-files, --memory-budget and --partitions need --engine ray"
+        )
     return engine == "ray"
 
 
@@ -54,21 +61,38 @@ def budget_bytes(memory_budget_gib: float | None) -> int | None:
     return int(memory_budget_gib * 2**30)
 
 
-def embed_on_ray(
-    image_dir: Path, out: Path, *, embedding_dim: int, address: str | None, shard_dir: Path | None,
-    shard_files: int, memory_budget_gib: float | None, quiet: bool,
-) -> None:
-    """``embedscope embed --engine ray``: the same CSV as the local engine, embedded on a Ray cluster."""
-    from embedscope.cli.progress_display import RichProgress
-    from embedscope.distributed.cluster import ray_cluster
-    from embedscope.distributed.ray_embed import EngineRecord, RayEmbedOptions, embed_folder_with_ray
-    from embedscope.io.lightly_csv import write_lightly_csv
+def ray_engine_options(
+    engine: str, *, address: str | None, shard_dir: Path | None, shard_files: int, memory_budget_gib: float | None,
+    partitions: int | None,
+) -> RayEngineOptions | None:
+    """The Ray engine's options, or None for the local engine.
 
+    Raises:
+        ConfigError: an unknown engine, Ray flags without ``--engine ray``, bad numbers.
+    """
+    given = bool(address or shard_dir or memory_budget_gib or partitions or shard_files != DEFAULT_SHARD_FILES)
+    if not check_engine(engine, ray_flags_given=given):
+        return None
     if shard_files < 1:
         raise ConfigError(f"--shard-files must be at least 1, got {shard_files}")
-    options = RayEmbedOptions(
-        address=address, shard_dir=shard_dir, files_per_shard=shard_files, memory_budget=budget_bytes(memory_budget_gib)
+    if partitions is not None and partitions < 1:
+        raise ConfigError(f"--partitions must be at least 1, got {partitions}")
+    return RayEngineOptions(
+        address=address, shard_dir=shard_dir, files_per_shard=shard_files, memory_budget=budget_bytes(memory_budget_gib),
+        partitions=partitions,
     )
+
+
+def embed_on_ray(image_dir: Path, out: Path, *, embedding_dim: int, options: RayEngineOptions, quiet: bool) -> None:
+    """``embedscope embed --engine ray``: the same CSV as the local engine, embedded on a Ray cluster."""
+    from rich.console import Console
+
+    from embedscope.cli.progress_display import RichProgress
+    from embedscope.distributed.cluster import ray_cluster
+    from embedscope.distributed.ray_embed import EngineRecord, embed_folder_with_ray
+    from embedscope.io.lightly_csv import write_lightly_csv
+
+    address = options.address
     with warnings.catch_warnings(), ray_cluster(address) as cluster:
         warnings.simplefilter("ignore", DeprecationWarning)  # Ray's own deprecations are not the user's concern
         record = EngineRecord(cluster=cluster)

@@ -1,4 +1,4 @@
-"""Rich progress for the pipeline's :class:`~embedscope.pipeline.progress.Progress` protocol."""
+"""Rich progress for the pipeline's :class:`~embedscope.progress.Progress` protocol."""
 
 from __future__ import annotations
 

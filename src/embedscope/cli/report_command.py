@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from embedscope.cli.common import run_and_write
-from embedscope.pipeline.parameters import DEFAULT_EMBEDDING_DIM, DEFAULT_RANDOM_SEEDS, RunParameters
+from embedscope.run_parameters import DEFAULT_EMBEDDING_DIM, DEFAULT_RANDOM_SEEDS, RunParameters
 
 
 def report_command(

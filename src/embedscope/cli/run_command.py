@@ -8,7 +8,17 @@ from typing import Annotated
 import typer
 
 from embedscope.cli.common import run_and_write
-from embedscope.pipeline.parameters import (
+from embedscope.cli.engine_options import (
+    DEFAULT_SHARD_FILES,
+    Engine,
+    MemoryBudget,
+    Partitions,
+    RayAddress,
+    ShardDir,
+    ShardFiles,
+    ray_engine_options,
+)
+from embedscope.run_parameters import (
     DEFAULT_CROP_PADDING,
     DEFAULT_EMBEDDING_DIM,
     DEFAULT_MIN_CROP_SIZE,
@@ -45,6 +55,12 @@ def run_command(
     export_frames: Annotated[bool, typer.Option("--export-frames", help="Video folders: write the selected frames as PNGs to OUT/frames/.")] = False,
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Write into a non-empty --out.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")] = False,
+    engine: Engine = "local",
+    ray_address: RayAddress = None,
+    shard_dir: ShardDir = None,
+    shard_files: ShardFiles = DEFAULT_SHARD_FILES,
+    memory_budget: MemoryBudget = None,
+    partitions: Partitions = None,
 ) -> None:
     """Select a diverse subset of INPUT (k-center greedy) and write report.pdf, report_v2.json and data files."""
     params = RunParameters(
@@ -57,4 +73,8 @@ def run_command(
         object_level_task=object_level, crop_padding=crop_padding, min_crop_size=min_crop_size,
         frame_stride=frame_stride, export_frames=export_frames,
     )
-    run_and_write(params, quiet=quiet)
+    ray_options = ray_engine_options(
+        engine, address=ray_address, shard_dir=shard_dir, shard_files=shard_files, memory_budget_gib=memory_budget,
+        partitions=partitions,
+    )
+    run_and_write(params, quiet=quiet, ray_options=ray_options)

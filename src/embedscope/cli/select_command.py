@@ -7,14 +7,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
-from embedscope.cli.progress_display import RichProgress
-from embedscope.errors import ConfigError
-from embedscope.io.filename_list import write_filename_list
-from embedscope.pipeline.parameters import DEFAULT_EMBEDDING_DIM, RunParameters
-from embedscope.pipeline.progress import SilentProgress
-from embedscope.pipeline.run import load_and_select
+from embedscope.run_parameters import DEFAULT_EMBEDDING_DIM, RunParameters
 
 
 def select_command(
@@ -37,6 +31,14 @@ def select_command(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display or summary.")] = False,
 ) -> None:
     """Select a diverse subset of INPUT and write only the selected filenames (`run` also writes the report)."""
+    from rich.console import Console
+
+    from embedscope.cli.progress_display import RichProgress
+    from embedscope.errors import ConfigError
+    from embedscope.io.filename_list import write_filename_list
+    from embedscope.pipeline.local_executor import load_and_select
+    from embedscope.progress import SilentProgress
+
     if out.is_dir():
         raise ConfigError(f"{out}: is a folder; --out expects the path of a text file to write")
     if out.exists() and not overwrite:

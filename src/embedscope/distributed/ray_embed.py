@@ -10,31 +10,13 @@ from pathlib import Path
 import numpy as np
 
 from embedscope.distributed.cluster import ClusterInfo
+from embedscope.distributed.options import RayEngineOptions
 from embedscope.distributed.ray_image_folder import (
     RayFolderEmbedding,
     embed_folder_on_ray,
     scan_image_folder_on_ray,
 )
-from embedscope.distributed.shard_embedding import DEFAULT_FILES_PER_SHARD
-
-
-@dataclass(frozen=True)
-class RayEmbedOptions:
-    """The ``--engine ray`` flags of ``embed`` and ``run``.
-
-    Attributes:
-        address: None (a local instance), ``auto``, ``host:port`` or ``ray://host:port``.
-        shard_dir: the resumable shard folder (default: in the cache, per image folder and model).
-        files_per_shard: images per shard and per model call.
-        memory_budget: bytes the driver may spend on the N × D matrix (None: a fraction of RAM).
-        partitions: round-1 partitions of the composable k-center (None: the cluster's CPUs, at least 2).
-    """
-
-    address: str | None = None
-    shard_dir: Path | None = None
-    files_per_shard: int = DEFAULT_FILES_PER_SHARD
-    memory_budget: int | None = None
-    partitions: int | None = None
+from embedscope.ingest.image_folder import ImageFolderScan
 
 
 @dataclass
@@ -65,21 +47,24 @@ def embed_folder_with_ray(
     image_dir: Path,
     *,
     record: EngineRecord,
-    options: RayEmbedOptions,
+    options: RayEngineOptions,
     embedding_dim: int,
     cache_dir: Path | None = None,
+    scan: ImageFolderScan | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> tuple[RayFolderEmbedding, np.ndarray]:
-    """Scan and embed ``image_dir`` on the connected cluster; the (N, D) float32 vectors in ``scan.names`` order.
+    """Scan (unless ``scan`` is given) and embed ``image_dir`` on the connected cluster; the (N, D) float32
+    vectors in the final ``scan.names`` order.
 
     Raises:
         InputFileError: no usable image; MemoryBudgetError: the vectors exceed the memory budget.
     """
     from embedscope.distributed.vector_blocks import default_memory_budget
 
-    start = time.perf_counter()
-    scan = scan_image_folder_on_ray(image_dir)
-    record.timed("scan", start)
+    if scan is None:
+        start = time.perf_counter()
+        scan = scan_image_folder_on_ray(image_dir)
+        record.timed("scan", start)
     start = time.perf_counter()
     embedded = embed_folder_on_ray(
         scan, cluster=record.cluster, embedding_dim=embedding_dim, shard_dir=options.shard_dir,

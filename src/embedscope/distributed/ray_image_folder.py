@@ -17,7 +17,8 @@ import numpy as np
 
 from embedscope.distributed.cluster import ClusterInfo
 from embedscope.distributed.feature_shards import ShardIndex, read_shard_features, read_shard_index
-from embedscope.distributed.shard_embedding import DEFAULT_FILES_PER_SHARD, ShardRunSummary, embed_into_shards
+from embedscope.distributed.options import DEFAULT_FILES_PER_SHARD
+from embedscope.distributed.shard_embedding import ShardRunSummary, embed_into_shards
 from embedscope.distributed.vector_blocks import VectorBlocks
 from embedscope.embed.cache_location import resolve_cache_dir
 from embedscope.embed.feature_extractor import ensure_onnx_model

@@ -25,14 +25,13 @@ import numpy as np
 
 from embedscope.distributed.cluster import ClusterInfo
 from embedscope.distributed.feature_shards import write_feature_shard
+from embedscope.distributed.options import DEFAULT_FILES_PER_SHARD
 from embedscope.embed.model_spec import INPUT_SIZE
 from embedscope.embed.preprocess import model_input_from_file
 from embedscope.ingest.image_decode import ImageDecodeError
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_FILES_PER_SHARD = 64
-"""Images per shard = per model call: the local engine's batch size, and a small unit of lost work on a crash."""
 CUDA_PROVIDERS = ("CUDAExecutionProvider", "CPUExecutionProvider")
 PIXELS_PER_IMAGE = INPUT_SIZE * INPUT_SIZE * 3
 

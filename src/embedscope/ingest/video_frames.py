@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -25,11 +25,9 @@ import av
 import numpy as np
 from av.video.frame import VideoFrame
 from av.video.reformatter import Interpolation, VideoReformatter
-from PIL import Image
 
-from embedscope.errors import ConfigError, InputFileError
+from embedscope.errors import ConfigError
 from embedscope.ingest.file_walk import find_files
-from embedscope.io.atomic import atomic_path
 
 logger = logging.getLogger(__name__)
 
@@ -127,13 +125,13 @@ def frame_name(video: str, index: int, *, n_frames: int) -> str:
     return f"{path.with_suffix('').as_posix()}-{index:0{padding}d}-{extension}.{FRAME_EXTENSION}"
 
 
-def _upright(pixels: np.ndarray, rotation: int) -> np.ndarray:
+def upright_pixels(pixels: np.ndarray, rotation: int) -> np.ndarray:
     """``pixels`` turned by the display rotation (degrees counter-clockwise, a multiple of 90)."""
     turns = (rotation // RIGHT_ANGLE) % 4
     return np.ascontiguousarray(np.rot90(pixels, k=turns)) if turns else pixels
 
 
-def _rotation(frame: VideoFrame) -> int:
+def frame_rotation(frame: VideoFrame) -> int:
     try:
         return int(frame.rotation)
     except (AttributeError, ValueError, TypeError):
@@ -223,7 +221,7 @@ class VideoFrameReader:
             logger.warning("video %s: %s", self.name, self._summary.fault)
 
     def _pixels(self, frame: VideoFrame, scan: DecodeState, reformatter: VideoReformatter) -> np.ndarray:
-        rotation = _rotation(frame)
+        rotation = frame_rotation(frame)
         turned = (rotation // RIGHT_ANGLE) % 2 == 1
         if not scan.width:
             scan.width, scan.height = (frame.height, frame.width) if turned else (frame.width, frame.height)
@@ -234,7 +232,7 @@ class VideoFrameReader:
             converted = reformatter.reformat(
                 frame, width=width, height=height, format="rgb24", interpolation=INTERPOLATION
             )
-        return _upright(converted.to_ndarray(), rotation)
+        return upright_pixels(converted.to_ndarray(), rotation)
 
 
 @dataclass
@@ -357,51 +355,3 @@ def decoded_frames(path: Path, state: DecodeState | None = None) -> Iterator[tup
                         state.n_frames += 1
         except av.FFmpegError as error:
             state.read_error = _describe(error)
-
-
-def read_frames(video_root: Path, frames: Iterable[FrameRef]) -> Iterator[tuple[FrameRef, Image.Image]]:
-    """The given frames as full-size upright RGB images (e.g. to export them or make thumbnails).
-
-    Each video is decoded once, from its start up to its last requested frame; videos in name order,
-    frames in index order.
-
-    Raises:
-        InputFileError: a requested frame does not exist in its video (e.g. the file changed since).
-    """
-    by_video: dict[str, dict[int, FrameRef]] = {}
-    for ref in frames:
-        by_video.setdefault(ref.video, {})[ref.index] = ref
-    for video in sorted(by_video):
-        wanted = by_video[video]
-        remaining = set(wanted)
-        reformatter = VideoReformatter()
-        for index, frame in decoded_frames(Path(video_root) / video):
-            if index in remaining:
-                pixels = _upright(reformatter.reformat(frame, format="rgb24").to_ndarray(), _rotation(frame))
-                yield wanted[index], Image.fromarray(pixels)
-                remaining.discard(index)
-                if not remaining:
-                    break
-        if remaining:
-            raise InputFileError(
-                Path(video_root) / video,
-                f"has no frame {min(remaining)}; was the video changed during the run?",
-            )
-
-
-def export_frames(video_root: Path, frames: Iterable[FrameRef], out_dir: Path) -> list[Path]:
-    """Write the given frames as full-size upright RGB PNGs to ``out_dir / <frame name>`` (--export-frames).
-
-    Returns:
-        The written files, videos in name order, frames in index order.
-
-    Raises:
-        InputFileError: a requested frame does not exist in its video.
-    """
-    written: list[Path] = []
-    for ref, image in read_frames(video_root, frames):
-        target = Path(out_dir) / ref.name
-        with atomic_path(target) as tmp:  # a crash never leaves a half-written PNG under the frame's name
-            image.save(tmp, format="PNG")
-        written.append(target)
-    return written

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 import numpy as np
 
 from embedscope.analyze.distribution import DEFAULT_BINS, SharedHistogram, shared_histogram
+from embedscope.analyze.scatter import ScatterInput
 from embedscope.analyze.sets import SET_ORDER
 from embedscope.neighbors.result import NearestNeighbors
 from embedscope.report.model import (
@@ -72,26 +72,6 @@ def numeric_distribution(
         neighbor_search=neighbor_search,
         **fields,  # type: ignore[arg-type]
     )
-
-
-@dataclass(frozen=True)
-class ScatterInput:
-    """2-D coordinates of the listed points of one projection.
-
-    Attributes:
-        input_xy: (n_listed, 2) coordinates of the listed input samples.
-        selected_xy: (k, 2) coordinates of the selected samples.
-        datapool_xy: (m, 2) or None.
-        examples: (filename, (x, y)) pairs to show as thumbnails.
-    """
-
-    input_xy: np.ndarray
-    selected_xy: np.ndarray
-    datapool_xy: np.ndarray | None
-    examples: list[tuple[str, tuple[float, float]]]
-    method: str
-    fit_sample_size: int
-    n_input_total: int
 
 
 def _pairs(xy: np.ndarray) -> list[tuple[float, float]]:

@@ -8,7 +8,6 @@ import numpy as np
 
 from embedscope.analyze.categorical import categorical_distribution
 from embedscope.analyze.sets import DATAPOOL, INPUT, RANDOM, SELECTED, SELECTED_WITH_DATAPOOL
-from embedscope.pipeline.sample_data_inputs import RunSampleData
 from embedscope.report.build import numeric_distribution
 from embedscope.report.model import (
     CategoricalDist,
@@ -16,6 +15,7 @@ from embedscope.report.model import (
     MetadataKeyInformation,
     PredictionTaskInformation,
 )
+from embedscope.select.run_sample_data import RunSampleData
 from embedscope.select.sample_data import SampleData
 
 _FIELD = {

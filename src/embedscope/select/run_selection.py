@@ -1,4 +1,4 @@
-"""Choose the selected samples: k-center greedy, or a list of names selected elsewhere."""
+"""The select stage: k-center greedy, LightlyOne-style strategies, or a list of names selected elsewhere."""
 
 from __future__ import annotations
 
@@ -8,12 +8,16 @@ from pathlib import Path
 import numpy as np
 
 from embedscope.errors import ConfigError, InputFileError
+from embedscope.ingest.samples import LoadedInputs
 from embedscope.io.filename_list import read_filename_list
-from embedscope.pipeline.inputs import LoadedInputs
-from embedscope.pipeline.sample_data_inputs import RunSampleData, resolve_queries
+from embedscope.progress import Progress
+from embedscope.run_parameters import RunParameters
 from embedscope.select.combined import select_with_config
-from embedscope.select.config import SelectionConfig
+from embedscope.select.config import SelectionConfig, config_sample_request
 from embedscope.select.k_center_greedy import k_center_greedy
+from embedscope.select.queries import resolve_queries
+from embedscope.select.run_sample_data import RunSampleData
+from embedscope.select.sample_count import resolve_n_samples
 
 
 @dataclass(frozen=True)
@@ -93,4 +97,34 @@ def select_configured(
         stopped_early=outcome.stopped_reason is not None,
         stopped_reason=outcome.stopped_reason,
         n_filtered_out=int(np.count_nonzero(outcome.filtered_out)),
+    )
+
+
+def select_samples(
+    params: RunParameters,
+    inputs: LoadedInputs,
+    config: SelectionConfig | None,
+    sample_data: RunSampleData,
+    progress: Progress,
+) -> Selection:
+    """The select stage: names selected elsewhere (``report --selected``), a strategy config, or k-center greedy.
+
+    Raises:
+        ConfigError: a bad sample count, or a min-distance that stops before the first pick.
+        InputFileError: a selected name not in INPUT.
+    """
+    n_input = len(inputs.input)
+    if params.selected_path is not None:
+        return selection_from_names(inputs, params.selected_path)
+    n_samples, proportion = params.n_samples, params.proportion
+    if config is not None:
+        n_samples, proportion = config_sample_request(config, cli_n_samples=n_samples, cli_proportion=proportion)
+    n_samples = resolve_n_samples(n_input, n_samples=n_samples, proportion=proportion)
+    if config is None:
+        progress.stage(f"selecting {n_samples:,} of {n_input:,} samples (k-center greedy)")
+        return select_diverse(inputs, n_samples=n_samples, min_distance=params.min_distance)
+    progress.stage(f"selecting {n_samples:,} of {n_input:,} samples ({len(config.strategies)} strategies)")
+    return select_configured(
+        inputs, config=config, n_samples=n_samples, sample_data=sample_data, normalize=params.normalize,
+        seed=params.seed,
     )

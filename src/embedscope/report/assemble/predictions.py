@@ -13,11 +13,11 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from embedscope.analyze.sets import DATAPOOL, INPUT, RANDOM, SELECTED, SELECTED_WITH_DATAPOOL
+from embedscope.embed.crop_samples import CropMetadata
 from embedscope.ingest.crops import CropSpec
 from embedscope.ingest.image_decode import decode_image
 from embedscope.ingest.predictions.model import TaskPredictions
-from embedscope.pipeline.object_inputs import CropMetadata
-from embedscope.pipeline.sample_data_report import categorical_per_set
+from embedscope.report.assemble.sample_data import categorical_per_set
 from embedscope.report.colors import SET_COLORS
 from embedscope.report.model import (
     CategoricalDistributionPerSet,

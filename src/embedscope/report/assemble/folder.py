@@ -7,21 +7,20 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from embedscope.embed.crop_samples import CropMetadata
+from embedscope.embed.folder_samples import FolderInputs
+from embedscope.embed.video_samples import VideoInputs
 from embedscope.ingest.image_decode import ImageDecodeError
-from embedscope.ingest.video_frames import export_frames
-from embedscope.io.atomic import atomic_write_text
-from embedscope.pipeline.folder_inputs import FolderInputs
-from embedscope.pipeline.object_inputs import CropMetadata
-from embedscope.pipeline.parameters import RunParameters
-from embedscope.pipeline.prediction_inputs import RunPredictions
-from embedscope.pipeline.prediction_report import (
+from embedscope.ingest.predictions.run_predictions import RunPredictions
+from embedscope.ingest.video_frames import FrameRef
+from embedscope.report.assemble.predictions import (
     bounding_box_examples,
     crop_categories,
     image_categories,
@@ -29,9 +28,10 @@ from embedscope.pipeline.prediction_report import (
     prediction_task_information,
     skipped_predictions,
 )
-from embedscope.pipeline.video_inputs import VideoInputs, frame_timelines, video_level_sizes
+from embedscope.report.assemble.videos import frame_timelines, video_level_sizes
 from embedscope.report.figures import slug
 from embedscope.report.model import EmbeddingInformation, PredictionTaskInformation
+from embedscope.run_parameters import RunParameters
 
 logger = logging.getLogger(__name__)
 
@@ -40,8 +40,26 @@ FRAMES_FOLDER = "frames"  # --export-frames writes OUT/frames/<frame name>
 N_TIMELINES = 24  # timeline figures (one per video, in name order); videoLevelSizes lists every video
 N_SKIPPED_IN_REPORT = 100  # skipped predictions listed in report_v2.json per task; the file lists all
 
-SideOutput = Callable[[Path], None]
-"""Writes extra files into the output folder (given as its argument)."""
+
+
+@dataclass(frozen=True)
+class SideFile:
+    """A text file written beside the report (e.g. ``skipped_predictions.json``), relative to OUT."""
+
+    relative_path: str
+    text: str
+
+
+@dataclass(frozen=True)
+class FrameExport:
+    """``--export-frames``: the selected frames, decoded again and written as PNGs to OUT/``folder``."""
+
+    video_root: Path
+    refs: list[FrameRef]
+    folder: str = FRAMES_FOLDER
+
+
+SideOutput = SideFile | FrameExport
 
 
 @dataclass
@@ -54,7 +72,7 @@ class FolderReport:
         plots: figure name → PNG bytes (``timeline_<video>``, ``bounding_boxes_<task>_<image>``), for
             ``plots/`` and the PDF/HTML ("Other figures").
         plot_titles: figure name → caption for the documents (the names are slugs of paths).
-        side_outputs: writers of extra files (skipped predictions, exported frames), called with OUT.
+        side_outputs: extra files to write (skipped predictions, exported frames), as plain data.
     """
 
     prediction_tasks: dict[str, PredictionTaskInformation] = field(default_factory=dict)
@@ -109,13 +127,7 @@ def _video_parts(
         report.plots[key] = png
         report.plot_titles[key] = f"Frame timeline: {video}"
     if params.export_frames:
-        refs = videos.refs(selected_names)
-
-        def write_frames(out_dir: Path) -> None:
-            written = export_frames(videos.video_root, refs, out_dir / FRAMES_FOLDER)
-            logger.info("exported %d selected frames to %s", len(written), out_dir / FRAMES_FOLDER)
-
-        report.side_outputs.append(write_frames)
+        report.side_outputs.append(FrameExport(video_root=videos.video_root, refs=videos.refs(selected_names)))
 
 
 def _prediction_parts(
@@ -168,9 +180,7 @@ def _prediction_parts(
         )
         _box_examples(report, params.input_path, crops, selected_names)
     full = {"tasks": summaries, "skippedTasks": dict(predictions.skipped_tasks)}
-    report.side_outputs.append(
-        lambda out_dir: atomic_write_text(out_dir / SKIPPED_PREDICTIONS_FILE, json.dumps(full, indent=1))
-    )
+    report.side_outputs.append(SideFile(SKIPPED_PREDICTIONS_FILE, json.dumps(full, indent=1)))
 
 
 def _shortened(summary: dict[str, Any]) -> dict[str, Any]:

@@ -23,7 +23,7 @@ from embedscope.ingest.predictions.lightly_folder import (
 from embedscope.ingest.predictions.model import ImageSize, TaskPredictions
 from embedscope.ingest.predictions.yolo import DEFAULT_TASK as YOLO_TASK
 from embedscope.ingest.predictions.yolo import read_yolo_predictions
-from embedscope.pipeline.parameters import RunParameters
+from embedscope.run_parameters import RunParameters
 
 logger = logging.getLogger(__name__)
 

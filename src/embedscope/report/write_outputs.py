@@ -3,24 +3,31 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+import logging
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import yaml
 
+from embedscope.analyze.scatter import listed_input_rows
 from embedscope.errors import ConfigError
 from embedscope.io.atomic import atomic_write_bytes, atomic_write_text
 from embedscope.io.filename_list import write_filename_list
 from embedscope.io.lightly_csv import write_lightly_csv
-from embedscope.pipeline.run import RunOutcome
-from embedscope.pipeline.scatter import listed_input_rows
 from embedscope.report.figures import report_figures
 from embedscope.report.html import ScatterNames, interactive_figure_names, render_html
 from embedscope.report.json_writer import write_report_json
 from embedscope.report.pdf import render_pdf
+from embedscope.report.run_outcome import RunOutcome
 from embedscope.report.thumbnails import jpeg_data_uri, png_data_uris
+
+if TYPE_CHECKING:
+    from embedscope.report.assemble.folder import SideOutput
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -62,7 +69,7 @@ def image_thumbnails(outcome: RunOutcome) -> dict[str, bytes]:
     """Sample name → JPEG thumbnail when the samples are images, object crops or video frames: the example
     pairs of the report first, then the selected samples (pick order), then input samples in a seeded random
     order, up to the thumbnail budget of report.html."""
-    from embedscope.pipeline.sample_thumbnails import sample_thumbnails
+    from embedscope.report.assemble.sample_thumbnails import sample_thumbnails
 
     names = outcome.inputs.input.names
     examples = outcome.report.general_information.selected_and_removed_image_examples
@@ -121,6 +128,20 @@ def write_outputs(outcome: RunOutcome, out_dir: Path) -> OutputPaths:
     if outcome.report.embedscope.get("selectionConfig") is not None:
         resolved["selection"] = outcome.report.embedscope["selectionConfig"]
     atomic_write_text(out_dir / "config.yaml", yaml.safe_dump(resolved, sort_keys=False))
-    for write_side_output in outcome.side_outputs:  # skipped predictions, --export-frames
-        write_side_output(out_dir)
+    write_side_outputs(outcome.side_outputs, out_dir)
     return OutputPaths(out_dir=out_dir, report_pdf=report_pdf, report_json=report_json, report_html=report_html)
+
+
+def write_side_outputs(side_outputs: Sequence[SideOutput], out_dir: Path) -> None:
+    """Write the run's extra files into ``out_dir``: text files (skipped predictions) and ``--export-frames``."""
+    if not side_outputs:
+        return
+    from embedscope.ingest.frame_access import export_frames
+    from embedscope.report.assemble.folder import FrameExport, SideFile
+
+    for side_output in side_outputs:
+        if isinstance(side_output, SideFile):
+            atomic_write_text(out_dir / side_output.relative_path, side_output.text)
+        elif isinstance(side_output, FrameExport):
+            written = export_frames(side_output.video_root, side_output.refs, out_dir / side_output.folder)
+            logger.info("exported %d selected frames to %s", len(written), out_dir / side_output.folder)

@@ -16,6 +16,7 @@ import numpy as np
 from PIL import Image
 
 from embedscope.embed.image_embedder import DEFAULT_BATCH_SIZE, embed_images
+from embedscope.embed.projected_table import projected_table
 from embedscope.errors import InputFileError
 from embedscope.ingest.crops import (
     DEFAULT_CROP_PADDING,
@@ -27,10 +28,9 @@ from embedscope.ingest.crops import (
 )
 from embedscope.ingest.predictions.image_sizes import read_image_sizes
 from embedscope.ingest.predictions.model import ImageSize, TaskPredictions
-from embedscope.pipeline.inputs import MIN_INPUT_SAMPLES, LoadedInputs, prepare_inputs
-from embedscope.pipeline.parameters import DEFAULT_EMBEDDING_DIM
-from embedscope.pipeline.progress import Progress, SilentProgress
-from embedscope.pipeline.projected_table import projected_table
+from embedscope.ingest.samples import MIN_INPUT_SAMPLES, LoadedInputs, prepare_inputs
+from embedscope.progress import Progress, SilentProgress
+from embedscope.run_parameters import DEFAULT_EMBEDDING_DIM
 
 logger = logging.getLogger(__name__)
 

@@ -1,62 +1,18 @@
-"""Per-sample data (metadata, scores, predictions) and SIMILARITY queries, aligned with the run's samples."""
+"""SIMILARITY queries of a selection config as vectors: a list of input/datapool names, or an embeddings file."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from embedscope.errors import InputFileError
+from embedscope.ingest.samples import LoadedInputs, l2_normalize
 from embedscope.io.embeddings_file import read_embeddings
 from embedscope.io.filename_list import read_filename_list
-from embedscope.io.sample_data_files import read_metadata_file, read_predictions_file, read_scores_file
-from embedscope.pipeline.inputs import LoadedInputs, l2_normalize
 from embedscope.select.config import SelectionConfig
-from embedscope.select.sample_data import SampleData, align_sample_data
 
 NAME_LIST_SUFFIXES = (".txt",)  # a query given as a list of input/datapool filenames
-
-
-@dataclass(frozen=True)
-class RunSampleData:
-    """Per-sample data of the input and of the datapool (None where no file was given)."""
-
-    input: SampleData
-    datapool: SampleData | None
-
-    @property
-    def is_empty(self) -> bool:
-        data = self.input
-        return not (data.numeric or data.categorical or data.scores or data.predictions)
-
-
-def load_sample_data(
-    inputs: LoadedInputs,
-    *,
-    metadata_path: Path | None,
-    scores_path: Path | None,
-    predictions_path: Path | None,
-) -> RunSampleData:
-    """Read the given files and align them with the input (and the datapool).
-
-    Raises:
-        InputFileError: a format problem, or filenames that are neither input nor datapool samples.
-    """
-    metadata = read_metadata_file(metadata_path) if metadata_path is not None else None
-    scores = read_scores_file(scores_path) if scores_path is not None else None
-    predictions = read_predictions_file(predictions_path) if predictions_path is not None else None
-    pool_names = inputs.datapool.names if inputs.datapool is not None else []
-    known = [*inputs.input.names, *pool_names, *inputs.removed_from_input]
-    input_data = align_sample_data(
-        inputs.input.names, metadata=metadata, scores=scores, predictions=predictions, known_names=known
-    )
-    pool_data = None
-    if inputs.datapool is not None:
-        pool_data = align_sample_data(
-            pool_names, metadata=metadata, scores=scores, predictions=predictions, known_names=known
-        )
-    return RunSampleData(input=input_data, datapool=pool_data)
 
 
 def resolve_queries(config: SelectionConfig, inputs: LoadedInputs, *, normalize: bool) -> dict[str, np.ndarray]:

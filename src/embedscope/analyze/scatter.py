@@ -2,15 +2,36 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from embedscope.analyze.projection import Projection2D, pca_2d, umap_2d
 from embedscope.analyze.sets import AnalysisSets
-from embedscope.pipeline.progress import Progress
-from embedscope.report.build import ScatterInput
+from embedscope.progress import Progress
 
 MAX_LISTED_INPUT_POINTS = 50_000  # keeps report_v2.json and the plots small; selected/datapool always listed
 N_EXAMPLE_IMAGES = 6  # thumbnails placed on a scatter plot
+
+
+@dataclass(frozen=True)
+class ScatterInput:
+    """2-D coordinates of the listed points of one projection.
+
+    Attributes:
+        input_xy: (n_listed, 2) coordinates of the listed input samples.
+        selected_xy: (k, 2) coordinates of the selected samples.
+        datapool_xy: (m, 2) or None.
+        examples: (filename, (x, y)) pairs to show as thumbnails.
+    """
+
+    input_xy: np.ndarray
+    selected_xy: np.ndarray
+    datapool_xy: np.ndarray | None
+    examples: list[tuple[str, tuple[float, float]]]
+    method: str
+    fit_sample_size: int
+    n_input_total: int
 
 
 def listed_input_rows(n_input: int, *, seed: int) -> np.ndarray:

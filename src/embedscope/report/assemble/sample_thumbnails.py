@@ -12,7 +12,7 @@ from PIL import Image
 
 from embedscope.errors import InputFileError
 from embedscope.ingest.image_decode import ImageDecodeError
-from embedscope.pipeline.inputs import LoadedInputs
+from embedscope.ingest.samples import LoadedInputs
 from embedscope.report.thumbnails import MAX_THUMBNAILS, THUMBNAIL_JPEG_QUALITY, THUMBNAIL_PX, thumbnail_jpegs
 
 logger = logging.getLogger(__name__)
@@ -33,7 +33,7 @@ def sample_thumbnails(
         names: sample names, most wanted first (callers put the selected samples first).
         input_path: the run's INPUT (the folder crops are cut from).
     """
-    from embedscope.pipeline.folder_inputs import FolderInputs
+    from embedscope.embed.folder_samples import FolderInputs
 
     if isinstance(inputs, FolderInputs) and inputs.crops is not None:
         return _crop_thumbnails(inputs, _first_distinct(names, limit), image_root=input_path)
@@ -63,8 +63,8 @@ def _jpeg(image: Image.Image) -> bytes:
 
 def _crop_thumbnails(inputs: LoadedInputs, names: list[str], *, image_root: Path) -> dict[str, bytes]:
     """Each source image is decoded once for all its wanted crops."""
+    from embedscope.embed.folder_samples import FolderInputs
     from embedscope.ingest.image_decode import decode_image
-    from embedscope.pipeline.folder_inputs import FolderInputs
 
     assert isinstance(inputs, FolderInputs) and inputs.crops is not None
     specs = inputs.crops.by_name()
@@ -86,8 +86,8 @@ def _crop_thumbnails(inputs: LoadedInputs, names: list[str], *, image_root: Path
 
 def _frame_thumbnails(inputs: LoadedInputs, names: list[str]) -> dict[str, bytes]:
     """Videos in the order their first wanted frame appears in ``names``, while the decode budget lasts."""
-    from embedscope.ingest.video_frames import read_frames
-    from embedscope.pipeline.folder_inputs import FolderInputs
+    from embedscope.embed.folder_samples import FolderInputs
+    from embedscope.ingest.frame_access import read_frames
 
     assert isinstance(inputs, FolderInputs) and inputs.videos is not None
     frames = inputs.videos.frames

@@ -1,0 +1,103 @@
+"""The ingest stage of a folder INPUT: which kind of samples it holds (images, video frames or object crops),
+the image scan (corrupt and exact-duplicate files), and the detection predictions — everything that is read
+before any sample is embedded, so that a bad flag or side file fails fast."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from embedscope.errors import ConfigError, InputFileError
+from embedscope.ingest.image_files import IMAGE_EXTENSIONS, find_image_files
+from embedscope.ingest.image_folder import ImageFolderScan, scan_image_folder
+from embedscope.ingest.predictions.run_predictions import (
+    RunPredictions,
+    check_prediction_flags,
+    has_predictions,
+    read_run_predictions,
+)
+from embedscope.ingest.video_frames import VIDEO_EXTENSIONS, find_video_files
+from embedscope.progress import Progress
+from embedscope.run_parameters import RunParameters
+
+logger = logging.getLogger(__name__)
+
+FolderKind = Literal["images", "videos", "crops"]
+
+
+@dataclass(frozen=True)
+class FolderPlan:
+    """What the embed stage embeds for a folder INPUT (plain data: picklable, no open files).
+
+    Attributes:
+        root: the INPUT folder.
+        kind: ``images`` (one sample per image), ``videos`` (one per kept frame) or ``crops`` (one per object
+            of ``--object-level TASK``).
+        scan: the image scan (images and crops; None for videos).
+        predictions: the detection tasks read against the scan's images, or None.
+    """
+
+    root: Path
+    kind: FolderKind
+    scan: ImageFolderScan | None = None
+    predictions: RunPredictions | None = None
+
+
+def _extensions(extensions: frozenset[str]) -> str:
+    return ", ".join(sorted(extension.removeprefix(".") for extension in extensions))
+
+
+ScanFolder = Callable[[Path], ImageFolderScan]
+
+
+def plan_folder(params: RunParameters, progress: Progress, *, scan_folder: ScanFolder = scan_image_folder) -> FolderPlan:
+    """Ingest the folder ``params.input_path``: its kind, the scan of its images and their predictions.
+
+    A folder holds images or videos, not both (as a LightlyOne dataset is of one type). Predictions are read
+    for image folders only; ``--object-level TASK`` makes the crops of that task the samples.
+
+    Cost: one pass over the files (hash + header check per image, by ``scan_folder``: in this process, or
+    on a cluster for the Ray executor), then the prediction files.
+
+    Raises:
+        InputFileError: no image or video files; a prediction source that cannot be read.
+        ConfigError: images and videos mixed; predictions or ``--object-level`` with videos; bad flags.
+    """
+    check_prediction_flags(params)
+    root = params.input_path
+    n_images, n_videos = len(find_image_files(root)), len(find_video_files(root))
+    if n_images == 0 and n_videos == 0:
+        raise InputFileError(
+            root,
+            f"no image or video files found (looked recursively for {_extensions(IMAGE_EXTENSIONS)}, "
+            f"{_extensions(VIDEO_EXTENSIONS)})",
+        )
+    if n_images and n_videos:
+        raise ConfigError(
+            f"{root}: holds both images ({n_images}) and videos ({n_videos}); a run analyses one kind, "
+            "so put images and videos in separate folders"
+        )
+    if n_videos:
+        if params.object_level_task is not None or params.coco_path or params.yolo_path:
+            raise ConfigError(
+                f"{root}: holds videos; predictions (--coco, --yolo) and --object-level work on image folders"
+            )
+        return FolderPlan(root=root, kind="videos")
+    if params.export_frames or params.frame_stride != 1:
+        logger.warning("%s holds images, not videos: --frame-stride and --export-frames have no effect", root)
+    if params.object_level_task is not None and not has_predictions(params):
+        raise ConfigError(
+            f"--object-level needs predictions: put a Lightly predictions folder in {root}/.lightly/predictions "
+            "or pass --lightly-predictions, --coco or --yolo with --classes"
+        )
+    progress.stage("scanning images (corrupt and duplicate check)")
+    scan = scan_folder(root)
+    predictions = None
+    if has_predictions(params):
+        progress.stage("reading predictions")
+        predictions = read_run_predictions(params, image_root=root, names=scan.names)
+    kind: FolderKind = "crops" if params.object_level_task is not None else "images"
+    return FolderPlan(root=root, kind=kind, scan=scan, predictions=predictions)
