@@ -3,6 +3,7 @@ worker node, and a resumed run that embeds only what the interrupted one left.""
 
 from __future__ import annotations
 
+import json
 import re
 import signal
 import subprocess
@@ -17,6 +18,7 @@ import numpy as np
 import pyarrow.parquet as pq
 import pytest
 
+from embedscope.cli.app import main
 from embedscope.distributed.cluster import cluster_info
 from embedscope.distributed.feature_shards import list_shards
 from embedscope.distributed.ray_image_folder import (
@@ -162,3 +164,44 @@ def test_an_interrupted_command_rerun_embeds_only_the_rest(
     table = read_lightly_csv(tmp_path / "out.csv")
     assert table.names == uninterrupted.result.scan.names
     np.testing.assert_allclose(table.vectors, uninterrupted.vectors, rtol=0, atol=1e-6)
+
+
+def _files(folder: Path) -> list[str]:
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file())
+
+
+def _keys(value: object, prefix: str = "") -> set[str]:
+    if not isinstance(value, dict):
+        return set()
+    return {f"{prefix}/{k}" for k in value} | {key for k, v in value.items() for key in _keys(v, f"{prefix}/{k}")}
+
+
+def test_run_with_the_ray_engine_writes_the_local_engines_files_and_keys(
+    ray_two_nodes: TwoNodeCluster, folder: Path, model_cache: Path, uninterrupted: Uninterrupted, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv(CACHE_DIR_ENV, str(model_cache))
+    common = ["run", str(folder), "--n-samples", "20", "--random-seeds", "2", "--quiet"]
+
+    assert main([*common, "--out", str(tmp_path / "local")]) == 0
+    assert main([*common, "--out", str(tmp_path / "ray"), "--engine", "ray", "--ray-address", ray_two_nodes.address,
+                 "--shard-dir", str(uninterrupted.result.shard_dir)]) == 0
+
+    assert _files(tmp_path / "ray") == _files(tmp_path / "local")
+    local_json = json.loads((tmp_path / "local/report_v2.json").read_text())
+    ray_json = json.loads((tmp_path / "ray/report_v2.json").read_text())
+    assert _keys(ray_json) - _keys(local_json) == {k for k in _keys(ray_json) if k.startswith("/embedscope/engine")}
+    assert _keys(local_json) <= _keys(ray_json)
+    engine = ray_json["embedscope"]["engine"]
+    assert (engine["name"], engine["nodes"], engine["cpus"], engine["gpus"]) == ("ray", 2, 2, 0)
+    assert engine["embedEngine"] == "ray" and engine["imagesFromShards"] == len(uninterrupted.result.scan.names)
+    assert engine["selection"]["partitions"] == 2 and engine["selection"]["kPrime"] >= 20
+    assert set(engine["stageSeconds"]) >= {"ingest", "embed", "select"}
+    for name in ("corrupt_filenames.txt", "duplicate_filenames.txt"):
+        assert (tmp_path / "ray/filenames" / name).read_text() == (tmp_path / "local/filenames" / name).read_text()
+    local_csv = read_lightly_csv(tmp_path / "local/data/embeddings.csv")
+    ray_csv = read_lightly_csv(tmp_path / "ray/data/embeddings.csv")
+    assert ray_csv.names == local_csv.names
+    np.testing.assert_allclose(ray_csv.vectors, local_csv.vectors, rtol=0, atol=1e-5)
+    cover = ray_json["datasetAnalysis"]["embeddingInformation"]["distanceToCoverInput"]
+    assert cover["selected"]["metrics"]["max"] == pytest.approx(engine["selection"]["radius"], abs=1e-6)

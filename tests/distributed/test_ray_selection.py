@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import tracemalloc
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from scipy.spatial import cKDTree
 
 from embedscope.analyze.embedding_metrics import compute_embedding_metrics
 from embedscope.analyze.sets import AnalysisSets, random_subset
+from embedscope.cli.app import main
 from embedscope.distributed.ray_selection import select_on_blocks
 from embedscope.distributed.vector_blocks import MemoryBudgetError, VectorBlocks
 from embedscope.select.k_center_greedy import k_center_greedy
@@ -85,3 +87,53 @@ def test_driver_stays_under_a_memory_budget_smaller_than_the_matrix(
     assert result.radius <= 1.10 * reference
     with pytest.raises(MemoryBudgetError, match="--memory-budget"):
         blocks.gather(memory_budget=budget)
+
+
+def _embeddings_csv(path: Path, points: np.ndarray) -> None:
+    header = "filenames," + ",".join(f"embedding_{i}" for i in range(points.shape[1])) + ",labels\n"
+    rows = (f"s{i:05d}.png," + ",".join(f"{v:.7f}" for v in row) + ",0\n" for i, row in enumerate(points))
+    path.write_text(header + "".join(rows))
+
+
+def test_run_with_thresholds_filters_before_the_composable_selection(
+    ray_two_nodes: TwoNodeCluster, tmp_path: Path
+) -> None:
+    rng = np.random.default_rng(6)
+    points = _clustered(rng, 2_000, clusters=20)
+    _embeddings_csv(tmp_path / "input.csv", points)
+    sharpness = rng.uniform(0, 40, len(points))
+    (tmp_path / "meta.csv").write_text(
+        "filename,sharpness\n" + "".join(f"s{i:05d}.png,{v:.3f}\n" for i, v in enumerate(sharpness))
+    )
+    (tmp_path / "config.yaml").write_text(
+        "n_samples: 30\nstrategies:\n"
+        "  - input: {type: METADATA, key: sharpness}\n    strategy: {type: THRESHOLD, threshold: 20, operation: BIGGER_EQUAL}\n"
+        "  - input: {type: EMBEDDINGS}\n    strategy: {type: DIVERSITY}\n"
+    )
+    common = ["run", str(tmp_path / "input.csv"), "--selection-config", str(tmp_path / "config.yaml"),
+              "--metadata", str(tmp_path / "meta.csv"), "--random-seeds", "2", "--quiet"]
+
+    assert main([*common, "--out", str(tmp_path / "ray"), "--engine", "ray", "--ray-address", ray_two_nodes.address]) == 0
+
+    report = json.loads((tmp_path / "ray/report_v2.json").read_text())
+    assert report["embedscope"]["nFilteredOutByThresholds"] == int((sharpness < 20).sum())
+    names = (tmp_path / "ray/filenames/sampled_filenames_excluding_datapool.txt").read_text().split()
+    picked = np.array([int(n[1:6]) for n in names])
+    assert len(picked) == 30 and (sharpness[picked] >= 20).all()
+
+
+def test_strategies_the_ray_engine_cannot_run_are_refused_by_name(
+    ray_two_nodes: TwoNodeCluster, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _embeddings_csv(tmp_path / "input.csv", _clustered(np.random.default_rng(7), 200, clusters=5))
+    (tmp_path / "config.yaml").write_text(
+        "n_samples: 10\nstrategies:\n  - input: {type: EMBEDDINGS}\n    strategy: {type: DIVERSITY}\n"
+        "  - input: {type: EMBEDDINGS}\n    strategy: {type: TYPICALITY}\n"
+    )
+
+    code = main(["run", str(tmp_path / "input.csv"), "--selection-config", str(tmp_path / "config.yaml"),
+                 "--out", str(tmp_path / "out"), "--engine", "ray", "--ray-address", ray_two_nodes.address, "--quiet"])
+
+    assert code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "TYPICALITY on EMBEDDINGS" in err[0] and "--engine local" in err[0]

@@ -15,6 +15,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
+import numpy as np
+
 from embedscope.distributed.cluster import ray_cluster
 from embedscope.distributed.options import RayEngineOptions
 from embedscope.distributed.ray_embed import EngineRecord, embed_folder_with_ray
@@ -24,7 +26,7 @@ from embedscope.distributed.ray_selection import (
     select_on_blocks,
 )
 from embedscope.distributed.vector_blocks import VectorBlocks, default_memory_budget
-from embedscope.errors import EmbedscopeError
+from embedscope.errors import ConfigError, EmbedscopeError
 from embedscope.ingest.image_folder import ImageFolderScan
 from embedscope.ingest.samples import LoadedInputs
 from embedscope.pipeline import stages
@@ -36,6 +38,7 @@ from embedscope.select.config import config_sample_request
 from embedscope.select.run_sample_data import align_run_sample_data
 from embedscope.select.run_selection import Selection, selection_from_names
 from embedscope.select.sample_count import resolve_n_samples
+from embedscope.select.strategies.threshold import apply_thresholds
 
 Result = TypeVar("Result")
 
@@ -75,18 +78,29 @@ def _select(ingested: stages.Ingested, samples: LoadedInputs, params: RunParamet
     n_input = len(samples.input)
     n_samples = resolve_n_samples(n_input, n_samples=n_samples, proportion=proportion)
     partitions = options.partitions or max(MIN_PARTITIONS, record.cluster.cpus)
-    progress.stage(f"selecting {n_samples:,} of {n_input:,} samples on Ray (composable k-center, P = {partitions})")
-    blocks = VectorBlocks.from_array(samples.input.vectors, n_blocks=BLOCKS_PER_PARTITION * partitions)
+    keep = np.ones(n_input, dtype=bool)
+    if config is not None:
+        prefix = f"{config.source}: " if config.source is not None else ""
+        keep = apply_thresholds(list(enumerate(config.strategies)), sample_data.input, n=n_input, prefix=prefix)
+        if not keep.any():
+            raise ConfigError(f"{prefix}the THRESHOLD strategies keep no input sample; loosen a threshold")
+    candidates = np.flatnonzero(keep)
+    n_picks = min(n_samples, len(candidates))
+    progress.stage(f"selecting {n_picks:,} of {len(candidates):,} samples on Ray (composable k-center, P = {partitions})")
+    vectors = samples.input.vectors if keep.all() else samples.input.vectors[candidates]
+    blocks = VectorBlocks.from_array(vectors, n_blocks=BLOCKS_PER_PARTITION * partitions)
     min_distance = diversity_min_distance(config, params.min_distance)
     result = select_on_blocks(
-        blocks, n_samples=n_samples, partitions=partitions, min_distance=min_distance,
+        blocks, n_samples=n_picks, partitions=partitions, min_distance=min_distance,
         datapool=samples.datapool.vectors if samples.datapool is not None else None,
     )
     record.details["selection"] = result.as_json()
+    reason = f"only {len(candidates)} samples pass the thresholds" if n_picks < n_samples else None
+    if result.stopped_by_min_distance:
+        reason = f"no remaining sample is farther than the minimum distance {min_distance}"
     selection = Selection(
-        indices=result.indices, cover_distances=result.cover, stopped_early=result.stopped_by_min_distance,
-        stopped_reason=f"no remaining sample is farther than the minimum distance {min_distance}"
-        if result.stopped_by_min_distance else None,
+        indices=candidates[result.indices], cover_distances=result.cover if keep.all() else None,
+        stopped_early=reason is not None, stopped_reason=reason, n_filtered_out=int(np.count_nonzero(~keep)),
     )
     return stages.Selected(sample_data=sample_data, selection=selection)
 

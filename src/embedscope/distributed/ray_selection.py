@@ -12,27 +12,28 @@ from embedscope.distributed.vector_blocks import VectorBlocks
 from embedscope.errors import ConfigError
 from embedscope.select.config import SelectionConfig
 
-RAY_STRATEGIES = frozenset({"DIVERSITY"})
-"""Strategies the Ray engine runs (DIVERSITY on EMBEDDINGS = the composable k-center); the others need every
-sample's objective in one greedy pass and are refused with a line naming them."""
+RAY_STRATEGIES = frozenset({"DIVERSITY", "THRESHOLD"})
+"""Strategies the Ray engine runs: THRESHOLD filters (row by row, so per partition), then DIVERSITY on EMBEDDINGS
+(the composable k-center); the others weigh every sample's objective in one greedy pass over all samples and
+are refused with a line naming them."""
 
 
 def check_ray_strategies(config: SelectionConfig | None) -> None:
     """Refuse a selection config the Ray engine cannot run, naming the strategies.
 
     Raises:
-        ConfigError: any strategy other than DIVERSITY on EMBEDDINGS.
+        ConfigError: any strategy other than THRESHOLD and DIVERSITY on EMBEDDINGS.
     """
     if config is None:
         return
     refused = sorted(
         {f"{e.strategy.type} on {e.input.type}" for e in config.strategies
-         if e.strategy.type not in RAY_STRATEGIES or e.input.type != "EMBEDDINGS"}
+         if e.strategy.type not in RAY_STRATEGIES or (e.strategy.type == "DIVERSITY" and e.input.type != "EMBEDDINGS")}
     )
     if refused:
         raise ConfigError(
-            f"--engine ray runs DIVERSITY on EMBEDDINGS (composable k-center) only; the selection config also asks "
-            f"for {', '.join(refused)}: run it with --engine local, or drop those strategies"
+            f"--engine ray runs THRESHOLD filters and DIVERSITY on EMBEDDINGS (composable k-center) only; the "
+            f"selection config also asks for {', '.join(refused)}: run it with --engine local, or drop those strategies"
         )
 
 
