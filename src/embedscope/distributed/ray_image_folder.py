@@ -22,7 +22,7 @@ from embedscope.distributed.shard_embedding import ShardRunSummary, embed_into_s
 from embedscope.distributed.vector_blocks import VectorBlocks
 from embedscope.embed.cache_location import resolve_cache_dir
 from embedscope.embed.feature_extractor import ensure_onnx_model
-from embedscope.embed.model_spec import model_key
+from embedscope.embed.model_spec import FEATURE_DIM, model_key
 from embedscope.embed.projection import FeatureProjection, fit_projection, projection_fit_rows
 from embedscope.ingest.image_files import find_image_files
 from embedscope.ingest.image_folder import ImageFolderScan, check_image_file, scan_from_checks
@@ -97,7 +97,7 @@ def _features_at(index: ShardIndex, hashes: list[str]) -> np.ndarray:
     for position, digest in enumerate(hashes):
         path, row = index.location[digest]
         by_shard[path].append((position, row))
-    out = np.empty((len(hashes), 1280), dtype=np.float32)
+    out = np.empty((len(hashes), FEATURE_DIM), dtype=np.float32)
     for path, pairs in by_shard.items():
         positions, rows = (np.asarray(v, dtype=np.int64) for v in zip(*pairs))
         out[positions] = read_shard_features(path, rows)

@@ -26,7 +26,7 @@ import numpy as np
 from embedscope.distributed.cluster import ClusterInfo
 from embedscope.distributed.feature_shards import write_feature_shard
 from embedscope.distributed.options import DEFAULT_FILES_PER_SHARD
-from embedscope.embed.model_spec import INPUT_SIZE
+from embedscope.embed.model_spec import FEATURE_DIM, INPUT_SIZE
 from embedscope.embed.preprocess import model_input_from_file
 from embedscope.ingest.image_decode import ImageDecodeError
 
@@ -76,7 +76,7 @@ class ShardEmbedder:
         for names, hashes, reasons, pixels in zip(batch["names"], batch["hashes"], batch["reasons"], batch["pixels"]):
             ok = np.asarray([reason == "" for reason in reasons], dtype=bool)
             images = np.frombuffer(pixels, dtype=np.uint8).reshape(-1, INPUT_SIZE, INPUT_SIZE, 3)
-            features = self._extractor(images) if len(images) else np.empty((0, 1280), np.float32)
+            features = self._extractor(images) if len(images) else np.empty((0, FEATURE_DIM), np.float32)
             path = write_feature_shard(
                 self._shard_dir,
                 names=[str(n) for n in names],
