@@ -194,7 +194,9 @@ def test_run_with_the_ray_engine_writes_the_local_engines_files_and_keys(
     assert _keys(local_json) <= _keys(ray_json)
     engine = ray_json["embedscope"]["engine"]
     assert (engine["name"], engine["nodes"], engine["cpus"], engine["gpus"]) == ("ray", 2, 2, 0)
-    assert engine["embedEngine"] == "ray" and engine["imagesFromShards"] == len(uninterrupted.result.scan.names)
+    # every image, and the truncated JPEG with its failure, comes from the uninterrupted run's shards
+    assert engine["embedEngine"] == "ray" and engine["imagesFromShards"] == len(uninterrupted.result.scan.names) + 1
+    assert engine["imagesEmbedded"] == 0
     assert engine["selection"]["partitions"] == 2 and engine["selection"]["kPrime"] >= 20
     assert set(engine["stageSeconds"]) >= {"ingest", "embed", "select"}
     for name in ("corrupt_filenames.txt", "duplicate_filenames.txt"):

@@ -19,7 +19,7 @@ from embedscope.errors import EmbedscopeError
 
 logger = logging.getLogger(__name__)
 
-CONNECT_TIMEOUT_S = 12.0
+CONNECT_TIMEOUT_S = 10.0
 """Joining gives up after this long: Ray itself retries an unreachable GCS for minutes, and a user should
 learn in seconds that the address is wrong (the bad-address contract is one line and exit 2 within 30 s)."""
 LOCAL_ADDRESS = "local"  # what the engine records when it started its own Ray instance
