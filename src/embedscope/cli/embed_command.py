@@ -49,13 +49,7 @@ def embed_command(
 
     Corrupt files and exact duplicates (all but the first name) are left out of the CSV.
     """
-    from rich.console import Console
-
-    from embedscope.cli.progress_display import RichProgress
-    from embedscope.embed.image_folder_embedding import embed_image_folder
     from embedscope.errors import InputFileError
-    from embedscope.ingest.image_folder import scan_image_folder
-    from embedscope.io.lightly_csv import write_lightly_csv
 
     if out.is_dir():
         raise InputFileError(out, "is a folder; --out expects the path of a CSV file to write")
@@ -66,6 +60,13 @@ def embed_command(
     if ray_options is not None:
         embed_on_ray(image_dir, out, embedding_dim=embedding_dim, options=ray_options, quiet=quiet)
         return
+    from rich.console import Console
+
+    from embedscope.cli.progress_display import RichProgress
+    from embedscope.embed.image_folder_embedding import embed_image_folder
+    from embedscope.ingest.image_folder import scan_image_folder
+    from embedscope.io.lightly_csv import write_lightly_csv
+
     scan = scan_image_folder(image_dir)
     if quiet:
         result = embed_image_folder(scan, embedding_dim=embedding_dim)

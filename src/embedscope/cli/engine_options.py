@@ -85,16 +85,16 @@ def ray_engine_options(
 
 def embed_on_ray(image_dir: Path, out: Path, *, embedding_dim: int, options: RayEngineOptions, quiet: bool) -> None:
     """``embedscope embed --engine ray``: the same CSV as the local engine, embedded on a Ray cluster."""
-    from rich.console import Console
-
-    from embedscope.cli.progress_display import RichProgress
     from embedscope.distributed.cluster import ray_cluster
-    from embedscope.distributed.ray_embed import EngineRecord, embed_folder_with_ray
-    from embedscope.io.lightly_csv import write_lightly_csv
 
-    address = options.address
-    with warnings.catch_warnings(), ray_cluster(address) as cluster:
+    with warnings.catch_warnings(), ray_cluster(options.address) as cluster:  # connect first: a bad address fails fast
         warnings.simplefilter("ignore", DeprecationWarning)  # Ray's own deprecations are not the user's concern
+        from rich.console import Console
+
+        from embedscope.cli.progress_display import RichProgress
+        from embedscope.distributed.ray_embed import EngineRecord, embed_folder_with_ray
+        from embedscope.io.lightly_csv import write_lightly_csv
+
         record = EngineRecord(cluster=cluster)
         if quiet:
             embedded, vectors = embed_folder_with_ray(image_dir, record=record, options=options, embedding_dim=embedding_dim)

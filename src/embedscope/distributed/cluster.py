@@ -92,35 +92,36 @@ def _join_with_deadline(address: str) -> None:
             outcome["error"] = error
 
     thread = threading.Thread(target=connect, name="embedscope-ray-init", daemon=True)
-    with _native_stderr_to_log():
-        thread.start()
-        thread.join(CONNECT_TIMEOUT_S)
+    saved_stderr = _redirect_native_stderr()
+    thread.start()
+    thread.join(CONNECT_TIMEOUT_S)
     if thread.is_alive():
+        # Ray's client keeps retrying (and logging to descriptor 2) until the process exits: leave descriptor 2
+        # on the log and give Python's stderr, where the CLI writes its one line, the original stream.
+        sys.stderr = os.fdopen(saved_stderr, "w", buffering=1)
         raise RayClusterError(
             f"--ray-address {address}: no Ray cluster answered within {CONNECT_TIMEOUT_S:.0f} s; "
             "check the address (host:port of the head's GCS, 'auto', or ray://host:10001) and that the head is running"
         )
+    os.dup2(saved_stderr, 2)
+    os.close(saved_stderr)
     error = outcome.get("error")
     if error is not None:
         first_line = (str(error).strip().splitlines() or [type(error).__name__])[0]
         raise RayClusterError(f"--ray-address {address}: cannot connect to Ray: {first_line}") from error
 
 
-@contextmanager
-def _native_stderr_to_log() -> Iterator[None]:
-    """Send file descriptor 2 to a log file while joining: Ray's C++ client writes a warning per retry there,
-    which must not reach the user (who gets one line from the CLI); Python's own errors are exceptions."""
+def _redirect_native_stderr() -> int:
+    """Point file descriptor 2 at a log file while joining: Ray's C++ client writes a warning per retry there,
+    which must not reach the user (who gets one line from the CLI); Python's own errors are exceptions.
+    Returns a duplicate of the original descriptor 2."""
     log_path = Path(tempfile.gettempdir()) / "embedscope-ray-connect.log"
     sys.stderr.flush()
     saved = os.dup(2)
     log = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
     os.dup2(log, 2)
     os.close(log)
-    try:
-        yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
+    return saved
 
 
 def cluster_info(address: str) -> ClusterInfo:
