@@ -79,6 +79,9 @@ def ingest(params: RunParameters, progress: Progress, *, scan_folder: ScanFolder
     """Read the selection config and the side files, then INPUT: an embeddings file (with the datapool) or a
     folder's plan. Everything that can fail on bad input fails here, before any embedding.
 
+    Args:
+        scan_folder: scans an image folder (default: in this process; the Ray executor scans on the cluster).
+
     Raises:
         EmbedscopeError: any input or parameter problem.
     """
