@@ -15,11 +15,11 @@ $(BIN)/python:
 # torch is pinned and installed first so that nothing pulls a different (multi-GB) build.
 $(STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/pip install "torch==2.13.0"
-	$(BIN)/pip install -e ".[images]"
+	$(BIN)/pip install -e ".[images,ray]"
 	touch $(STAMP)
 
 $(DEV_STAMP): $(STAMP)
-	$(BIN)/pip install -e ".[images,dev]"
+	$(BIN)/pip install -e ".[images,ray,dev]"
 	# lightly 1.5.26 (last release with LightlyOne's generated API models) as the tests' independent reader of
 	# report_v2.json and selection configs; --no-deps: its requirements would pull torch/torchvision.
 	$(BIN)/pip install --no-deps "lightly==1.5.26"

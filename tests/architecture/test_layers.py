@@ -14,7 +14,8 @@ PACKAGE = Path(__file__).resolve().parents[2] / "src" / "embedscope"
 # rank of each top-level part of the package: a module may import only parts of equal or lower rank
 RANK = {
     "__init__": 0, "errors": 0, "run_parameters": 0, "progress": 0, "io": 0, "neighbors": 0,
-    "ingest": 1, "embed": 2, "train": 2, "select": 3, "analyze": 4, "report": 5, "pipeline": 6, "demo": 7, "cli": 7,
+    "ingest": 1, "embed": 2, "train": 2, "select": 3, "analyze": 4, "report": 5, "pipeline": 6, "distributed": 6,
+    "demo": 7, "cli": 7,
 }
 MAX_MODULE_LINES = 400
 HEAVY_MODULES = ("numpy", "scipy", "sklearn", "matplotlib", "numba", "onnxruntime", "PIL", "faiss", "umap", "av")

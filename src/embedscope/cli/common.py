@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from embedscope.run_parameters import RunParameters
 
 if TYPE_CHECKING:
+    from embedscope.distributed.options import RayEngineOptions
     from embedscope.report.model import ReportV2
     from embedscope.report.write_outputs import OutputPaths
 
@@ -21,10 +22,11 @@ def input_paths(params: RunParameters) -> list[Path]:
     return [path for path in given if path is not None]
 
 
-def run_and_write(params: RunParameters, *, quiet: bool) -> OutputPaths:
+def run_and_write(params: RunParameters, *, quiet: bool, ray_options: RayEngineOptions | None = None) -> OutputPaths:
     """Check the output folder, run the stages with progress on stderr (unless quiet), and write the outputs into
     a staging folder that replaces the output folder only when complete (side files are checked by the ingest
-    stage, before any embedding)."""
+    stage, before any embedding). ``ray_options``: run on a Ray cluster
+    (:mod:`embedscope.distributed.ray_executor`); None runs locally."""
     from rich.console import Console
 
     from embedscope.cli.progress_display import RichProgress
@@ -36,7 +38,12 @@ def run_and_write(params: RunParameters, *, quiet: bool) -> OutputPaths:
     with output_folder(params.out_dir, overwrite=params.overwrite, inputs=input_paths(params)) as folder:
         display = SilentProgress() if quiet else RichProgress()
         with display if isinstance(display, RichProgress) else nullcontext():
-            outcome = execute_run(params, progress=display)
+            if ray_options is None:
+                outcome = execute_run(params, progress=display)
+            else:
+                from embedscope.distributed.ray_executor import execute_run_on_ray
+
+                outcome = execute_run_on_ray(params, options=ray_options, progress=display)
             display.stage("writing report.pdf, report.html, report_v2.json and data files")
             staged = write_outputs(outcome, folder.staging)
     final = {name: params.out_dir / Path(path).relative_to(folder.staging) for name, path in vars(staged).items()}

@@ -7,9 +7,19 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from embedscope.cli.engine_options import (
+    DEFAULT_SHARD_FILES,
+    Engine,
+    MemoryBudget,
+    RayAddress,
+    ShardDir,
+    ShardFiles,
+    embed_on_ray,
+    ray_engine_options,
+)
+
 if TYPE_CHECKING:
     from embedscope.embed.image_folder_embedding import ImageFolderEmbeddings
-
 
 
 def _summary(result: ImageFolderEmbeddings, out: Path) -> str:
@@ -34,11 +44,27 @@ def embed_command(
     device: Annotated[str, typer.Option("--device", help="cpu, or cuda (needs embedscope[gpu] and a GPU).")] = "cpu",
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace an existing --out file.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display or summary.")] = False,
+    engine: Engine = "local",
+    ray_address: RayAddress = None,
+    shard_dir: ShardDir = None,
+    shard_files: ShardFiles = DEFAULT_SHARD_FILES,
+    memory_budget: MemoryBudget = None,
 ) -> None:
     """Embed IMAGE_DIR with EfficientNet-Lite0 (offline; or --model / --checkpoint) and write filenames,embedding_0..,labels to --out.
 
     Corrupt files and exact duplicates (all but the first name) are left out of the CSV.
     """
+    from embedscope.errors import InputFileError
+
+    if out.is_dir():
+        raise InputFileError(out, "is a folder; --out expects the path of a CSV file to write")
+    ray_options = ray_engine_options(
+        engine, address=ray_address, shard_dir=shard_dir, shard_files=shard_files, memory_budget_gib=memory_budget,
+        partitions=None,
+    )
+    if ray_options is not None:
+        embed_on_ray(image_dir, out, embedding_dim=embedding_dim, options=ray_options, quiet=quiet)
+        return
     from rich.console import Console
 
     from embedscope.cli.progress_display import RichProgress

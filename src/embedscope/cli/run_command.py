@@ -8,6 +8,16 @@ from typing import Annotated
 import typer
 
 from embedscope.cli.common import apply_lightly_files, run_and_write
+from embedscope.cli.engine_options import (
+    DEFAULT_SHARD_FILES,
+    Engine,
+    MemoryBudget,
+    Partitions,
+    RayAddress,
+    ShardDir,
+    ShardFiles,
+    ray_engine_options,
+)
 from embedscope.run_parameters import (
     DEFAULT_CROP_PADDING,
     DEFAULT_EMBEDDING_DIM,
@@ -52,6 +62,12 @@ def run_command(
     annotation_costs: Annotated[Path | None, typer.Option("--annotation-costs", help="Labelling cost assumptions behind annotationSavings (YAML/JSON; see README).")] = None,
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Write into a non-empty --out.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")] = False,
+    engine: Engine = "local",
+    ray_address: RayAddress = None,
+    shard_dir: ShardDir = None,
+    shard_files: ShardFiles = DEFAULT_SHARD_FILES,
+    memory_budget: MemoryBudget = None,
+    partitions: Partitions = None,
 ) -> None:
     """Select a diverse subset of INPUT (k-center greedy) and write report.pdf, report.html (interactive: map of
     every sample, colour-by, lasso selection and export), report_v2.json and data files."""
@@ -72,4 +88,8 @@ def run_command(
 
         run_with_training(params, quiet=quiet)
         return
-    run_and_write(params, quiet=quiet)
+    ray_options = ray_engine_options(
+        engine, address=ray_address, shard_dir=shard_dir, shard_files=shard_files, memory_budget_gib=memory_budget,
+        partitions=partitions,
+    )
+    run_and_write(params, quiet=quiet, ray_options=ray_options)

@@ -6,12 +6,14 @@ later: the videos' frame counts, the detection predictions, the crops.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from embedscope.embed.crop_samples import CropMetadata
 from embedscope.embed.model_choice import model_choice_of
 from embedscope.embed.video_samples import VideoInputs
 from embedscope.ingest.folder_plan import FolderPlan
+from embedscope.ingest.image_folder import ImageFolderScan
 from embedscope.ingest.predictions.run_predictions import RunPredictions, read_run_predictions
 from embedscope.ingest.samples import LoadedInputs
 from embedscope.progress import Progress
@@ -38,8 +40,17 @@ def _with_details(inputs: LoadedInputs, **details: object) -> FolderInputs:
     return FolderInputs(**base, **details)  # type: ignore[arg-type]
 
 
-def embed_folder(plan: FolderPlan, params: RunParameters, progress: Progress) -> FolderInputs:
+EmbedImages = Callable[[ImageFolderScan, RunParameters, Progress], LoadedInputs]
+
+
+def embed_folder(
+    plan: FolderPlan, params: RunParameters, progress: Progress, *, embed_images: EmbedImages | None = None
+) -> FolderInputs:
     """Embed the samples of an ingested folder (see :func:`~embedscope.ingest.folder_plan.plan_folder`).
+
+    Args:
+        embed_images: embeds an image folder's scan (default :func:`~embedscope.embed.image_samples.embed_scanned_images`,
+            in this process; the Ray executor passes its own).
 
     Raises:
         InputFileError: every file unreadable; fewer than 2 samples; a bad datapool.
@@ -63,7 +74,7 @@ def embed_folder(plan: FolderPlan, params: RunParameters, progress: Progress) ->
         return _embed_crops(plan.scan.corrupt, plan.scan.duplicates, plan.predictions, params, progress)
     from embedscope.embed.image_samples import embed_scanned_images
 
-    inputs = embed_scanned_images(plan.scan, params, progress)
+    inputs = (embed_images or embed_scanned_images)(plan.scan, params, progress)
     if plan.predictions is None:
         return _with_details(inputs)
     predictions = plan.predictions

@@ -25,10 +25,18 @@ def embed_scanned_images(scan: ImageFolderScan, params: RunParameters, progress:
     model = model_choice_of(params)
     progress.stage(f"embedding {len(scan.names):,} images ({model.label})", total=len(scan.names))
     embedded = embed_image_folder(scan, embedding_dim=params.embedding_dim, progress=progress.advance, model=model)
-    final = embedded.scan
+    return samples_of_embedded_images(embedded.scan, embedded.vectors, params)
+
+
+def samples_of_embedded_images(final: ImageFolderScan, vectors: np.ndarray, params: RunParameters) -> LoadedInputs:
+    """The embedded images (``final.names``, one row of ``vectors`` each) with the datapool attached.
+
+    Raises:
+        InputFileError: fewer than 2 samples, a bad datapool.
+    """
     table = EmbeddingTable(
         names=list(final.names),
-        vectors=np.asarray(embedded.vectors, dtype=np.float32),
+        vectors=np.asarray(vectors, dtype=np.float32),
         source=params.input_path,
         labels=np.zeros(len(final.names), dtype=np.int64),
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 import numpy as np
 from sklearn.decomposition import PCA
@@ -29,33 +30,56 @@ def l2_normalize_rows(vectors: np.ndarray) -> np.ndarray:
     return (vectors / np.where(zero[:, None], 1.0, norms)).astype(np.float32)
 
 
-def project_features(features: np.ndarray, *, embedding_dim: int) -> np.ndarray:
-    """PCA (fitted on these features) to ``embedding_dim`` dimensions, then L2 normalisation.
+@dataclass(frozen=True)
+class FeatureProjection:
+    """A fitted PCA (None: keep all features) and the output size; :meth:`apply` works on any block of rows.
 
-    PCA is exact and deterministic (signs fixed by scikit-learn's ``svd_flip``): a full SVD when there are fewer
-    samples than features, else the eigendecomposition of the 1280x1280 covariance. It is fitted on at most :data:`PCA_FIT_MAX_SAMPLES` rows (a fixed-seed subsample) and applied to all rows in
-    blocks. With fewer than ``embedding_dim + 1`` samples the centred data has fewer directions than asked
-    for: the PCA keeps ``n_samples - 1`` components and the remaining columns are zero (distances are exactly
-    those of the full PCA), and a warning is logged.
+    Attributes:
+        pca: the fitted model, or None for ``embedding_dim`` 0.
+        embedding_dim: output columns (columns past the PCA's components are zero).
+    """
 
-    Args:
-        features: (n_samples, 1280) float32 raw features.
-        embedding_dim: output dimension, 1..1280; 0 keeps all 1280 features (only normalised).
+    pca: PCA | None
+    embedding_dim: int
 
-    Returns:
-        (n_samples, embedding_dim or 1280) float32, rows of unit length.
+    def apply(self, features: np.ndarray) -> np.ndarray:
+        """(n, 1280) float32 raw features → (n, embedding_dim or 1280) float32 unit rows, in blocks of
+        :data:`TRANSFORM_BLOCK_ROWS` (each row's result depends on that row alone)."""
+        if self.pca is None:
+            return l2_normalize_rows(features)
+        n_components = int(self.pca.n_components_)
+        projected = np.zeros((len(features), self.embedding_dim), dtype=np.float32)
+        with threadpool_limits(limits=PCA_BLAS_THREADS, user_api="blas"):
+            for start in range(0, len(features), TRANSFORM_BLOCK_ROWS):
+                block = features[start : start + TRANSFORM_BLOCK_ROWS].astype(np.float64)
+                projected[start : start + len(block), :n_components] = self.pca.transform(block)
+        return l2_normalize_rows(projected)
+
+
+def projection_fit_rows(n_samples: int) -> np.ndarray:
+    """The rows (ascending int64 indices) the PCA is fitted on: all, or a fixed-seed subsample of
+    :data:`PCA_FIT_MAX_SAMPLES` — so a caller holding the features in pieces can read just these."""
+    if n_samples <= PCA_FIT_MAX_SAMPLES:
+        return np.arange(n_samples, dtype=np.int64)
+    picked = np.random.default_rng(PCA_SUBSAMPLE_SEED).choice(n_samples, PCA_FIT_MAX_SAMPLES, replace=False)
+    return np.sort(picked).astype(np.int64)
+
+
+def fit_projection(fit_rows: np.ndarray, *, n_samples: int, embedding_dim: int) -> FeatureProjection:
+    """Fit the projection of :func:`project_features` on ``fit_rows`` = the features at
+    :func:`projection_fit_rows` ``(n_samples)``.
 
     Raises:
-        ConfigError: ``embedding_dim`` outside 0..1280, or PCA asked for with fewer than 2 samples.
+        ConfigError: as :func:`project_features`.
     """
-    n_samples, n_features = features.shape
+    n_features = fit_rows.shape[1]
     if not KEEP_ALL_DIMS <= embedding_dim <= n_features:
         raise ConfigError(
             f"--embedding-dim must be between 1 and {n_features} (or 0 to keep all {n_features} features), "
             f"got {embedding_dim}"
         )
     if embedding_dim == KEEP_ALL_DIMS:
-        return l2_normalize_rows(features)
+        return FeatureProjection(pca=None, embedding_dim=n_features)
     if n_samples < 2:
         raise ConfigError(
             f"--embedding-dim {embedding_dim}: the PCA projection needs at least 2 images, got {n_samples}; "
@@ -69,17 +93,33 @@ def project_features(features: np.ndarray, *, embedding_dim: int) -> np.ndarray:
             n_components,
             embedding_dim - n_components,
         )
-    fit_rows = features
-    if n_samples > PCA_FIT_MAX_SAMPLES:
-        picked = np.random.default_rng(PCA_SUBSAMPLE_SEED).choice(
-            n_samples, PCA_FIT_MAX_SAMPLES, replace=False
-        )
-        fit_rows = features[np.sort(picked)]
     solver = "full" if len(fit_rows) < n_features else "covariance_eigh"
-    projected = np.zeros((n_samples, embedding_dim), dtype=np.float32)
     with threadpool_limits(limits=PCA_BLAS_THREADS, user_api="blas"):
         pca = PCA(n_components=n_components, svd_solver=solver).fit(fit_rows.astype(np.float64))
-        for start in range(0, n_samples, TRANSFORM_BLOCK_ROWS):
-            block = features[start : start + TRANSFORM_BLOCK_ROWS].astype(np.float64)
-            projected[start : start + len(block), :n_components] = pca.transform(block)
-    return l2_normalize_rows(projected)
+    return FeatureProjection(pca=pca, embedding_dim=embedding_dim)
+
+
+def project_features(features: np.ndarray, *, embedding_dim: int) -> np.ndarray:
+    """PCA (fitted on these features) to ``embedding_dim`` dimensions, then L2 normalisation.
+
+    PCA is exact and deterministic (signs fixed by scikit-learn's ``svd_flip``): a full SVD when there are fewer
+    samples than features, else the eigendecomposition of the 1280x1280 covariance. It is fitted on at most
+    :data:`PCA_FIT_MAX_SAMPLES` rows (a fixed-seed subsample, :func:`projection_fit_rows`) and applied to all
+    rows in blocks. With fewer than ``embedding_dim + 1`` samples the centred data has fewer directions than
+    asked for: the PCA keeps ``n_samples - 1`` components and the remaining columns are zero (distances are
+    exactly those of the full PCA), and a warning is logged.
+
+    Args:
+        features: (n_samples, 1280) float32 raw features.
+        embedding_dim: output dimension, 1..1280; 0 keeps all 1280 features (only normalised).
+
+    Returns:
+        (n_samples, embedding_dim or 1280) float32, rows of unit length.
+
+    Raises:
+        ConfigError: ``embedding_dim`` outside 0..1280, or PCA asked for with fewer than 2 samples.
+    """
+    n_samples = len(features)
+    rows = projection_fit_rows(n_samples)
+    fit_rows = features if len(rows) == n_samples else features[rows]
+    return fit_projection(fit_rows, n_samples=n_samples, embedding_dim=embedding_dim).apply(features)

@@ -5,6 +5,7 @@ before any sample is embedded, so that a bad flag or side file fails fast."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -50,13 +51,17 @@ def _extensions(extensions: frozenset[str]) -> str:
     return ", ".join(sorted(extension.removeprefix(".") for extension in extensions))
 
 
-def plan_folder(params: RunParameters, progress: Progress) -> FolderPlan:
+ScanFolder = Callable[..., ImageFolderScan]  # (root, *, relevant=None), as scan_image_folder
+
+
+def plan_folder(params: RunParameters, progress: Progress, *, scan_folder: ScanFolder = scan_image_folder) -> FolderPlan:
     """Ingest the folder ``params.input_path``: its kind, the scan of its images and their predictions.
 
     A folder holds images or videos, not both (as a LightlyOne dataset is of one type). Predictions are read
     for image folders only; ``--object-level TASK`` makes the crops of that task the samples.
 
-    Cost: one pass over the files (hash + header check per image), then the prediction files.
+    Cost: one pass over the files (hash + header check per image, by ``scan_folder``: in this process, or
+    on a cluster for the Ray executor), then the prediction files.
 
     Raises:
         InputFileError: no image or video files; a prediction source that cannot be read.
@@ -93,7 +98,7 @@ def plan_folder(params: RunParameters, progress: Progress) -> FolderPlan:
         )
     progress.stage("scanning images (corrupt and duplicate check)")
     relevant = read_relevant_filenames(params.relevant_filenames_path) if params.relevant_filenames_path else None
-    scan = scan_image_folder(root, relevant=relevant)
+    scan = scan_folder(root, relevant=relevant)
     predictions = None
     if has_predictions(params):
         progress.stage("reading predictions")

@@ -76,7 +76,7 @@ def file_digest(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _check_file(path: Path) -> tuple[str | None, str]:
+def check_image_file(path: Path) -> tuple[str | None, str]:
     """Cheap checks (non-empty, header Pillow recognises) and the content hash: (reason or None, digest)."""
     if (broken := link_problem(path)) is not None:
         return broken, ""
@@ -121,7 +121,20 @@ def scan_image_folder(root: Path, *, relevant: RelevantFilenames | None = None) 
             root, "no image files found (looked recursively for jpg, jpeg, png, bmp, gif, tif, tiff, webp)"
         )
     with ThreadPoolExecutor(max_workers=min(SCAN_WORKERS, os.cpu_count() or 1)) as pool:
-        checks = list(pool.map(_check_file, (root / name for name in all_names)))
+        checks = list(pool.map(check_image_file, (root / name for name in all_names)))
+    return scan_from_checks(root, all_names, checks)
+
+
+def scan_from_checks(root: Path, all_names: list[str], checks: list[tuple[str | None, str]]) -> ImageFolderScan:
+    """Group checked files into usable, corrupt and duplicate (the first name in sorted order is kept).
+
+    Args:
+        all_names: every image file below ``root``, sorted (:func:`find_image_files`).
+        checks: :func:`check_image_file` of each name, in the same order (computed anywhere: threads, Ray).
+
+    Raises:
+        InputFileError: every image is corrupt.
+    """
     names: list[str] = []
     corrupt: dict[str, str] = {}
     duplicates: dict[str, str] = {}

@@ -32,7 +32,7 @@ from embedscope.select.run_selection import Selection, select_samples
 from embedscope.select.worker_config import run_selection_config
 
 if TYPE_CHECKING:  # the folder modules need the image extra (Pillow, PyAV); imported when INPUT is a folder
-    from embedscope.ingest.folder_plan import FolderPlan
+    from embedscope.ingest.folder_plan import FolderPlan, ScanFolder
 
 
 @dataclass(frozen=True)
@@ -77,9 +77,12 @@ class Analysis:
     seconds: dict[str, float] = field(default_factory=dict)
 
 
-def ingest(params: RunParameters, progress: Progress) -> Ingested:
+def ingest(params: RunParameters, progress: Progress, *, scan_folder: ScanFolder | None = None) -> Ingested:
     """Read the selection config and the side files, then INPUT: an embeddings file (with the datapool) or a
     folder's plan. Everything that can fail on bad input fails here, before any embedding.
+
+    Args:
+        scan_folder: scans an image folder (default: in this process; the Ray executor scans on the cluster).
 
     Raises:
         EmbedscopeError: any input or parameter problem.
@@ -98,7 +101,8 @@ def ingest(params: RunParameters, progress: Progress) -> Ingested:
 
         if params.datapool_path is not None:  # attached after the embedding: checked before it
             read_embeddings(params.datapool_path)
-        return Ingested(config=config, side_files=side_files, folder=plan_folder(params, progress))
+        plan = plan_folder(params, progress) if scan_folder is None else plan_folder(params, progress, scan_folder=scan_folder)
+        return Ingested(config=config, side_files=side_files, folder=plan)
     if flags := params.folder_only_flags():
         raise ConfigError(
             f"{params.input_path}: {', '.join(flags)} need a folder of images or videos as INPUT, not an embeddings file"

@@ -55,7 +55,7 @@ from embedscope.select.strategies.balance import BalanceObjective, balance_targe
 from embedscope.select.strategies.diversity import DiversityObjective
 from embedscope.select.strategies.random_input import random_values
 from embedscope.select.strategies.similarity import similarity_objective
-from embedscope.select.strategies.threshold import threshold_mask
+from embedscope.select.strategies.threshold import apply_thresholds
 from embedscope.select.strategies.typicality import typicality
 from embedscope.select.strategies.weights import weights_objective
 from embedscope.select.sum_stop import SumStop, first_exceeding, shortfalls
@@ -118,7 +118,7 @@ def select_with_config(
     prefix = f"{config.source}: " if config.source is not None else ""
     entries = list(enumerate(config.strategies))
 
-    keep = _apply_thresholds(entries, sample_data, n=n, prefix=prefix)
+    keep = apply_thresholds(entries, sample_data, n=n, prefix=prefix)
     candidates = np.flatnonzero(keep).astype(np.int64)
     if candidates.size == 0:
         raise ConfigError(f"{prefix}the THRESHOLD strategies keep no input sample; loosen a threshold")
@@ -180,24 +180,6 @@ def _k_center_only(
         stopped_reason=reason,
         cover_distances=result.min_distances if everyone else None,
     )
-
-
-def _apply_thresholds(
-    entries: list[tuple[int, StrategyEntry]], sample_data: SampleData, *, n: int, prefix: str
-) -> np.ndarray:
-    keep = np.ones(n, dtype=bool)
-    for i, entry in entries:
-        strategy = entry.strategy
-        if not isinstance(strategy, ThresholdStrategy):
-            continue
-        source = entry.input
-        if not isinstance(source, (ScoresInput, MetadataInput, PredictionsInput)):
-            raise ConfigError(f"{prefix}strategies[{i}].input: THRESHOLD needs SCORES, METADATA or PREDICTIONS")
-        values = numeric_input(sample_data, source, where=f"{prefix}strategies[{i}]")
-        passes = threshold_mask(values, threshold=strategy.threshold, operation=strategy.operation)
-        logger.info("strategies[%d] THRESHOLD keeps %d of %d samples", i, int(passes.sum()), n)
-        keep &= passes
-    return keep
 
 
 def _diversity_alone(scoring: list[tuple[int, StrategyEntry]]) -> bool:

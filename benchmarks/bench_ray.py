@@ -1,0 +1,179 @@
+"""The Ray engine against the local engine on this machine: selection on embeddings, and image embedding.
+
+Starts a two-raylet Ray cluster on loopback (``ray start --head`` + a second ``ray start``, --cpus-per-node each,
+stopped at the end) and runs, in this process as the driver:
+
+1. N × 32 clustered embeddings (default 2,000,000), k picks: the local pruned k-center greedy (its running
+   minimum is the coverage) vs the Ray engine's composable k-center + coverage map over blocks read by Ray tasks
+   from a ``.npy`` (the driver never loads the matrix). Wall time, peak RSS of the driver and of every Ray
+   worker process (sampled from /proc), and the radius ratio Ray / local.
+2. --images 640×480 JPEGs (default 2,000): images/s of the local ``embed_image_folder`` vs the Ray engine
+   (scan + shards + projection) on the same 2 cores, both from empty caches.
+
+    .venv/bin/python benchmarks/bench_ray.py
+    .venv/bin/python benchmarks/bench_ray.py --n 200000 --k 500 --images 300     # quick
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Self
+
+import numpy as np
+from bench_images import make_jpegs
+from synthetic import clustered_embeddings
+
+from embedscope.distributed.cluster import ray_cluster
+from embedscope.distributed.ray_image_folder import embed_folder_on_ray, scan_image_folder_on_ray
+from embedscope.distributed.ray_selection import select_on_blocks
+from embedscope.distributed.vector_blocks import VectorBlocks
+from embedscope.embed.feature_extractor import ensure_onnx_model
+from embedscope.embed.image_folder_embedding import embed_image_folder
+from embedscope.ingest.image_folder import scan_image_folder
+from embedscope.select.k_center_greedy import k_center_greedy
+
+RAY = str(Path(sys.executable).with_name("ray"))
+ENV = {**os.environ, "RAY_USAGE_STATS_ENABLED": "0", "RAY_AUTH_MODE": "disabled",
+       "PYTHONPATH": os.pathsep.join([str(Path(__file__).resolve().parents[1] / "src"), os.environ.get("PYTHONPATH", "")])}
+
+
+class WorkerRss:
+    """Samples the RSS of every ``ray::`` worker process every 0.2 s; keeps each pid's peak (MiB)."""
+
+    def __init__(self) -> None:
+        self.peaks: dict[int, float] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            for pid_dir in Path("/proc").iterdir():
+                if not pid_dir.name.isdigit():
+                    continue
+                try:
+                    if not (pid_dir / "cmdline").read_bytes().startswith(b"ray::"):
+                        continue
+                    for line in (pid_dir / "status").read_text().splitlines():
+                        if line.startswith("VmRSS:"):
+                            rss = int(line.split()[1]) / 1024
+                            self.peaks[int(pid_dir.name)] = max(self.peaks.get(int(pid_dir.name), 0.0), rss)
+                except OSError:
+                    continue
+            time.sleep(0.2)
+
+    def __enter__(self) -> Self:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def summary(self) -> str:
+        top = sorted(self.peaks.values(), reverse=True)[:4]
+        return ", ".join(f"{v:,.0f}" for v in top) or "-"
+
+
+def start_cluster(cpus_per_node: int) -> tuple[str, list[subprocess.Popen[bytes]]]:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    common = ["--block", "--node-ip-address", "127.0.0.1", "--num-cpus", str(cpus_per_node), "--disable-usage-stats",
+              "--object-store-memory", str(1_500_000_000)]
+    temp_dir = tempfile.mkdtemp(prefix="rb", dir="/tmp")
+    head = subprocess.Popen([RAY, "start", "--head", "--port", str(port), "--include-dashboard=false",
+                             "--temp-dir", temp_dir, *common], env=ENV, start_new_session=True,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(8)
+    worker = subprocess.Popen([RAY, "start", "--address", f"127.0.0.1:{port}", *common], env=ENV,
+                              start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return f"127.0.0.1:{port}", [worker, head]
+
+
+def stop_cluster(processes: list[subprocess.Popen[bytes]]) -> None:
+    for process in processes:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=60)
+
+
+def peak_rss_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def bench_selection(address: str, n: int, k: int, partitions: int, workdir: Path) -> None:
+    path = workdir / "points.npy"
+    np.save(path, clustered_embeddings(n, 32, n_clusters=200, seed=0))
+    points = np.load(path)
+    start = time.perf_counter()
+    local = k_center_greedy(points, n_samples=k)
+    local_s, local_radius = time.perf_counter() - start, float(local.min_distances.max())
+    local_rss = peak_rss_mib()
+    del points, local
+    with ray_cluster(address) as cluster, WorkerRss() as workers:
+        start = time.perf_counter()
+        blocks = VectorBlocks.from_npy(path, rows_per_block=max(1, n // (8 * partitions)))
+        result = select_on_blocks(blocks, n_samples=k, partitions=partitions)
+        ray_s = time.perf_counter() - start
+        nodes = cluster.nodes
+    print(f"\n## selection: {n:,} × 32, k = {k:,}, Ray: {nodes} raylets, P = {partitions}, k′ = {result.k_prime:,}\n")
+    print("| engine | wall s | driver peak RSS MiB | worker peak RSS MiB (largest 4) | radius | ratio |")
+    print("|---|---|---|---|---|---|")
+    print(f"| local pruned greedy | {local_s:.1f} | {local_rss:,.0f} | - | {local_radius:.4f} | 1.000 |")
+    print(f"| Ray composable k-center + coverage | {ray_s:.1f} | {peak_rss_mib():,.0f} (process peak, incl. local row) | "
+          f"{workers.summary()} | {result.radius:.4f} | {result.radius / local_radius:.3f} |", flush=True)
+
+
+def bench_images(address: str, n_images: int, workdir: Path) -> None:
+    folder = workdir / "images"
+    make_jpegs(folder, n_images)
+    cache = workdir / "cache"
+    ensure_onnx_model(cache)
+    start = time.perf_counter()
+    embed_image_folder(scan_image_folder(folder), embedding_dim=32, cache_dir=cache)
+    local_s = time.perf_counter() - start
+    with ray_cluster(address) as cluster, WorkerRss() as workers:
+        start = time.perf_counter()
+        embedded = embed_folder_on_ray(scan_image_folder_on_ray(folder), cluster=cluster, shard_dir=workdir / "shards",
+                                       cache_dir=cache)
+        embedded.blocks.gather(memory_budget=2**34)
+        ray_s = time.perf_counter() - start
+    print(f"\n## images: {n_images:,} JPEGs 640×480, 2 cores\n")
+    print("| engine | wall s | images/s | Ray time / local time | worker peak RSS MiB (largest 4) |")
+    print("|---|---|---|---|---|")
+    print(f"| local embed_image_folder | {local_s:.1f} | {n_images / local_s:.0f} | 1.00 | - |")
+    print(f"| Ray (scan + shards + projection) | {ray_s:.1f} | {n_images / ray_s:.0f} | {ray_s / local_s:.2f} | "
+          f"{workers.summary()} |", flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=2_000_000)
+    parser.add_argument("--k", type=int, default=1_000)
+    parser.add_argument("--partitions", type=int, default=2)
+    parser.add_argument("--images", type=int, default=2_000)
+    parser.add_argument("--cpus-per-node", type=int, default=1)
+    args = parser.parse_args()
+    os.environ.update({key: ENV[key] for key in ("RAY_USAGE_STATS_ENABLED", "RAY_AUTH_MODE")})
+    address, processes = start_cluster(args.cpus_per_node)
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            if args.n:
+                bench_selection(address, args.n, args.k, args.partitions, Path(tmp))
+            if args.images:
+                bench_images(address, args.images, Path(tmp))
+    finally:
+        stop_cluster(processes)
+
+
+if __name__ == "__main__":
+    main()

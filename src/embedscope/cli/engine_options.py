@@ -1,0 +1,115 @@
+"""The ``--engine`` flags shared by ``run`` and ``embed``, and ``embed --engine ray``."""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from embedscope.distributed.options import DEFAULT_FILES_PER_SHARD, RayEngineOptions
+from embedscope.errors import ConfigError
+
+DEFAULT_SHARD_FILES = DEFAULT_FILES_PER_SHARD
+
+ENGINES = ("local", "ray")
+
+Engine = Annotated[str, typer.Option("--engine", help="Where stages run: local (this process) or ray (a Ray cluster).")]
+RayAddress = Annotated[
+    str | None,
+    typer.Option("--ray-address", help="Join this Ray cluster: auto, host:port or ray://host:port (default: start one here)."),
+]
+ShardDir = Annotated[
+    Path | None, typer.Option("--shard-dir", help="Ray: the resumable Parquet shard folder (default: in the cache).")
+]
+ShardFiles = Annotated[int, typer.Option("--shard-files", help="Ray: images per shard and per model call.")]
+Partitions = Annotated[
+    int | None, typer.Option("--partitions", help="Ray: round-1 partitions of the composable k-center (default: the cluster's CPUs).")
+]
+MemoryBudget = Annotated[
+    float | None,
+    typer.Option("--memory-budget", help="Ray: GiB the driver may hold of the N × D matrix (default: a quarter of RAM)."),
+]
+
+
+def check_engine(engine: str, *, ray_flags_given: bool) -> bool:
+    """True for the Ray engine.
+
+    Raises:
+        ConfigError: an unknown engine, or Ray flags with the local engine.
+    """
+    if engine not in ENGINES:
+        raise ConfigError(f"--engine must be one of {', '.join(ENGINES)}, got '{engine}'")
+    if engine == "local" and ray_flags_given:
+        raise ConfigError(
+            "--ray-address, --shard-dir, --shard-files, --memory-budget and --partitions need --engine ray"
+        )
+    return engine == "ray"
+
+
+def budget_bytes(memory_budget_gib: float | None) -> int | None:
+    """``--memory-budget`` in bytes.
+
+    Raises:
+        ConfigError: not a positive number.
+    """
+    if memory_budget_gib is None:
+        return None
+    if not memory_budget_gib > 0:
+        raise ConfigError(f"--memory-budget must be a positive number of GiB, got {memory_budget_gib}")
+    return int(memory_budget_gib * 2**30)
+
+
+def ray_engine_options(
+    engine: str, *, address: str | None, shard_dir: Path | None, shard_files: int, memory_budget_gib: float | None,
+    partitions: int | None,
+) -> RayEngineOptions | None:
+    """The Ray engine's options, or None for the local engine.
+
+    Raises:
+        ConfigError: an unknown engine, Ray flags without ``--engine ray``, bad numbers.
+    """
+    given = bool(address or shard_dir or memory_budget_gib or partitions or shard_files != DEFAULT_SHARD_FILES)
+    if not check_engine(engine, ray_flags_given=given):
+        return None
+    if shard_files < 1:
+        raise ConfigError(f"--shard-files must be at least 1, got {shard_files}")
+    if partitions is not None and partitions < 1:
+        raise ConfigError(f"--partitions must be at least 1, got {partitions}")
+    return RayEngineOptions(
+        address=address, shard_dir=shard_dir, files_per_shard=shard_files, memory_budget=budget_bytes(memory_budget_gib),
+        partitions=partitions,
+    )
+
+
+def embed_on_ray(image_dir: Path, out: Path, *, embedding_dim: int, options: RayEngineOptions, quiet: bool) -> None:
+    """``embedscope embed --engine ray``: the same CSV as the local engine, embedded on a Ray cluster."""
+    from embedscope.distributed.cluster import ray_cluster
+
+    with warnings.catch_warnings(), ray_cluster(options.address) as cluster:  # connect first: a bad address fails fast
+        warnings.simplefilter("ignore", DeprecationWarning)  # Ray's own deprecations are not the user's concern
+        from rich.console import Console
+
+        from embedscope.cli.progress_display import RichProgress
+        from embedscope.distributed.ray_embed import EngineRecord, embed_folder_with_ray
+        from embedscope.io.lightly_csv import write_lightly_csv
+
+        record = EngineRecord(cluster=cluster)
+        if quiet:
+            embedded, vectors = embed_folder_with_ray(image_dir, record=record, options=options, embedding_dim=embedding_dim)
+        else:
+            with RichProgress() as display:
+                display.stage("embedding images on Ray")
+                embedded, vectors = embed_folder_with_ray(
+                    image_dir, record=record, options=options, embedding_dim=embedding_dim,
+                    progress=lambda done, total: display.advance(done, total),
+                )
+    write_lightly_csv(out, embedded.scan.names, vectors)
+    if not quiet:
+        scan = embedded.scan
+        Console(stderr=True).print(
+            f"embedded {len(scan.names):,} images on Ray ({cluster.nodes} node(s); {embedded.run.n_model_images:,} "
+            f"run through the model, {embedded.n_from_shards:,} from shards), skipped {len(scan.corrupt):,} corrupt "
+            f"and {len(scan.duplicates):,} duplicate files; wrote {out}"
+        )

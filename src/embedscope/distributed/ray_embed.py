@@ -1,0 +1,86 @@
+"""An image folder's embeddings on Ray, gathered on the driver when they fit its memory budget."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from embedscope.distributed.cluster import ClusterInfo
+from embedscope.distributed.options import RayEngineOptions
+from embedscope.distributed.ray_image_folder import (
+    RayFolderEmbedding,
+    embed_folder_on_ray,
+    scan_image_folder_on_ray,
+)
+from embedscope.ingest.image_folder import ImageFolderScan
+
+
+@dataclass
+class EngineRecord:
+    """The engine section of embedscope's JSON: cluster, partitions, seconds per stage, spilled bytes."""
+
+    cluster: ClusterInfo
+    stage_seconds: dict[str, float] = field(default_factory=dict)
+    details: dict[str, object] = field(default_factory=dict)
+
+    def timed(self, stage: str, start: float) -> None:
+        """Add the seconds since ``start`` (``time.perf_counter()``) to ``stage``."""
+        self.stage_seconds[stage] = self.stage_seconds.get(stage, 0.0) + time.perf_counter() - start
+
+    def as_json(self) -> dict[str, object]:
+        from embedscope.distributed.spill import spilled_bytes
+
+        return {
+            "name": "ray",
+            **self.cluster.as_json(),
+            **self.details,
+            "stageSeconds": {k: round(v, 3) for k, v in self.stage_seconds.items()},
+            "objectStoreSpilledBytes": spilled_bytes(),
+        }
+
+
+def embed_folder_with_ray(
+    image_dir: Path,
+    *,
+    record: EngineRecord,
+    options: RayEngineOptions,
+    embedding_dim: int,
+    cache_dir: Path | None = None,
+    scan: ImageFolderScan | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> tuple[RayFolderEmbedding, np.ndarray]:
+    """Scan (unless ``scan`` is given) and embed ``image_dir`` on the connected cluster; the (N, D) float32
+    vectors in the final ``scan.names`` order.
+
+    Raises:
+        InputFileError: no usable image; MemoryBudgetError: the vectors exceed the memory budget.
+    """
+    from embedscope.distributed.vector_blocks import default_memory_budget
+
+    if scan is None:
+        start = time.perf_counter()
+        scan = scan_image_folder_on_ray(image_dir)
+        record.timed("scan", start)
+    start = time.perf_counter()
+    embedded = embed_folder_on_ray(
+        scan, cluster=record.cluster, embedding_dim=embedding_dim, shard_dir=options.shard_dir,
+        files_per_shard=options.files_per_shard, cache_dir=cache_dir, progress=progress,
+    )
+    vectors = embedded.blocks.gather(memory_budget=options.memory_budget or default_memory_budget())
+    record.timed("embed", start)
+    record.details.update(
+        {
+            "shardDir": str(embedded.shard_dir),
+            "shardsWritten": len(embedded.run.shards_written),
+            "imagesEmbedded": embedded.run.n_model_images,
+            "modelCalls": embedded.run.n_model_calls,
+            "imagesFromShards": embedded.n_from_shards,
+            "modelActors": embedded.run.actors,
+            "modelDevice": embedded.run.device,
+        }
+    )
+    return embedded, vectors
