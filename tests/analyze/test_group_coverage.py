@@ -34,7 +34,7 @@ def test_group_numbers_equal_brute_force() -> None:
         assert np.isclose(row.mean_coverage_random, d[np.ix_(members, random)].min(axis=1).mean())
         within = d[np.ix_(chosen, chosen)] + np.diag(np.full(chosen.size, np.inf))
         assert np.isclose(row.mean_nn_selected, within.min(axis=1).mean())
-        assert row.under_covered == (row.mean_coverage_selected > row.mean_coverage_random)
+        assert row.under_covered == (row.coverage_radius_selected > row.coverage_radius_random)
 
 
 def test_group_without_selection_is_under_covered() -> None:

@@ -7,8 +7,9 @@ For each group g with input members I_g:
   REPORT_V2.md restricted to the group);
 - diversity: the mean distance of each selected (random) member of g to the nearest *other* selected
   (random) member of g; absent (None) with fewer than two.
-A group is *under-covered* when selection covers it worse than random does (larger mean coverage
-distance) or when it has input samples but none selected.
+A group is *under-covered* when selection covers it worse than random does — a larger coverage radius,
+the quantity k-center minimises (the mean is usually larger for k-center than for random, which samples
+where the data is dense) — or when it has input samples but none selected.
 """
 
 from __future__ import annotations
@@ -37,12 +38,12 @@ class GroupCoverage:
 
     @property
     def under_covered(self) -> bool:
-        """Selection covers this group worse than random (mean coverage), or picked none of it."""
+        """Selection covers this group worse than random (coverage radius), or picked none of it."""
         if self.n_input > 0 and self.n_selected == 0:
             return True
-        if self.mean_coverage_selected is None or self.mean_coverage_random is None:
+        if self.coverage_radius_selected is None or self.coverage_radius_random is None:
             return False
-        return self.mean_coverage_selected > self.mean_coverage_random
+        return self.coverage_radius_selected > self.coverage_radius_random
 
 
 def group_coverage(

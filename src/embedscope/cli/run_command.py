@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from embedscope.analyze.near_duplicates import validate_threshold
 from embedscope.cli.common import run_and_write
 from embedscope.pipeline.parameters import (
     DEFAULT_CROP_PADDING,
@@ -43,6 +44,9 @@ def run_command(
     min_crop_size: Annotated[float, typer.Option("--min-crop-size", help="Boxes narrower or lower than this (pixels) give no crop.")] = DEFAULT_MIN_CROP_SIZE,
     frame_stride: Annotated[int, typer.Option("--frame-stride", help="Video folders: keep every N-th frame.")] = 1,
     export_frames: Annotated[bool, typer.Option("--export-frames", help="Video folders: write the selected frames as PNGs to OUT/frames/.")] = False,
+    near_duplicate_threshold: Annotated[str | None, typer.Option("--near-duplicate-threshold", metavar="D", help="Near-duplicates: pairs closer than D (Euclidean, in the selection's space); default 0.05 in the report.")] = None,
+    remove_near_duplicates: Annotated[bool, typer.Option("--remove-near-duplicates", help="Keep one sample per near-duplicate group (nearest to the group mean); the rest leave the input.")] = False,
+    outliers: Annotated[str | None, typer.Option("--outliers", metavar="Z", help="k-center with Z outliers (a count, or a fraction such as 0.01): outliers are listed, not selected.")] = None,
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Write into a non-empty --out.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")] = False,
 ) -> None:
@@ -56,5 +60,18 @@ def run_command(
         lightly_predictions_path=lightly_predictions, coco_path=coco, yolo_path=yolo, yolo_classes_path=classes,
         object_level_task=object_level, crop_padding=crop_padding, min_crop_size=min_crop_size,
         frame_stride=frame_stride, export_frames=export_frames,
+        extra=hygiene_flags(near_duplicate_threshold, remove_near_duplicates, outliers),
     )
     run_and_write(params, quiet=quiet)
+
+
+def hygiene_flags(threshold: str | None, remove: bool, outliers: str | None) -> dict[str, object]:
+    """The hygiene flags for ``RunParameters.extra``; the threshold checked here (before any loading)."""
+    flags: dict[str, object] = {}
+    if threshold is not None:
+        flags["near_duplicate_threshold"] = validate_threshold(threshold)
+    if remove:
+        flags["remove_near_duplicates"] = True
+    if outliers is not None:
+        flags["outliers"] = outliers
+    return flags

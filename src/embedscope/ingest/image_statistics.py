@@ -18,8 +18,13 @@ column (LightlyOne's ``metadataInformation.lightlyNumeric``). Grey levels are th
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from pathlib import Path
+
 import numpy as np
 from PIL import Image
+
+from embedscope.ingest.image_decode import ImageDecodeError, decode_image
 
 PREFIX = "lightly."
 """Column prefix of computed metadata (LightlyOne's name for its own metadata keys)."""
@@ -43,6 +48,23 @@ LUMA_WEIGHTS = np.array([0.299, 0.587, 0.114])
 def column_names() -> list[str]:
     """The metadata columns this module fills: ``lightly.sharpness``, …"""
     return [PREFIX + name for name in STATISTICS]
+
+
+def folder_image_statistics(image_root: Path, names: Sequence[str]) -> dict[str, np.ndarray]:
+    """``lightly.<name>`` → (n,) float64 statistics of the images ``image_root / name``; NaN for a file that
+    no longer decodes (it was readable when embedded; the run goes on).
+
+    Cost: one full decode per image.
+    """
+    columns = {name: np.full(len(names), np.nan) for name in column_names()}
+    for row, name in enumerate(names):
+        try:
+            values = image_statistics(decode_image(Path(image_root) / name))
+        except ImageDecodeError:
+            continue
+        for key, value in values.items():
+            columns[key][row] = value
+    return columns
 
 
 def image_statistics(image: Image.Image | np.ndarray) -> dict[str, float]:

@@ -43,8 +43,11 @@ RECALL_SAMPLE_SIZE = 1000
 RECALL_BLOCK_ROWS = 16
 """Sampled queries per brute-force block: a (16 × n) float64 score block, 128 MiB at n = 1M."""
 
-QUERY_ROWS = 4096
-"""Queries per block of the query-to-centroid bound matrix ((rows × clusters) float32, a few MiB)."""
+CLUSTERS_PER_SQRT_POINT = 1.0
+"""k-means clusters per √n: more clusters mean fewer pairs inside each, but more query-to-centroid bounds."""
+
+RADIUS_SLACK = 1e-6
+"""Relative widening of a cluster's radius in the cluster-level skip test (float rounding of the radius)."""
 
 
 @dataclass(frozen=True)
@@ -108,7 +111,7 @@ def _search(points: np.ndarray, queries: np.ndarray | None, *, threshold: float,
     n = points32.shape[0]
     if n == 0 or queries32.shape[0] == 0 or threshold == 0:
         return _empty("exact")
-    partition = coarse_partition(points32, n_clusters=max(1, round(math.sqrt(n))), seed=seed)
+    partition = coarse_partition(points32, n_clusters=max(1, round(CLUSTERS_PER_SQRT_POINT * math.sqrt(n))), seed=seed)
     start, stop = cluster_ranges(partition)
     ordered = np.ascontiguousarray(points32[partition.order])
     own_cluster = np.empty(n, dtype=np.int64)
@@ -151,53 +154,43 @@ def _candidates(
     epsilon: float,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(query, cluster, bound) for every other cluster whose Voronoi bound is within ``threshold``
-    (self search: only clusters after the query's own, so that each pair of clusters is visited once)."""
+    (self search: only clusters after the query's own, so that each pair of clusters is visited once).
+
+    Queries are taken cluster by cluster. A whole cluster B is skipped for the queries of A when even the
+    query of A nearest to the bisector of (c_A, c_B) is too far: |c_A - c_B| / 2 - r_A > threshold, with r_A
+    the largest distance of those queries to c_A (the bound is a distance to that bisector).
+    """
     c32 = centroids.astype(np.float32)
     c_sq = np.einsum("ij,ij->i", c32, c32)
-    twice_between = 2.0 * np.stack([np.linalg.norm(centroids - centroid, axis=1) for centroid in centroids])
+    between = np.stack([np.linalg.norm(centroids - centroid, axis=1) for centroid in centroids])
+    order = np.argsort(query_cluster, kind="stable")
+    edges = np.searchsorted(query_cluster[order], np.arange(centroids.shape[0] + 1), side="left")
     found_q, found_c, found_b = [], [], []
-    for r0 in range(0, queries.shape[0], QUERY_ROWS):
-        block = queries[r0 : r0 + QUERY_ROWS]
-        scores = block @ c32.T
-        q, c, b = _bounds_within(
-            scores, c_sq, query_cluster[r0 : r0 + block.shape[0]], twice_between, threshold, epsilon, self_search
-        )
-        found_q.append(q + r0)
-        found_c.append(c)
-        found_b.append(b)
-    return np.concatenate(found_q), np.concatenate(found_c), np.concatenate(found_b)
-
-
-@numba.njit(cache=True, nogil=True)
-def _bounds_within(
-    dots: np.ndarray, c_sq: np.ndarray, home: np.ndarray, twice_between: np.ndarray, threshold: float,
-    epsilon: float, self_search: bool,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Rows of ``dots`` are queries' dot products with the centroids; the (row, cluster, bound) whose
-    Voronoi bound (|x-c_B|² - |x-c_A|² - ε) / (2|c_A-c_B|) is <= threshold (|x|² cancels)."""
-    rows, k = dots.shape
-    out_q = np.empty(16 * rows, dtype=np.int64)
-    out_c = np.empty(16 * rows, dtype=np.int64)
-    out_b = np.empty(16 * rows, dtype=np.float64)
-    count = 0
-    for i in range(rows):
-        a = home[i]
-        cut = c_sq[a] - 2.0 * dots[i, a] + epsilon
-        reach = twice_between[a] * threshold
-        first = a + 1 if self_search else 0
-        for c in range(first, k):
-            gap = c_sq[c] - 2.0 * dots[i, c] - cut
-            if gap <= reach[c] and c != a:
-                bound = gap / twice_between[a, c]
-                if count == out_q.size:
-                    out_q = np.concatenate((out_q, np.empty_like(out_q)))
-                    out_c = np.concatenate((out_c, np.empty_like(out_c)))
-                    out_b = np.concatenate((out_b, np.empty_like(out_b)))
-                out_q[count] = i
-                out_c[count] = c
-                out_b[count] = bound
-                count += 1
-    return out_q[:count], out_c[:count], out_b[:count]
+    for a in range(centroids.shape[0]):
+        rows = order[edges[a] : edges[a + 1]]
+        if rows.size == 0:
+            continue
+        block = queries[rows]
+        radius = float(np.sqrt(np.max(np.sum((block.astype(np.float64) - centroids[a]) ** 2, axis=1))))
+        near = between[a] / 2.0 - radius * (1.0 + RADIUS_SLACK) <= threshold
+        near[: a + 1 if self_search else 0] = False
+        near[a] = False
+        columns = np.flatnonzero(near)
+        if columns.size == 0:
+            continue
+        own = c_sq[a] - 2.0 * (block @ c32[a]) + np.float32(epsilon)
+        gap = (c_sq[columns][None, :] - 2.0 * (block @ c32[columns].T)) - own[:, None]
+        hit_row, hit_col = np.nonzero(gap <= (2.0 * threshold) * between[a, columns][None, :])
+        found_q.append(rows[hit_row])
+        found_c.append(columns[hit_col])
+        found_b.append(gap[hit_row, hit_col] / (2.0 * between[a, columns[hit_col]]))
+    if not found_q:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)
+    return (
+        np.concatenate(found_q).astype(np.int64),
+        np.concatenate(found_c).astype(np.int64),
+        np.concatenate(found_b).astype(np.float64),
+    )
 
 
 def _best_probes(cand_query: np.ndarray, bound: np.ndarray) -> np.ndarray:

@@ -19,6 +19,7 @@ from embedscope.analyze.extra_metrics.summary import compute_extra_metrics
 from embedscope.analyze.sets import AnalysisSets, random_subset
 from embedscope.errors import ConfigError
 from embedscope.neighbors.search import nearest_in_other_set
+from embedscope.pipeline.hygiene_stage import HygieneStage  # issue 14: hygiene hooks
 from embedscope.pipeline.inputs import LoadedInputs, load_inputs, resolve_n_samples
 from embedscope.pipeline.parameters import RunParameters
 from embedscope.pipeline.progress import Progress, SilentProgress
@@ -130,6 +131,7 @@ def load_and_select(
     progress: Progress | None = None,
     loader: LoadFunction = default_loader,
     timings: dict[str, float] | None = None,
+    hygiene: HygieneStage | None = None,
 ) -> tuple[LoadedInputs, SelectionConfig | None, RunSampleData, Selection]:
     """The first stages of a run: the selection config (read first, so a bad one fails before any embedding),
     the inputs, their per-sample data, and the selection. ``timings`` receives the "load" and "select" stages.
@@ -146,8 +148,11 @@ def load_and_select(
         inputs, metadata_path=params.metadata_path, scores_path=params.scores_path,
         predictions_path=params.predictions_path,
     )
+    if hygiene is not None:  # issue 14: computed image metadata (lightly.*), near-duplicate removal
+        inputs, sample_data = hygiene.apply(inputs, sample_data)
     with _timed(timings, "select"):
-        selection = _select(params, inputs, config, sample_data, progress)
+        robust = hygiene.select_robust(params, inputs, config, progress) if hygiene is not None else None  # issue 14
+        selection = robust or _select(params, inputs, config, sample_data, progress)
     return inputs, config, sample_data, selection
 
 
@@ -165,7 +170,10 @@ def execute_run(
     timings: dict[str, float] = {}
     start_wall = time.time()
     start = time.perf_counter()
-    inputs, config, sample_data, selection = load_and_select(params, progress=progress, loader=loader, timings=timings)
+    hygiene = HygieneStage(params, loader)  # issue 14
+    inputs, config, sample_data, selection = load_and_select(
+        params, progress=progress, loader=hygiene.load, timings=timings, hygiene=hygiene
+    )
     n_input = len(inputs.input)
     sets = AnalysisSets(
         input=inputs.input.vectors,
@@ -191,6 +199,11 @@ def execute_run(
     analysis = embedding_information(metrics, pca=pca, umap=umap)
     with _timed(timings, "folder report"):
         folder = _folder_report(params, inputs, selection, sets, analysis)
+    with _timed(timings, "hygiene report"):  # issue 14
+        hygiene_out = hygiene.report(
+            inputs, selection, cover=metrics.cover_input, random_indices=sets.random_indices,
+            nearest_input=metrics.nearest_in_set.get("input", np.zeros(0)), sample_data=sample_data,
+        )
     n_datapool = 0 if inputs.datapool is None else len(inputs.datapool)
     end_wall = time.time()
     report = ReportV2(
@@ -237,15 +250,16 @@ def execute_run(
             "removedFromInputBecauseInDatapool": len(inputs.removed_from_input),
             EXTRA_METRICS_KEY: extra_metrics_model(extra_metrics).model_dump(mode="json", by_alias=True),
             **(folder.ext if folder is not None else {}),
+            **hygiene_out.ext,  # issue 14
             "stageSeconds": {k: round(v, 3) for k, v in timings.items()},
         },
     )
     return RunOutcome(
         parameters=params, inputs=inputs, selection=selection, sets=sets, metrics=metrics, report=report,
         timings=timings,
-        extra_plots=folder.plots if folder is not None else {},
-        extra_plot_titles=folder.plot_titles if folder is not None else {},
-        side_outputs=folder.side_outputs if folder is not None else [],
+        extra_plots={**(folder.plots if folder is not None else {}), **hygiene_out.plots},  # issue 14: + hygiene
+        extra_plot_titles={**(folder.plot_titles if folder is not None else {}), **hygiene_out.plot_titles},
+        side_outputs=[*(folder.side_outputs if folder is not None else []), *hygiene_out.side_outputs],
     )
 
 
