@@ -58,6 +58,9 @@ from embedscope.select.k_center_outliers import (
 
 Loader = Callable[[RunParameters, Progress], LoadedInputs]
 
+COMPUTED_SOURCE = "(computed image statistics)"
+"""Where computed ``lightly.*`` columns say they come from when no --metadata file is given."""
+
 
 @dataclass(frozen=True)
 class RobustSelection(Selection):
@@ -120,7 +123,8 @@ class HygieneStage:
         """
         if self.statistics:
             numeric = {**data.input.numeric, **self.statistics}
-            data = dataclasses.replace(data, input=dataclasses.replace(data.input, numeric=numeric))
+            sources = {"metadata": Path(str(self.image_root)) / COMPUTED_SOURCE, **data.input.sources}
+            data = dataclasses.replace(data, input=dataclasses.replace(data.input, numeric=numeric, sources=sources))
         if self.remove and self.groups is not None and self.groups.removed.size:
             keep = np.setdiff1d(np.arange(len(inputs.input)), self.groups.removed)
             if keep.size < 2:
