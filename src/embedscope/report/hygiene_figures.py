@@ -12,6 +12,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
+from matplotlib.ticker import MaxNLocator
 from PIL import Image
 
 from embedscope.report.figures import _png
@@ -32,7 +33,9 @@ def near_duplicates_png(info: dict[str, Any]) -> bytes:
     figure, (left, right) = plt.subplots(1, 2, figsize=(9, 3.2))
     sizes = info["groupSizeHistogram"]
     if sizes:
-        left.bar([int(s) for s in sizes], list(sizes.values()), color="#4c72b0")
+        left.bar([int(s) for s in sizes], list(sizes.values()), width=0.8, color="#4c72b0")
+        left.xaxis.set_major_locator(MaxNLocator(integer=True))
+        left.set_xlim(1.4, max(int(s) for s in sizes) + 0.6)
     left.set(title=f"{info['nGroups']:,} groups, {info['nPairs']:,} pairs", xlabel="group size", ylabel="groups")
     near = info["nearestNeighborDistanceNearZero"]
     edges = near["edges"]
@@ -115,7 +118,8 @@ def outliers_png(info: dict[str, Any], image_root: Path | None) -> bytes:
 def group_coverage_png(source: str, rows: Sequence[dict[str, Any]]) -> bytes:
     """A table of one grouping, under-covered groups first and shaded."""
     ordered = sorted(rows, key=lambda row: (not row["underCovered"], row["group"]))[:TABLE_ROWS]
-    header = ["group", "input", "sel.", "rand.", "radius sel./rand.", "mean cover sel./rand.", "mean NN sel./rand."]
+    header = ["group", "input", "selected", "random", "radius (sel / rand)", "mean cover (sel / rand)",
+              "mean NN (sel / rand)"]
     cells = [
         [
             row["group"][:24], f"{row['nInput']:,}", f"{row['nSelected']:,}", f"{row['nRandom']:,}",
@@ -125,7 +129,8 @@ def group_coverage_png(source: str, rows: Sequence[dict[str, Any]]) -> bytes:
     ]
     figure, ax = plt.subplots(figsize=(9, 0.32 * (len(cells) + 2)))
     ax.axis("off")
-    table = ax.table(cellText=cells or [["—"] * len(header)], colLabels=header, loc="center", cellLoc="right")
+    table = ax.table(cellText=cells or [["—"] * len(header)], colLabels=header, loc="center", cellLoc="right",
+                     colWidths=[0.16, 0.09, 0.09, 0.09, 0.19, 0.19, 0.19])
     table.auto_set_font_size(False)
     table.set_fontsize(7)
     for r, row in enumerate(ordered, start=1):

@@ -16,6 +16,10 @@ https://arxiv.org/abs/1802.09205) do:
 4. the chosen disks' centres are the selection (topped up by farthest-first if fewer than k disks were
    needed); the z input samples farthest from the selection ∪ datapool are the outliers.
 
+On a coreset of only k + z points the smallest feasible radius is often near 0: the weights already say
+where the mass is, and the k heaviest coreset points win. The radii with and without the outliers are
+measured on the full input and returned.
+
 Approximation: 3 on the coreset (Charikar et al.), plus the coreset radius on the full input (Ceccarello et
 al., Lemma 2); the radius with and without the outliers is measured and returned, not assumed.
 """
@@ -40,6 +44,10 @@ RADIUS_BISECTION_STEPS = 30
 MAX_CORESET = 12_000
 """Largest k + z: the coreset's float32 distance matrix (k + z)² stays below 600 MB."""
 
+AFFECTED_TOLERANCE = 1e-5
+"""Relative (and absolute) slack when deciding that a point's nearest coreset point was a dropped one: far
+above the float32 rounding of the farthest-first distances, so no affected point is missed."""
+
 EXPANSION = 3.0
 """Charikar et al.'s expanded disk: everything within 3r of an opened centre counts as covered."""
 
@@ -51,7 +59,8 @@ class OutlierRobustSelection:
     Attributes:
         indices: (k,) int64 selected input indices, in farthest-first order of the coreset.
         outliers: (z,) int64 input indices of the outliers, farthest first.
-        cover_distances: (n,) float64 each input sample's distance to selected ∪ datapool.
+        cover_distances: (n,) float64 each input sample's distance to selected ∪ datapool (to float32
+            rounding where it comes from the farthest-first pass).
         radius_with_outliers: max of ``cover_distances``.
         radius_without_outliers: max of ``cover_distances`` over the non-outliers.
         coreset_size: k + z; disk_radius: Charikar's feasible radius r on the coreset.
@@ -114,7 +123,8 @@ def k_center_with_outliers(
         ConfigError: counts out of range.
 
     Cost: farthest-first for k + z picks; O(min(n, WEIGHT_SAMPLE_SIZE)·(k+z)·d) for the weights;
-    O(RADIUS_BISECTION_STEPS·(k+z)²) for Charikar; O(n·k·d) for the final distances. Memory O(n·d + (k+z)²).
+    O(RADIUS_BISECTION_STEPS·(k+z)²) for Charikar; O(n·z·d) plus O(affected·k·d) for the final distances
+    (only points whose nearest coreset point was dropped are searched again). Memory O(n·d + (k+z)²).
     """
     points = np.ascontiguousarray(embeddings, dtype=np.float32)
     n = points.shape[0]
@@ -127,7 +137,8 @@ def k_center_with_outliers(
             f"at most {MAX_CORESET} are supported (select fewer samples or allow fewer outliers)"
         )
     pool = None if datapool is None or len(datapool) == 0 else np.ascontiguousarray(datapool, dtype=np.float32)
-    coreset = k_center_greedy(points, n_samples=tau, datapool=pool).indices
+    greedy = k_center_greedy(points, n_samples=tau, datapool=pool)
+    coreset = greedy.indices
     weights = _coreset_weights(points, coreset, seed=seed)
     core = points[coreset].astype(np.float64)
     distances = np.sqrt(np.maximum(_squared_distances(core), 0.0)).astype(np.float32)
@@ -136,7 +147,7 @@ def k_center_with_outliers(
     )
     radius, chosen = _smallest_feasible_radius(distances, weights, pool_distance, n_samples, n_outliers)
     selected = [int(i) for i in coreset[np.sort(chosen)]]
-    cover = _cover_distances(points, np.asarray(selected, dtype=np.int64), pool)
+    cover = _cover_distances(points, np.asarray(selected, dtype=np.int64), coreset, greedy.min_distances, pool)
     while len(selected) < n_samples:  # fewer disks sufficed: continue farthest-first
         candidate = cover.copy()
         candidate[selected] = -1.0
@@ -232,8 +243,21 @@ def _charikar(
     return uncovered, chosen[:n_chosen]
 
 
-def _cover_distances(points: np.ndarray, centres: np.ndarray, pool: np.ndarray | None) -> np.ndarray:
-    cover = exact_nearest_in_other_set(points, points[centres]).distances
-    if pool is not None:
-        cover = np.minimum(cover, exact_nearest_in_other_set(points, pool).distances)
+def _cover_distances(
+    points: np.ndarray, selected: np.ndarray, coreset: np.ndarray, to_coreset: np.ndarray, pool: np.ndarray | None
+) -> np.ndarray:
+    """(n,) float64 distance of each point to selected ∪ datapool, from the farthest-first distances to
+    coreset ∪ datapool: only points whose nearest coreset point was dropped (within rounding) are searched
+    again — O(n·z·d + affected·k·d) instead of O(n·k·d)."""
+    dropped = np.setdiff1d(coreset, selected)
+    if dropped.size == 0:
+        return to_coreset.astype(np.float64)
+    to_dropped = exact_nearest_in_other_set(points, points[dropped]).distances
+    affected = np.flatnonzero(to_dropped <= to_coreset * (1.0 + AFFECTED_TOLERANCE) + AFFECTED_TOLERANCE)
+    cover = to_coreset.astype(np.float64)
+    if affected.size:
+        again = exact_nearest_in_other_set(points[affected], points[selected]).distances
+        if pool is not None:
+            again = np.minimum(again, exact_nearest_in_other_set(points[affected], pool).distances)
+        cover[affected] = again
     return cover
