@@ -26,9 +26,7 @@ import numpy as np
 
 from embedscope.neighbors.block_search import FLOAT32_UNIT_ROUNDOFF, TILE, n_workers, run_workers
 from embedscope.neighbors.partition import assign_to_centroids, cluster_ranges, coarse_partition
-
-EXACT_LIMIT = 100_000
-"""Up to this many points the search never drops clusters (same limit as the nearest-neighbour search)."""
+from embedscope.neighbors.search import EXACT_LIMIT  # up to this many points no cluster is ever dropped
 
 WORK_BUDGET_PAIRS = 30_000_000_000
 """Above EXACT_LIMIT, at most this many point pairs are compared (~2 minutes on 2 cores) before the

@@ -225,6 +225,14 @@ class HygieneStage:
             sources[f"metadata:{column}"] = memberships_from_labels(list(values))
         for task, predictions in sample_data.input.predictions.items():
             sources[f"predictions:{task}"] = memberships_from_label_sets(predictions.classes)
+        folder_predictions = getattr(inputs, "predictions", None)
+        if folder_predictions is not None and getattr(inputs, "crops", None) is None:  # image-level detections
+            for task, found in folder_predictions.tasks.items():
+                label_sets = [
+                    tuple(found.categories[o.category_id] for o in found.predictions.get(name, []))
+                    for name in inputs.input.names
+                ]
+                sources[f"predictions:{task}"] = memberships_from_label_sets(label_sets)
         videos = getattr(inputs, "videos", None)
         if videos is not None:
             frames = videos.frames
