@@ -13,7 +13,7 @@ from embedscope.run_parameters import RunParameters
 from embedscope.select.run_selection import Selection
 
 if TYPE_CHECKING:
-    from embedscope.report.assemble.folder import SideOutput
+    from embedscope.report.assemble.side_files import SideOutput
 
 
 @dataclass
