@@ -102,6 +102,11 @@ def test_image_level_run_counts_objects_of_the_selected_images(folder: Path, tmp
     assert any("non-positive size" in r for r in reasons)
     assert any("missing.png" in r for r in reasons)
     assert "objectLevel" not in outcome.report.embedscope
+    coverage = {row["group"]: row for row in outcome.report.embedscope["groupCoverage"]["predictions:boxes"]}
+    assert {g: coverage[g]["nInput"] for g in coverage} == {  # issue 14: images holding each class
+        category: sum(any(CATEGORIES[c] == category for c, *_ in objs) for objs in OBJECTS.values())
+        for category in expected_input
+    }
     out = tmp_path / "written"
     out.mkdir()
     write_side_outputs(outcome.side_outputs, out)

@@ -11,6 +11,7 @@ from typer.exceptions import Abort, Exit, TyperException
 
 import embedscope
 from embedscope.cli.diagnostics import Terminated, diagnostics
+from embedscope.cli.overlap_command import overlap_command
 from embedscope.cli.report_command import report_command
 from embedscope.cli.run_command import run_command
 from embedscope.cli.select_command import select_command
@@ -32,6 +33,7 @@ app = typer.Typer(
 app.command("run")(run_command)
 app.command("select")(select_command)
 app.command("report")(report_command)
+app.command("overlap")(overlap_command)
 
 
 def _print_version(value: bool) -> None:

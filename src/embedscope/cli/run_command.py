@@ -60,6 +60,9 @@ def run_command(
     train_embedding: Annotated[int, typer.Option("--train-embedding", metavar="E", help="Fine-tune the model on INPUT (SimCLR, E epochs) before embedding.")] = 0,
     worker_config: Annotated[Path | None, typer.Option("--worker-config", help="LightlyOne run config {worker_config, selection_config} as its client schedules it.")] = None,
     annotation_costs: Annotated[Path | None, typer.Option("--annotation-costs", help="Labelling cost assumptions behind annotationSavings (YAML/JSON; see README).")] = None,
+    near_duplicate_threshold: Annotated[str | None, typer.Option("--near-duplicate-threshold", metavar="D", help="Near-duplicates: pairs closer than D (Euclidean, in the selection's space); default 0.05 in the report.")] = None,
+    remove_near_duplicates: Annotated[bool, typer.Option("--remove-near-duplicates", help="Keep one sample per near-duplicate group (nearest to the group mean); the rest leave the input.")] = False,
+    outliers: Annotated[str | None, typer.Option("--outliers", metavar="Z", help="k-center with Z outliers (a count, or a fraction such as 0.01): outliers are listed, not selected.")] = None,
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Write into a non-empty --out.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")] = False,
     engine: Engine = "local",
@@ -81,6 +84,7 @@ def run_command(
         object_level_task=object_level, crop_padding=crop_padding, min_crop_size=min_crop_size,
         frame_stride=frame_stride, export_frames=export_frames, model_path=model, checkpoint_path=checkpoint,
         model_precision=model_precision, device=device, train_embedding=train_embedding,
+        extra=hygiene_flags(near_duplicate_threshold, remove_near_duplicates, outliers),
     )
     params = apply_lightly_files(params, worker_config=worker_config, annotation_costs=annotation_costs)
     if train_embedding:
@@ -93,3 +97,17 @@ def run_command(
         partitions=partitions,
     )
     run_and_write(params, quiet=quiet, ray_options=ray_options)
+
+
+def hygiene_flags(threshold: str | None, remove: bool, outliers: str | None) -> dict[str, object]:
+    """The hygiene flags for ``RunParameters.extra``; the threshold checked here (before any loading)."""
+    from embedscope.neighbors.near_duplicates import validate_threshold  # numpy: not at --help
+
+    flags: dict[str, object] = {}
+    if threshold is not None:
+        flags["near_duplicate_threshold"] = validate_threshold(threshold)
+    if remove:
+        flags["remove_near_duplicates"] = True
+    if outliers is not None:
+        flags["outliers"] = outliers
+    return flags

@@ -36,6 +36,7 @@ from embedscope.report.assemble.run_report import RunClock
 from embedscope.report.run_outcome import RunOutcome
 from embedscope.run_parameters import RunParameters
 from embedscope.select.config import config_sample_request
+from embedscope.select.hygiene import find_hygiene
 from embedscope.select.run_sample_data import align_run_sample_data
 from embedscope.select.run_selection import Selection, selection_from_names
 from embedscope.select.sample_count import resolve_n_samples
@@ -70,8 +71,14 @@ def _embed(ingested: stages.Ingested, params: RunParameters, progress: Progress,
 def _select(ingested: stages.Ingested, samples: LoadedInputs, params: RunParameters, progress: Progress,
             record: EngineRecord, options: RayEngineOptions) -> stages.Selected:
     sample_data = align_run_sample_data(ingested.side_files, samples)
+    if params.extra.get("outliers") is not None:
+        raise ConfigError("--outliers (k-center with outliers) runs on the local engine only; drop --engine ray")
+    hygiene, reduced, sample_data = find_hygiene(samples, sample_data, params, progress)
+    kept = reduced if reduced is not samples else None
+    samples = reduced
     if params.selected_path is not None:
-        return stages.Selected(sample_data=sample_data, selection=selection_from_names(samples, params.selected_path))
+        selection = selection_from_names(samples, params.selected_path)
+        return stages.Selected(sample_data=sample_data, selection=selection, hygiene=hygiene, samples=kept)
     config = ingested.config
     n_samples, proportion = params.n_samples, params.proportion
     if config is not None:
@@ -103,7 +110,7 @@ def _select(ingested: stages.Ingested, samples: LoadedInputs, params: RunParamet
         indices=candidates[result.indices], cover_distances=result.cover if keep.all() else None,
         stopped_early=reason is not None, stopped_reason=reason, n_filtered_out=int(np.count_nonzero(~keep)),
     )
-    return stages.Selected(sample_data=sample_data, selection=selection)
+    return stages.Selected(sample_data=sample_data, selection=selection, hygiene=hygiene, samples=kept)
 
 
 def execute_run_on_ray(
@@ -139,7 +146,7 @@ def execute_run_on_ray(
         assembled = stages.report(ingested, samples, selected, analysis, params, timings=timings, clock=clock)
         assembled.report.embedscope["engine"] = record.as_json()
     return RunOutcome(
-        parameters=params, inputs=samples, selection=selected.selection, sets=analysis.sets,
+        parameters=params, inputs=stages.samples_of(samples, selected), selection=selected.selection, sets=analysis.sets,
         metrics=analysis.metrics, report=assembled.report, timings=timings, extra_plots=assembled.extra_plots,
         extra_plot_titles=assembled.extra_plot_titles, side_outputs=assembled.side_outputs,
         scatter=(analysis.pca, analysis.umap), sample_data=selected.sample_data,

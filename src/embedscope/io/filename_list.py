@@ -54,8 +54,8 @@ def read_filename_list(path: Path) -> list[str]:
     return parse_filename_list(path, read_text(path))
 
 
-def write_filename_list(path: Path, names: Iterable[str]) -> None:
-    """Write one filename a line (format above), atomically.
+def filename_list_text(names: Iterable[str], *, path: Path | str) -> str:
+    """The text of a filename list (format above): one name a line; ``path`` only names the file in errors.
 
     Raises:
         ValueError: a name the format cannot hold (readers refuse such names at input, so this is a bug).
@@ -66,4 +66,13 @@ def write_filename_list(path: Path, names: Iterable[str]) -> None:
         if problem is not None:
             raise ValueError(f"cannot write {path}: {problem}")
         lines.append(f"{name}\n")
-    atomic_write_text(Path(path), "".join(lines))
+    return "".join(lines)
+
+
+def write_filename_list(path: Path, names: Iterable[str]) -> None:
+    """Write one filename a line (format above), atomically.
+
+    Raises:
+        ValueError: a name the format cannot hold (readers refuse such names at input, so this is a bug).
+    """
+    atomic_write_text(Path(path), filename_list_text(names, path=path))

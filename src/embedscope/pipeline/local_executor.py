@@ -41,7 +41,7 @@ def load_and_select(
         EmbedscopeError: any input or parameter problem (before heavy work where possible).
     """
     ingested, samples, selected = _first_stages(params, progress or SilentProgress(), timings or {})
-    return samples, ingested.config, selected.sample_data, selected.selection
+    return stages.samples_of(samples, selected), ingested.config, selected.sample_data, selected.selection
 
 
 def _first_stages(
@@ -68,7 +68,7 @@ def execute_run(params: RunParameters, *, progress: Progress | None = None) -> R
     timings.update(analysis.seconds)
     assembled = stages.report(ingested, samples, selected, analysis, params, timings=timings, clock=clock)
     return RunOutcome(
-        parameters=params, inputs=samples, selection=selected.selection, sets=analysis.sets,
+        parameters=params, inputs=stages.samples_of(samples, selected), selection=selected.selection, sets=analysis.sets,
         metrics=analysis.metrics, report=assembled.report, timings=timings, extra_plots=assembled.extra_plots,
         extra_plot_titles=assembled.extra_plot_titles, side_outputs=assembled.side_outputs,
         scatter=(analysis.pca, analysis.umap), sample_data=selected.sample_data,

@@ -9,6 +9,7 @@ the contract.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -16,6 +17,7 @@ from typing import TYPE_CHECKING
 from embedscope.analyze.embedding_metrics import EmbeddingMetrics, compute_embedding_metrics
 from embedscope.analyze.example_pairs import ExamplePair, selected_and_removed_pairs
 from embedscope.analyze.extra_metrics.summary import ExtraMetricsResult, compute_extra_metrics
+from embedscope.analyze.hygiene import HygieneAnalysis, analyze_hygiene
 from embedscope.analyze.scatter import ScatterInput, scatter_inputs
 from embedscope.analyze.sets import AnalysisSets, random_subset
 from embedscope.errors import ConfigError
@@ -27,6 +29,7 @@ from embedscope.progress import Progress
 from embedscope.report.assemble.run_report import AssembledReport, RunClock, assemble_run_report
 from embedscope.run_parameters import RunParameters
 from embedscope.select.config import SelectionConfig
+from embedscope.select.hygiene import HygieneFindings, find_hygiene, robust_selection, select_with_outliers
 from embedscope.select.run_sample_data import RunSampleData, align_run_sample_data
 from embedscope.select.run_selection import Selection, select_samples
 from embedscope.select.worker_config import run_selection_config
@@ -54,15 +57,28 @@ class Ingested:
 
 @dataclass(frozen=True)
 class Selected:
-    """select → analyze: the per-sample data aligned with the samples, and the selection."""
+    """select → analyze: the per-sample data aligned with the samples, the selection, the hygiene findings.
+
+    Attributes:
+        samples: the samples after ``--remove-near-duplicates`` when it removed any (the selection, the sample
+            data and later stages index these), else None: the embed stage's samples (see :func:`samples_of`).
+    """
 
     sample_data: RunSampleData
     selection: Selection
+    hygiene: HygieneFindings
+    samples: LoadedInputs | None = None
+
+
+def samples_of(samples: LoadedInputs, selected: Selected) -> LoadedInputs:
+    """The samples the selection indexes: the embed stage's, less removed near-duplicates."""
+    return selected.samples if selected.samples is not None else samples
 
 
 @dataclass(frozen=True)
 class Analysis:
-    """analyze → report: the sets, both distance metrics, the extra metrics, the 2-D views, the example pairs.
+    """analyze → report: the sets, both distance metrics, the extra metrics, the 2-D views, the example pairs,
+    the hygiene numbers (per-group coverage, outlier scores).
 
     Attributes:
         seconds: wall seconds of each analysis step ("metrics", "extra metrics", "projection", "examples").
@@ -74,6 +90,7 @@ class Analysis:
     pca: ScatterInput
     umap: ScatterInput
     example_pairs: list[ExamplePair]
+    hygiene: HygieneAnalysis
     seconds: dict[str, float] = field(default_factory=dict)
 
 
@@ -130,14 +147,28 @@ def embed(ingested: Ingested, params: RunParameters, progress: Progress) -> Load
 
 
 def select(ingested: Ingested, samples: LoadedInputs, params: RunParameters, progress: Progress) -> Selected:
-    """Align the side files with the samples and select (see :func:`~embedscope.select.run_selection.select_samples`).
+    """Align the side files with the samples, find near-duplicates and compute image statistics (removing
+    near-duplicates under ``--remove-near-duplicates``, see :func:`~embedscope.select.hygiene.find_hygiene`),
+    and select: k-center with outliers under ``--outliers``, else
+    :func:`~embedscope.select.run_selection.select_samples`.
 
     Raises:
-        EmbedscopeError: side-file names that are not samples, a bad sample count or selection config.
+        EmbedscopeError: side-file names that are not samples, a bad sample count, selection config or hygiene
+            flag.
     """
+    embedded = samples
     sample_data = align_run_sample_data(ingested.side_files, samples)
-    selection = select_samples(params, samples, ingested.config, sample_data, progress)
-    return Selected(sample_data=sample_data, selection=selection)
+    hygiene, samples, sample_data = find_hygiene(samples, sample_data, params, progress)
+    robust = select_with_outliers(params, samples, ingested.config, progress)
+    if robust is not None:
+        hygiene = dataclasses.replace(hygiene, robust=robust)
+        selection = robust_selection(robust)
+    else:
+        selection = select_samples(params, samples, ingested.config, sample_data, progress)
+    return Selected(
+        sample_data=sample_data, selection=selection, hygiene=hygiene,
+        samples=samples if samples is not embedded else None,
+    )
 
 
 def analyze(
@@ -150,6 +181,7 @@ def analyze(
     """
     seconds: dict[str, float] = {}
     selection = selected.selection
+    samples = samples_of(samples, selected)
     sets = AnalysisSets(
         input=samples.input.vectors,
         selected_indices=selection.indices,
@@ -170,10 +202,15 @@ def analyze(
     pca, umap = scatter_inputs(sets, samples.input.names, seed=params.seed, progress=progress)
     seconds["projection"], start = time.perf_counter() - start, time.perf_counter()
     pairs = selected_and_removed_pairs(samples.input.vectors, selection.indices)
-    seconds["examples"] = time.perf_counter() - start
+    seconds["examples"], start = time.perf_counter() - start, time.perf_counter()
+    hygiene = analyze_hygiene(
+        samples, selected.sample_data, selected.hygiene, selected_indices=selection.indices,
+        random_indices=sets.random_indices, metrics=metrics, seed=params.seed,
+    )
+    seconds["hygiene"] = time.perf_counter() - start
     return Analysis(
         sets=sets, metrics=metrics, extra_metrics=extra_metrics, pca=pca, umap=umap, example_pairs=pairs,
-        seconds=seconds,
+        hygiene=hygiene, seconds=seconds,
     )
 
 
@@ -189,8 +226,9 @@ def report(
 ) -> AssembledReport:
     """The :class:`ReportV2` model and the folder-only figures and side files (rendering is the writer's)."""
     return assemble_run_report(
-        params=params, inputs=samples, config=ingested.config, sample_data=selected.sample_data,
+        params=params, inputs=samples_of(samples, selected), config=ingested.config, sample_data=selected.sample_data,
         selection=selected.selection, sets=analysis.sets, metrics=analysis.metrics,
         extra_metrics=analysis.extra_metrics, pca=analysis.pca, umap=analysis.umap,
-        example_pairs=analysis.example_pairs, timings=timings, clock=clock,
+        example_pairs=analysis.example_pairs, hygiene=selected.hygiene, hygiene_analysis=analysis.hygiene,
+        timings=timings, clock=clock,
     )

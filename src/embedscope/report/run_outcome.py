@@ -15,7 +15,7 @@ from embedscope.select.run_sample_data import RunSampleData
 from embedscope.select.run_selection import Selection
 
 if TYPE_CHECKING:
-    from embedscope.report.assemble.folder import SideOutput
+    from embedscope.report.assemble.side_files import SideOutput
 
 
 @dataclass

@@ -7,7 +7,6 @@ import logging
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 import yaml
@@ -19,6 +18,7 @@ from embedscope.io.atomic import atomic_write_bytes, atomic_write_text
 from embedscope.io.embedding_table import EmbeddingTable
 from embedscope.io.filename_list import write_filename_list
 from embedscope.io.lightly_csv import write_lightly_csv
+from embedscope.report.assemble.side_files import FrameExport, SideFile, SideOutput
 from embedscope.report.figures import report_figures
 from embedscope.report.html import ScatterNames, interactive_figure_names, render_html
 from embedscope.report.json_writer import write_report_json
@@ -28,9 +28,6 @@ from embedscope.report.run_outcome import RunOutcome
 from embedscope.report.run_sample_map import run_sample_map
 from embedscope.report.sample_map import SampleMap
 from embedscope.report.thumbnails import jpeg_data_uri, png_data_uris
-
-if TYPE_CHECKING:
-    from embedscope.report.assemble.folder import SideOutput
 
 logger = logging.getLogger(__name__)
 
@@ -170,15 +167,15 @@ def _labels(table: EmbeddingTable) -> np.ndarray:
 
 
 def write_side_outputs(side_outputs: Sequence[SideOutput], out_dir: Path) -> None:
-    """Write the run's extra files into ``out_dir``: text files (skipped predictions) and ``--export-frames``."""
-    if not side_outputs:
-        return
-    from embedscope.ingest.frame_access import export_frames
-    from embedscope.report.assemble.folder import FrameExport, SideFile
-
+    """Write the run's extra files into ``out_dir``: text files (skipped predictions, hygiene files) and
+    ``--export-frames``."""
     for side_output in side_outputs:
         if isinstance(side_output, SideFile):
-            atomic_write_text(out_dir / side_output.relative_path, side_output.text)
+            path = out_dir / side_output.relative_path
+            path.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write_text(path, side_output.text)
         elif isinstance(side_output, FrameExport):
+            from embedscope.ingest.frame_access import export_frames  # PyAV: video runs only
+
             written = export_frames(side_output.video_root, side_output.refs, out_dir / side_output.folder)
             logger.info("exported %d selected frames to %s", len(written), out_dir / side_output.folder)

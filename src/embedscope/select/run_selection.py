@@ -100,6 +100,20 @@ def select_configured(
     )
 
 
+def picks_wanted(params: RunParameters, inputs: LoadedInputs, config: SelectionConfig | None) -> int:
+    """How many samples to pick: ``--n-samples``/``--proportion`` (or the config's size), less the rows a
+    Lightly CSV marks selected.
+
+    Raises:
+        ConfigError: a bad sample count, or marked rows that use up the budget.
+    """
+    n_samples, proportion = params.n_samples, params.proportion
+    if config is not None:
+        n_samples, proportion = config_sample_request(config, cli_n_samples=n_samples, cli_proportion=proportion)
+    n_total = len(inputs.input) + inputs.n_marked_selected
+    return _budget_left(inputs, resolve_n_samples(n_total, n_samples=n_samples, proportion=proportion))
+
+
 def _budget_left(inputs: LoadedInputs, n_samples: int) -> int:
     """Picks left once the rows a Lightly CSV marks ``selected`` are counted (they are already selected).
 
@@ -131,11 +145,7 @@ def select_samples(
     n_input = len(inputs.input)
     if params.selected_path is not None:
         return selection_from_names(inputs, params.selected_path)
-    n_samples, proportion = params.n_samples, params.proportion
-    if config is not None:
-        n_samples, proportion = config_sample_request(config, cli_n_samples=n_samples, cli_proportion=proportion)
-    n_samples = _budget_left(inputs, resolve_n_samples(n_input + inputs.n_marked_selected, n_samples=n_samples,
-                                                       proportion=proportion))
+    n_samples = picks_wanted(params, inputs, config)
     if config is None:
         progress.stage(f"selecting {n_samples:,} of {n_input:,} samples (k-center greedy)")
         return select_diverse(inputs, n_samples=n_samples, min_distance=params.min_distance)

@@ -19,7 +19,6 @@ from embedscope.embed.folder_samples import FolderInputs
 from embedscope.embed.video_samples import VideoInputs
 from embedscope.ingest.image_decode import ImageDecodeError
 from embedscope.ingest.predictions.run_predictions import RunPredictions
-from embedscope.ingest.video_frames import FrameRef
 from embedscope.report.assemble.predictions import (
     bounding_box_examples,
     crop_categories,
@@ -28,6 +27,7 @@ from embedscope.report.assemble.predictions import (
     prediction_task_information,
     skipped_predictions,
 )
+from embedscope.report.assemble.side_files import FrameExport, SideFile, SideOutput
 from embedscope.report.assemble.videos import frame_timelines, video_level_sizes
 from embedscope.report.figures import slug
 from embedscope.report.model import EmbeddingInformation, PredictionTaskInformation
@@ -36,30 +36,11 @@ from embedscope.run_parameters import RunParameters
 logger = logging.getLogger(__name__)
 
 SKIPPED_PREDICTIONS_FILE = "skipped_predictions.json"  # beside corruptness_check_information.json
-FRAMES_FOLDER = "frames"  # --export-frames writes OUT/frames/<frame name>
 N_TIMELINES = 24  # timeline figures (one per video, in name order); videoLevelSizes lists every video
 N_SKIPPED_IN_REPORT = 100  # skipped predictions listed in report_embedscope.json per task; the file lists all
 
 
 
-@dataclass(frozen=True)
-class SideFile:
-    """A text file written beside the report (e.g. ``skipped_predictions.json``), relative to OUT."""
-
-    relative_path: str
-    text: str
-
-
-@dataclass(frozen=True)
-class FrameExport:
-    """``--export-frames``: the selected frames, decoded again and written as PNGs to OUT/``folder``."""
-
-    video_root: Path
-    refs: list[FrameRef]
-    folder: str = FRAMES_FOLDER
-
-
-SideOutput = SideFile | FrameExport
 
 
 @dataclass

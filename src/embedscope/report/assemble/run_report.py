@@ -8,13 +8,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 import embedscope
 from embedscope.analyze.embedding_metrics import EmbeddingMetrics
 from embedscope.analyze.example_pairs import ExamplePair
 from embedscope.analyze.extra_metrics.summary import ExtraMetricsResult
+from embedscope.analyze.hygiene import HygieneAnalysis
 from embedscope.analyze.scatter import ScatterInput
 from embedscope.analyze.sets import AnalysisSets
 from embedscope.ingest.samples import LoadedInputs
+from embedscope.report.assemble.hygiene import hygiene_report
 from embedscope.report.assemble.sample_data import (
     metadata_information,
     prediction_task_information,
@@ -36,11 +40,13 @@ from embedscope.report.model import (
 )
 from embedscope.run_parameters import RunParameters
 from embedscope.select.config import SelectionConfig
+from embedscope.select.hygiene import HygieneFindings
 from embedscope.select.run_sample_data import RunSampleData
 from embedscope.select.run_selection import Selection
 
 if TYPE_CHECKING:  # the folder modules need the image extra (Pillow, PyAV); imported when INPUT is a folder
-    from embedscope.report.assemble.folder import FolderReport, SideOutput
+    from embedscope.report.assemble.folder import FolderReport
+    from embedscope.report.assemble.side_files import SideOutput
 
 
 @dataclass(frozen=True)
@@ -101,10 +107,12 @@ def assemble_run_report(
     pca: ScatterInput,
     umap: ScatterInput,
     example_pairs: list[ExamplePair],
+    hygiene: HygieneFindings,
+    hygiene_analysis: HygieneAnalysis,
     timings: dict[str, float],
     clock: RunClock,
 ) -> AssembledReport:
-    """The whole :class:`ReportV2` of a run, plus the folder-only figures and side files.
+    """The whole :class:`ReportV2` of a run, plus the folder-only and hygiene figures and side files.
 
     ``timings`` (stage → seconds) is recorded as ``embedscope.stageSeconds``; its "folder report" entry is added
     here, around the folder-only parts.
@@ -122,6 +130,11 @@ def assemble_run_report(
     start = time.perf_counter()
     folder = _folder_report(params, inputs, selection, sets, analysis)
     timings["folder report"] = timings.get("folder report", 0.0) + time.perf_counter() - start
+    start = time.perf_counter()
+    hygiene_out = hygiene_report(
+        names, hygiene, hygiene_analysis, nearest_input=metrics.nearest_in_set.get("input", np.zeros(0))
+    )
+    timings["hygiene report"] = timings.get("hygiene report", 0.0) + time.perf_counter() - start
     end_wall = time.time()
     n_input = len(inputs.input)
     n_datapool = 0 if inputs.datapool is None else len(inputs.datapool)
@@ -169,14 +182,19 @@ def assemble_run_report(
             "nMarkedSelectedInInput": inputs.n_marked_selected,  # Lightly CSV ``selected`` rows, in the datapool
             EXTRA_METRICS_KEY: extra_metrics_model(extra_metrics).model_dump(mode="json", by_alias=True),
             **(folder.ext if folder is not None else {}),
+            **hygiene_out.ext,
             "stageSeconds": {k: round(v, 3) for k, v in timings.items()},
         },
     )
     if folder is None:
-        return AssembledReport(report=report)
+        return AssembledReport(
+            report=report, extra_plots=hygiene_out.plots, extra_plot_titles=hygiene_out.plot_titles,
+            side_outputs=list(hygiene_out.side_outputs),
+        )
     return AssembledReport(
-        report=report, extra_plots=folder.plots, extra_plot_titles=folder.plot_titles,
-        side_outputs=folder.side_outputs,
+        report=report, extra_plots={**folder.plots, **hygiene_out.plots},
+        extra_plot_titles={**folder.plot_titles, **hygiene_out.plot_titles},
+        side_outputs=[*folder.side_outputs, *hygiene_out.side_outputs],
     )
 
 

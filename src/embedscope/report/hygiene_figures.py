@@ -1,0 +1,149 @@
+"""Figures of the hygiene sections (PNG bytes for ``plots/``, the PDF and the HTML): near-duplicates,
+outliers, per-group coverage. They read the JSON pieces of :mod:`embedscope.report.hygiene_json`."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+from matplotlib.ticker import MaxNLocator
+
+from embedscope.report.figures import _png
+from embedscope.report.thumbnails import thumbnail_jpegs
+
+UNDER_COVERED_COLOUR = "#f4c7c3"
+"""Row shading of an under-covered group: stands out on paper and on screen, readable in grey."""
+
+TABLE_ROWS = 25
+"""Groups per coverage table figure (under-covered first): longer tables are in the JSON."""
+
+GROUP_THUMBNAILS = 6
+"""Members drawn per example group."""
+
+
+def near_duplicates_png(info: dict[str, Any]) -> bytes:
+    """Group-size histogram and the nearest-neighbour distances near zero (threshold marked)."""
+    figure, (left, right) = plt.subplots(1, 2, figsize=(9, 3.2))
+    sizes = info["groupSizeHistogram"]
+    if sizes:
+        left.bar([int(s) for s in sizes], list(sizes.values()), width=0.8, color="#4c72b0")
+        left.xaxis.set_major_locator(MaxNLocator(integer=True))
+        left.set_xlim(1.4, max(int(s) for s in sizes) + 0.6)
+    left.set(title=f"{info['nGroups']:,} groups, {info['nPairs']:,} pairs", xlabel="group size", ylabel="groups")
+    near = info["nearestNeighborDistanceNearZero"]
+    edges = near["edges"]
+    right.stairs(near["counts"], edges, fill=True, color="#55a868")
+    right.axvline(info["threshold"], color="#c44e52", linestyle="--", label=f"threshold {info['threshold']:g}")
+    after = " after removal" if info["removedFromInput"] else ""
+    right.set(title=f"nearest-neighbour distance near zero (input{after})", xlabel="distance", ylabel="samples")
+    right.legend()
+    figure.tight_layout()
+    return _png(figure)
+
+
+def example_groups_png(groups: Sequence[dict[str, Any]], image_root: Path | None) -> bytes:
+    """One row per example group: member thumbnails (kept one framed); a table of names without images."""
+    if image_root is None:
+        return _groups_table_png(groups)
+    rows = max(1, len(groups))
+    figure, axes = plt.subplots(rows, GROUP_THUMBNAILS, figsize=(1.6 * GROUP_THUMBNAILS, 1.7 * rows), squeeze=False)
+    wanted = [name for group in groups for name in group["members"][:GROUP_THUMBNAILS]]
+    thumbs = thumbnail_jpegs(image_root, wanted) if image_root is not None else {}
+    for r in range(rows):
+        members = groups[r]["members"][:GROUP_THUMBNAILS] if groups else []
+        for c in range(GROUP_THUMBNAILS):
+            ax = axes[r][c]
+            ax.set_xticks([])
+            ax.set_yticks([])
+            if c >= len(members):
+                ax.axis("off")
+                continue
+            name = members[c]
+            kept = name == groups[r]["kept"]
+            if name in thumbs:
+                from PIL import Image  # image folders only: the image extra
+
+                ax.imshow(Image.open(io.BytesIO(thumbs[name])))
+            else:
+                ax.text(0.5, 0.5, name[-28:], ha="center", va="center", fontsize=6, wrap=True)
+            for spine in ax.spines.values():
+                spine.set(edgecolor="#2ca02c" if kept else "#999999", linewidth=3 if kept else 0.5)
+            ax.set_title(("kept: " if kept else "") + Path(name).name[-20:], fontsize=6)
+    figure.tight_layout()
+    return _png(figure)
+
+
+def _groups_table_png(groups: Sequence[dict[str, Any]]) -> bytes:
+    cells = [
+        [g["kept"][-40:], f"{len(g['members'])}", ", ".join(m[-24:] for m in g["members"] if m != g["kept"])[:70],
+         f"{max((p['distance'] for p in g['pairs']), default=0.0):.4f}"]
+        for g in groups
+    ]
+    figure, ax = plt.subplots(figsize=(9, 0.3 * (len(cells) + 2)))
+    ax.axis("off")
+    table = ax.table(cellText=cells or [["—"] * 4], colLabels=["kept", "size", "others", "largest pair distance"],
+                     loc="center", cellLoc="left", colWidths=[0.3, 0.07, 0.48, 0.15])
+    table.auto_set_font_size(False)
+    table.set_fontsize(7)
+    return _png(figure)
+
+
+def outliers_png(info: dict[str, Any], image_root: Path | None) -> bytes:
+    """The radius with and without the outliers, and the first outliers (thumbnails or names)."""
+    listed = info["outliers"][:8]
+    figure = plt.figure(figsize=(9, 3.4))
+    bars = figure.add_subplot(1, 3, 1)
+    bars.bar(["with", "without"], [info["radiusWithOutliers"], info["radiusWithoutOutliers"]],
+             color=["#c44e52", "#4c72b0"])
+    bars.set(title=f"coverage radius ({info['nOutliers']} outliers)", ylabel="distance")
+    thumbs = thumbnail_jpegs(image_root, [o["filename"] for o in listed]) if image_root is not None else {}
+    for i, entry in enumerate(listed):
+        ax = figure.add_subplot(2, 6, 3 + (i // 4) * 6 + i % 4)
+        ax.set_xticks([])
+        ax.set_yticks([])
+        if entry["filename"] in thumbs:
+            from PIL import Image  # image folders only: the image extra
+
+            ax.imshow(Image.open(io.BytesIO(thumbs[entry["filename"]])))
+        else:
+            ax.text(0.5, 0.5, entry["filename"][-24:], ha="center", va="center", fontsize=6)
+        ax.set_title(f"score {entry['outlierScore']:.3g}", fontsize=6)
+    figure.tight_layout()
+    return _png(figure)
+
+
+def group_coverage_png(source: str, rows: Sequence[dict[str, Any]]) -> bytes:
+    """A table of one grouping, under-covered groups first and shaded."""
+    ordered = sorted(rows, key=lambda row: (not row["underCovered"], row["group"]))[:TABLE_ROWS]
+    header = ["group", "input", "selected", "random", "radius (sel / rand)", "mean cover (sel / rand)",
+              "mean NN (sel / rand)"]
+    cells = [
+        [
+            row["group"][:24], f"{row['nInput']:,}", f"{row['nSelected']:,}", f"{row['nRandom']:,}",
+            _pair(row["coverageRadius"]), _pair(row["meanCoverageDistance"]), _pair(row["meanNearestNeighborDistance"]),
+        ]
+        for row in ordered
+    ]
+    figure, ax = plt.subplots(figsize=(9, 0.32 * (len(cells) + 2)))
+    ax.axis("off")
+    table = ax.table(cellText=cells or [["—"] * len(header)], colLabels=header, loc="center", cellLoc="right",
+                     colWidths=[0.16, 0.09, 0.09, 0.09, 0.19, 0.19, 0.19])
+    table.auto_set_font_size(False)
+    table.set_fontsize(7)
+    for r, row in enumerate(ordered, start=1):
+        if row["underCovered"]:
+            for c in range(len(header)):
+                table[r, c].set_facecolor(UNDER_COVERED_COLOUR)
+    n_under = sum(row["underCovered"] for row in rows)
+    ax.set_title(f"{source}: {n_under} of {len(rows)} groups under-covered (shaded)", fontsize=9)
+    return _png(figure)
+
+
+def _pair(values: dict[str, float | None]) -> str:
+    return " / ".join("—" if values[k] is None else f"{values[k]:.3f}" for k in ("selected", "random"))

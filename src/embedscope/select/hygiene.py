@@ -1,0 +1,150 @@
+"""Dataset hygiene in the select stage: computed image metadata, near-duplicate groups (and their removal),
+and k-center with outliers under ``--outliers``.
+
+Flags arrive in ``RunParameters.extra``: ``near_duplicate_threshold`` (float), ``remove_near_duplicates``
+(bool), ``outliers`` (a count or a fraction, as text). Everything returned is plain data (picklable).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from embedscope.errors import ConfigError
+from embedscope.ingest.samples import LoadedInputs
+from embedscope.neighbors.near_duplicates import (
+    DEFAULT_NEAR_DUPLICATE_THRESHOLD,
+    NearDuplicateGroups,
+    near_duplicate_groups,
+    validate_threshold,
+)
+from embedscope.progress import Progress
+from embedscope.run_parameters import RunParameters
+from embedscope.select.config import SelectionConfig
+from embedscope.select.k_center_outliers import (
+    OutlierRobustSelection,
+    k_center_with_outliers,
+    parse_outlier_count,
+)
+from embedscope.select.run_sample_data import RunSampleData
+from embedscope.select.run_selection import Selection, picks_wanted
+
+COMPUTED_SOURCE = "(computed image statistics)"
+"""Where computed ``lightly.*`` columns say they come from when no --metadata file is given."""
+
+
+@dataclass(frozen=True)
+class HygieneFindings:
+    """What the select stage found about the dataset's hygiene.
+
+    Attributes:
+        groups: the near-duplicate groups, indexed like ``names_before_removal``.
+        names_before_removal: the sample names the groups index (the input before ``--remove-near-duplicates``).
+        removed_from_input: ``--remove-near-duplicates`` took every group's non-kept members out of the input.
+        statistics: ``lightly.*`` column → (n_input,) float64 computed image statistics of the samples after
+            removal (image folders only; empty otherwise).
+        image_root: the image folder the statistics come from (None for other inputs).
+        robust: the k-center-with-outliers result under ``--outliers`` (its indices are the selection), else None.
+    """
+
+    groups: NearDuplicateGroups
+    names_before_removal: list[str]
+    removed_from_input: bool = False
+    statistics: dict[str, np.ndarray] = field(default_factory=dict)
+    image_root: Path | None = None
+    robust: OutlierRobustSelection | None = None
+
+
+def near_duplicate_threshold(params: RunParameters) -> float:
+    """``--near-duplicate-threshold`` from ``params.extra``, or the default (0.05).
+
+    Raises:
+        ConfigError: not a finite non-negative number.
+    """
+    given = params.extra.get("near_duplicate_threshold")
+    return validate_threshold(given) if given is not None else DEFAULT_NEAR_DUPLICATE_THRESHOLD
+
+
+def find_hygiene(
+    samples: LoadedInputs, sample_data: RunSampleData, params: RunParameters, progress: Progress
+) -> tuple[HygieneFindings, LoadedInputs, RunSampleData]:
+    """Image statistics (plain image folders), near-duplicate groups; the ``lightly.*`` columns added to the
+    numeric metadata; with ``--remove-near-duplicates`` every group's non-kept members taken out of the samples
+    and of their per-sample data.
+
+    Cost: the range search of :func:`~embedscope.neighbors.near_duplicates.near_duplicate_groups`; one decode
+    of every image for the statistics.
+
+    Returns:
+        The findings, and the samples and sample data the selection works on.
+
+    Raises:
+        ConfigError: a bad threshold; the removal would leave fewer than 2 samples.
+    """
+    threshold = near_duplicate_threshold(params)
+    remove = bool(params.extra.get("remove_near_duplicates", False))
+    statistics: dict[str, np.ndarray] = {}
+    image_root = samples.image_root if _is_plain_image_folder(samples) else None
+    if image_root is not None:
+        from embedscope.ingest.image_statistics import folder_image_statistics  # Pillow: the image extra
+
+        progress.stage("computing image statistics (sharpness, brightness, …)")
+        statistics = folder_image_statistics(image_root, samples.input.names)
+    progress.stage(f"finding near-duplicates (distance < {threshold:g})")
+    names = list(samples.input.names)
+    groups = near_duplicate_groups(samples.input.vectors, threshold=threshold, exact=params.exact, seed=params.seed)
+    if statistics:
+        numeric = {**sample_data.input.numeric, **statistics}
+        sources = {"metadata": Path(str(image_root)) / COMPUTED_SOURCE, **sample_data.input.sources}
+        data_input = dataclasses.replace(sample_data.input, numeric=numeric, sources=sources)
+        sample_data = dataclasses.replace(sample_data, input=data_input)
+    if remove and groups.removed.size:
+        keep = np.setdiff1d(np.arange(len(samples.input)), groups.removed)
+        if keep.size < 2:
+            raise ConfigError("--remove-near-duplicates leaves fewer than 2 samples; use a smaller threshold")
+        samples = dataclasses.replace(samples, input=samples.input.subset(keep))
+        sample_data = dataclasses.replace(sample_data, input=sample_data.input.subset(keep))
+        statistics = {key: values[keep] for key, values in statistics.items()}
+    findings = HygieneFindings(
+        groups=groups, names_before_removal=names, removed_from_input=remove, statistics=statistics,
+        image_root=image_root,
+    )
+    return findings, samples, sample_data
+
+
+def select_with_outliers(
+    params: RunParameters, samples: LoadedInputs, config: SelectionConfig | None, progress: Progress
+) -> OutlierRobustSelection | None:
+    """k-center with outliers under ``--outliers`` (Charikar et al. 2001 on a farthest-first coreset, see
+    :mod:`embedscope.select.k_center_outliers`); None without the flag or with ``--selected``.
+
+    Raises:
+        ConfigError: a bad outlier count, or ``--outliers`` with a selection config.
+    """
+    text = params.extra.get("outliers")
+    if text is None or params.selected_path is not None:
+        return None
+    n_input = len(samples.input)
+    n_outliers = parse_outlier_count(text, n_input)
+    if config is not None:
+        raise ConfigError("--outliers works with diversity selection only; drop --selection-config or --outliers")
+    n_samples = picks_wanted(params, samples, None)
+    progress.stage(f"selecting {n_samples:,} of {n_input:,} samples ignoring {n_outliers:,} outliers")
+    datapool = samples.datapool.vectors if samples.datapool is not None else None
+    return k_center_with_outliers(
+        samples.input.vectors, n_samples=n_samples, n_outliers=n_outliers, datapool=datapool, seed=params.seed
+    )
+
+
+def robust_selection(robust: OutlierRobustSelection) -> Selection:
+    """The :class:`Selection` of a k-center-with-outliers result."""
+    return Selection(indices=robust.indices, cover_distances=robust.cover_distances)
+
+
+def _is_plain_image_folder(samples: LoadedInputs) -> bool:
+    """Images on disk (not video frames, not object crops): names are files under ``image_root``."""
+    no_frames = getattr(samples, "videos", None) is None and getattr(samples, "crops", None) is None
+    return samples.image_root is not None and no_frames

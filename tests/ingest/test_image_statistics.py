@@ -1,0 +1,49 @@
+"""Computed image metadata against scikit-image's own functions."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import skimage.data
+from PIL import Image
+from skimage.filters import laplace
+from skimage.measure import shannon_entropy
+
+from embedscope.ingest.image_statistics import column_names, image_statistics
+
+
+def _grey(rgb: np.ndarray) -> np.ndarray:
+    return rgb.astype(np.float64) / 255.0 @ np.array([0.299, 0.587, 0.114])
+
+
+def test_sharpness_equals_scikit_image_laplace_variance() -> None:
+    rgb = skimage.data.astronaut()
+    stats = image_statistics(Image.fromarray(rgb))
+    assert stats["lightly.sharpness"] == pytest.approx(float(laplace(_grey(rgb)).var()), rel=1e-12)
+    blurred = image_statistics(Image.fromarray(rgb).resize((128, 128)).resize((512, 512)))
+    assert blurred["lightly.sharpness"] < stats["lightly.sharpness"] / 4
+
+
+def test_other_statistics_against_references() -> None:
+    rgb = skimage.data.coffee()
+    stats = image_statistics(rgb)
+    grey = _grey(rgb)
+    levels = np.clip(np.rint(grey * 255), 0, 255).astype(np.uint8)
+    assert stats["lightly.entropy"] == pytest.approx(shannon_entropy(levels, base=2), rel=1e-12)
+    assert stats["lightly.brightness"] == pytest.approx(grey.mean())
+    assert stats["lightly.contrast"] == pytest.approx(grey.std())
+    hsv = np.asarray(Image.fromarray(rgb).convert("HSV"), dtype=np.float64)
+    assert stats["lightly.saturation"] == pytest.approx(hsv[..., 1].mean() / 255, abs=0.005)
+    assert (stats["lightly.width"], stats["lightly.height"]) == (600.0, 400.0)
+    assert stats["lightly.aspect_ratio"] == pytest.approx(1.5)
+    assert stats["lightly.low_information"] == 0.0
+    assert list(stats) == column_names()
+
+
+@pytest.mark.parametrize("colour", [(0, 0, 0), (128, 128, 128), (255, 255, 255), (30, 200, 90)])
+def test_uniform_frames_are_low_information(colour: tuple[int, int, int]) -> None:
+    rng = np.random.default_rng(0)
+    frame = np.clip(np.full((64, 80, 3), colour) + rng.integers(-1, 2, (64, 80, 3)), 0, 255).astype(np.uint8)
+    stats = image_statistics(frame)
+    assert stats["lightly.low_information"] == 1.0
+    assert stats["lightly.sharpness"] < 1e-3
