@@ -3,7 +3,6 @@ worker node, and a resumed run that embeds only what the interrupted one left.""
 
 from __future__ import annotations
 
-import json
 import re
 import signal
 import subprocess
@@ -32,6 +31,7 @@ from embedscope.embed.feature_extractor import ensure_onnx_model
 from embedscope.embed.image_folder_embedding import ImageFolderEmbeddings, embed_image_folder
 from embedscope.ingest.image_folder import file_digest, scan_image_folder
 from embedscope.io.lightly_csv import read_lightly_csv
+from embedscope.report.json_writer import read_report_dict
 from tests.distributed.conftest import TwoNodeCluster, ray_env
 from tests.distributed.image_folders import TRUNCATED, make_image_folder
 
@@ -188,8 +188,8 @@ def test_run_with_the_ray_engine_writes_the_local_engines_files_and_keys(
                  "--shard-dir", str(uninterrupted.result.shard_dir)]) == 0
 
     assert _files(tmp_path / "ray") == _files(tmp_path / "local")
-    local_json = json.loads((tmp_path / "local/report_v2.json").read_text())
-    ray_json = json.loads((tmp_path / "ray/report_v2.json").read_text())
+    local_json = read_report_dict(tmp_path / "local/report_v2.json")  # report_v2.json joined with its sibling
+    ray_json = read_report_dict(tmp_path / "ray/report_v2.json")
     assert _keys(ray_json) - _keys(local_json) == {k for k in _keys(ray_json) if k.startswith("/embedscope/engine")}
     assert _keys(local_json) <= _keys(ray_json)
     engine = ray_json["embedscope"]["engine"]

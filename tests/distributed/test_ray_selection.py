@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import tracemalloc
 from pathlib import Path
 
@@ -15,6 +14,7 @@ from embedscope.analyze.sets import AnalysisSets, random_subset
 from embedscope.cli.app import main
 from embedscope.distributed.ray_selection import select_on_blocks
 from embedscope.distributed.vector_blocks import MemoryBudgetError, VectorBlocks
+from embedscope.report.json_writer import read_report_dict
 from embedscope.select.k_center_greedy import k_center_greedy
 from tests.distributed.conftest import TwoNodeCluster
 
@@ -115,7 +115,7 @@ def test_run_with_thresholds_filters_before_the_composable_selection(
 
     assert main([*common, "--out", str(tmp_path / "ray"), "--engine", "ray", "--ray-address", ray_two_nodes.address]) == 0
 
-    report = json.loads((tmp_path / "ray/report_v2.json").read_text())
+    report = read_report_dict(tmp_path / "ray/report_v2.json")
     assert report["embedscope"]["nFilteredOutByThresholds"] == int((sharpness < 20).sum())
     names = (tmp_path / "ray/filenames/sampled_filenames_excluding_datapool.txt").read_text().split()
     picked = np.array([int(n[1:6]) for n in names])
