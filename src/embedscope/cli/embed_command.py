@@ -54,10 +54,9 @@ def embed_command(
 
     Corrupt files and exact duplicates (all but the first name) are left out of the CSV.
     """
-    from embedscope.errors import InputFileError
+    from embedscope.io.output_folder import check_output_file
 
-    if out.is_dir():
-        raise InputFileError(out, "is a folder; --out expects the path of a CSV file to write")
+    check_output_file(out, overwrite=overwrite, inputs=[image_dir])  # also for --engine ray
     ray_options = ray_engine_options(
         engine, address=ray_address, shard_dir=shard_dir, shard_files=shard_files, memory_budget_gib=memory_budget,
         partitions=None,
@@ -72,9 +71,6 @@ def embed_command(
     from embedscope.embed.model_choice import ModelChoice
     from embedscope.ingest.image_folder import scan_image_folder
     from embedscope.io.lightly_csv import write_lightly_csv
-    from embedscope.io.output_folder import check_output_file
-
-    check_output_file(out, overwrite=overwrite, inputs=[image_dir])
     choice = ModelChoice(path=model, checkpoint=checkpoint, precision=model_precision, device=device)
     scan = scan_image_folder(image_dir)
     if quiet:

@@ -9,6 +9,7 @@ import numpy as np
 from embedscope.errors import ConfigError
 from embedscope.select.config import (
     MetadataInput,
+    PredictionsInput,
     ScoresInput,
     StrategyEntry,
     ThresholdOperation,
@@ -44,7 +45,7 @@ def apply_thresholds(
     """(n,) bool: the samples that every THRESHOLD entry of ``entries`` ((index in the config, entry) pairs) keeps.
 
     Raises:
-        ConfigError: a THRESHOLD whose input is not SCORES or METADATA, or whose values are missing
+        ConfigError: a THRESHOLD whose input is not SCORES, METADATA or PREDICTIONS (CATEGORY_COUNT), or whose values are missing
             (messages start with ``prefix`` and name ``strategies[i]``).
     """
     keep = np.ones(n, dtype=bool)
@@ -53,8 +54,8 @@ def apply_thresholds(
         if not isinstance(strategy, ThresholdStrategy):
             continue
         source = entry.input
-        if not isinstance(source, (ScoresInput, MetadataInput)):
-            raise ConfigError(f"{prefix}strategies[{i}].input: THRESHOLD needs SCORES or METADATA")
+        if not isinstance(source, (ScoresInput, MetadataInput, PredictionsInput)):
+            raise ConfigError(f"{prefix}strategies[{i}].input: THRESHOLD needs SCORES, METADATA or PREDICTIONS")
         values = numeric_input(sample_data, source, where=f"{prefix}strategies[{i}]")
         passes = threshold_mask(values, threshold=strategy.threshold, operation=strategy.operation)
         logger.info("strategies[%d] THRESHOLD keeps %d of %d samples", i, int(passes.sum()), n)
