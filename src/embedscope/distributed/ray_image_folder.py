@@ -24,8 +24,12 @@ from embedscope.embed.cache_location import resolve_cache_dir
 from embedscope.embed.feature_extractor import ensure_onnx_model
 from embedscope.embed.model_spec import FEATURE_DIM, model_key
 from embedscope.embed.projection import FeatureProjection, fit_projection, projection_fit_rows
-from embedscope.ingest.image_files import find_image_files
-from embedscope.ingest.image_folder import ImageFolderScan, check_image_file, scan_from_checks
+from embedscope.ingest.image_folder import (
+    ImageFolderScan,
+    check_image_file,
+    listed_image_files,
+    scan_from_checks,
+)
 from embedscope.io.relevant_filenames import RelevantFilenames
 
 SCAN_FILES_PER_TASK = 256  # header check + hash of this many files per task: ~0.1-1 s, small scheduling overhead
@@ -57,18 +61,8 @@ def scan_image_folder_on_ray(root: Path, *, relevant: RelevantFilenames | None =
     """
     import ray
 
-    from embedscope.errors import InputFileError
-
     root = Path(root)
-    names = find_image_files(root)
-    if relevant is not None:
-        names = relevant.keep(names)
-        if not names:
-            raise InputFileError(relevant.source, f"lists none of the image files below {root}")
-    if not names:
-        raise InputFileError(
-            root, "no image files found (looked recursively for jpg, jpeg, png, bmp, gif, tif, tiff, webp)"
-        )
+    names = listed_image_files(root, relevant)
     n_blocks = max(1, -(-len(names) // SCAN_FILES_PER_TASK))
     rows = (
         ray.data.from_items([{"name": n} for n in names], override_num_blocks=n_blocks)

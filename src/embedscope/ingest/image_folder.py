@@ -98,6 +98,24 @@ def _require_usable(root: Path, names: list[str], corrupt: Mapping[str, str]) ->
         )
 
 
+def listed_image_files(root: Path, relevant: RelevantFilenames | None = None) -> list[str]:
+    """The image files below ``root`` (relative names) that take part: all, or those ``relevant`` lists.
+
+    Raises:
+        InputFileError: no image files, or ``relevant`` lists none of them.
+    """
+    names = find_image_files(root)
+    if relevant is not None:
+        names = relevant.keep(names)
+        if not names:
+            raise InputFileError(relevant.source, f"lists none of the image files below {root}")
+    if not names:
+        raise InputFileError(
+            root, "no image files found (looked recursively for jpg, jpeg, png, bmp, gif, tif, tiff, webp)"
+        )
+    return names
+
+
 def scan_image_folder(root: Path, *, relevant: RelevantFilenames | None = None) -> ImageFolderScan:
     """Find the images below ``root``, reject files that are empty or not images, and group exact duplicates.
 
@@ -111,15 +129,7 @@ def scan_image_folder(root: Path, *, relevant: RelevantFilenames | None = None) 
         InputFileError: ``root`` is not a folder, holds no (listed) image files, or every image is corrupt.
     """
     root = Path(root)
-    all_names = find_image_files(root)
-    if relevant is not None:
-        all_names = relevant.keep(all_names)
-        if not all_names:
-            raise InputFileError(relevant.source, f"lists none of the image files below {root}")
-    if not all_names:
-        raise InputFileError(
-            root, "no image files found (looked recursively for jpg, jpeg, png, bmp, gif, tif, tiff, webp)"
-        )
+    all_names = listed_image_files(root, relevant)
     with ThreadPoolExecutor(max_workers=min(SCAN_WORKERS, os.cpu_count() or 1)) as pool:
         checks = list(pool.map(check_image_file, (root / name for name in all_names)))
     return scan_from_checks(root, all_names, checks)
