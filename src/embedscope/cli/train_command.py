@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import shutil
+from contextlib import nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -14,7 +15,8 @@ from rich.console import Console
 
 from embedscope.cli.progress_display import RichProgress
 from embedscope.errors import ConfigError
-from embedscope.run_parameters import RunParameters
+from embedscope.progress import SilentProgress
+from embedscope.run_parameters import DEFAULT_CROP_PADDING, DEFAULT_MIN_CROP_SIZE, RunParameters
 
 if TYPE_CHECKING:
     from embedscope.train.simclr import TrainResult, TrainSettings
@@ -23,21 +25,34 @@ RUN_MODEL_FOLDER = "embedding_model"  # OUT/embedding_model/: the checkpoint a r
 TRAINED_KEY_BYTES = 8
 
 
-def _train(input_path: Path, out: Path, settings: TrainSettings, *, quiet: bool) -> TrainResult:
-    from embedscope.ingest.image_folder import scan_image_folder
-    from embedscope.train.simclr import fine_tune
+def _train(source: RunParameters, out: Path, settings: TrainSettings, *, quiet: bool) -> TrainResult:
+    """Fine-tune on the images of the folder ``source.input_path``, or on the object crops of its task
+    ``source.object_level_task`` (cut as an object-level run cuts them)."""
+    from embedscope.train.simclr import fine_tune, fine_tune_images, training_side
 
+    input_path = source.input_path
     if not input_path.is_dir():
         raise ConfigError(f"{input_path}: training needs a folder of images")
-    scan = scan_image_folder(input_path)
-    paths = [scan.root / name for name in scan.names]
-    if quiet:
-        return fine_tune(paths, out, settings)
-    with RichProgress() as display:
-        display.stage(
-            f"fine-tuning on {len(paths):,} images (SimCLR, {settings.epochs} epoch(s))", total=None
-        )
-        return fine_tune(paths, out, settings, progress=lambda done, total: display.advance(done, total))
+    display = SilentProgress() if quiet else RichProgress()
+    with display if isinstance(display, RichProgress) else nullcontext():
+        if source.object_level_task is not None:
+            from embedscope.train.crop_images import object_crops_for_training
+
+            crops = object_crops_for_training(source, max_side=training_side(settings), progress=display)
+            display.stage(
+                f"fine-tuning on {len(crops.images):,} object crops of task '{source.object_level_task}' "
+                f"(SimCLR, {settings.epochs} epoch(s))",
+                total=None,
+            )
+            return fine_tune_images(
+                crops.images, out, settings, skipped=crops.skipped, progress=display.advance
+            )
+        from embedscope.ingest.image_folder import scan_image_folder
+
+        scan = scan_image_folder(input_path)
+        paths = [scan.root / name for name in scan.names]
+        display.stage(f"fine-tuning on {len(paths):,} images (SimCLR, {settings.epochs} epoch(s))", total=None)
+        return fine_tune(paths, out, settings, progress=display.advance)
 
 
 def train_command(
@@ -59,10 +74,27 @@ def train_command(
     device: Annotated[
         str, typer.Option("--device", help="auto (GPU when torch sees one), cpu or cuda.")
     ] = "auto",
+    object_level: Annotated[
+        str | None,
+        typer.Option("--object-level", metavar="TASK", help="Train on the object crops of this detection task."),
+    ] = None,
+    lightly_predictions: Annotated[
+        Path | None, typer.Option("--lightly-predictions", help="Lightly predictions folder (tasks.json).")
+    ] = None,
+    coco: Annotated[Path | None, typer.Option("--coco", help="COCO detection JSON over the images.")] = None,
+    yolo: Annotated[Path | None, typer.Option("--yolo", help="YOLO label folder (task 'yolo').")] = None,
+    classes: Annotated[Path | None, typer.Option("--classes", help="YOLO class names.")] = None,
+    crop_padding: Annotated[
+        float, typer.Option("--crop-padding", help="Crop margin on each side, as a fraction of the box size.")
+    ] = DEFAULT_CROP_PADDING,
+    min_crop_size: Annotated[
+        float, typer.Option("--min-crop-size", help="Boxes narrower or lower than this (pixels) give no crop.")
+    ] = DEFAULT_MIN_CROP_SIZE,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display or summary.")] = False,
 ) -> None:
-    """Fine-tune EfficientNet-Lite0 (ImageNet weights) on IMAGE_DIR with SimCLR; reuse the result with
-    --checkpoint OUT/checkpoint.pt or --model OUT/model.onnx."""
+    """Fine-tune EfficientNet-Lite0 (ImageNet weights) on IMAGE_DIR with SimCLR (or, with --object-level TASK,
+    on the object crops an object-level run embeds); reuse the result with --checkpoint OUT/checkpoint.pt or
+    --model OUT/model.onnx."""
     from embedscope.train.augment import ViewAugmentation
     from embedscope.train.simclr import TrainSettings
 
@@ -76,30 +108,55 @@ def train_command(
         device=device,
         augmentation=ViewAugmentation(size=image_size),
     )
-    result = _train(input_path, out, settings, quiet=quiet)
+    source = RunParameters(
+        input_path=input_path,
+        out_dir=out,
+        lightly_predictions_path=lightly_predictions,
+        coco_path=coco,
+        yolo_path=yolo,
+        yolo_classes_path=classes,
+        object_level_task=object_level,
+        crop_padding=crop_padding,
+        min_crop_size=min_crop_size,
+    )
+    result = _train(source, out, settings, quiet=quiet)
     if not quiet:
         losses = ", ".join(f"{loss:.3f}" for loss in result.epoch_losses)
         Console(stderr=True).print(
-            f"trained on {result.n_images:,} images ({len(result.skipped)} skipped) in {result.seconds:.0f} s on "
+            f"trained on {result.n_images:,} {'object crops' if object_level else 'images'} "
+            f"({len(result.skipped)} skipped) in {result.seconds:.0f} s on "
             f"{result.device}; NT-Xent per epoch: {losses}"
         )
     print(f"checkpoint: {result.checkpoint_path}")
     print(f"model: {result.onnx_path}")
 
 
-def train_for_run(input_path: Path, epochs: int, *, seed: int, quiet: bool) -> TrainResult:
-    """``run --train-embedding E``: fine-tune on INPUT's images into the cache.
+def train_for_run(params: RunParameters, *, quiet: bool) -> TrainResult:
+    """``run --train-embedding E``: fine-tune on INPUT's images (with ``--object-level TASK``: on the task's
+    object crops) into the cache.
 
-    The training folder is ``<cache>/trained/<hash of INPUT's absolute path, E and seed>/``; a later run with
-    the same arguments trains afresh (the images may have changed).
+    The training folder is ``<cache>/trained/<hash of INPUT's absolute path, E, seed and the crop source>/``;
+    a later run with the same arguments trains afresh (the images may have changed).
     """
     from embedscope.embed.cache_location import resolve_cache_dir
     from embedscope.train.simclr import TrainSettings
 
-    named = f"{input_path.resolve()}\0{epochs}\0{seed}".encode()
-    key = hashlib.blake2b(named, digest_size=TRAINED_KEY_BYTES).hexdigest()
+    crop_source = [
+        str(value)
+        for value in (
+            params.object_level_task,
+            params.lightly_predictions_path,
+            params.coco_path,
+            params.yolo_path,
+            params.crop_padding,
+            params.min_crop_size,
+        )
+    ]
+    named = "\0".join([str(params.input_path.resolve()), str(params.train_embedding), str(params.seed), *crop_source])
+    key = hashlib.blake2b(named.encode(), digest_size=TRAINED_KEY_BYTES).hexdigest()
     folder = resolve_cache_dir() / "trained" / key
-    return _train(input_path, folder, TrainSettings(epochs=epochs, seed=seed), quiet=quiet)
+    settings = TrainSettings(epochs=params.train_embedding, seed=params.seed)
+    return _train(params, folder, settings, quiet=quiet)
 
 
 def copy_trained_model(checkpoint: Path, out_dir: Path) -> Path:
@@ -110,7 +167,8 @@ def copy_trained_model(checkpoint: Path, out_dir: Path) -> Path:
 
 
 def run_with_training(params: RunParameters, *, quiet: bool) -> None:
-    """``run --train-embedding E``: check the output folder, fine-tune on INPUT, run with the trained model's
+    """``run --train-embedding E``: check the output folder, fine-tune on INPUT (its object crops with
+    ``--object-level``), run with the trained model's
     ONNX export (the run's config names it as ``model_path``), and keep checkpoint and export in
     ``OUT/embedding_model/``."""
     from embedscope.cli.common import run_and_write
@@ -125,7 +183,7 @@ def run_with_training(params: RunParameters, *, quiet: bool) -> None:
         raise ConfigError(f"{params.input_path}: --train-embedding needs a folder of images as INPUT")
     model_choice_of(params)  # bad --model-precision / --device fail before the training
     check_output_folder(params.out_dir, overwrite=params.overwrite)
-    trained = train_for_run(params.input_path, params.train_embedding, seed=params.seed, quiet=quiet)
+    trained = train_for_run(params, quiet=quiet)
     run_and_write(dataclasses.replace(params, model_path=trained.onnx_path), quiet=quiet)
     kept = copy_trained_model(trained.checkpoint_path, params.out_dir)
     print(f"trained embedding model: {kept.resolve()}")

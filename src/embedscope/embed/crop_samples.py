@@ -72,10 +72,12 @@ class CropMetadata:
         return sorted({specs[name].image for name in names if name in specs})
 
 
-def _crop_batches(
+def crop_batches(
     image_root: Path, plan: CropPlan, skipped: dict[str, str]
 ) -> Iterator[tuple[list[CropSpec], list[Image.Image]]]:
-    """Crops in groups of about :data:`CROPS_PER_CALL`; crops of undecodable images go to ``skipped``."""
+    """The cut crops of ``plan`` in groups of about :data:`CROPS_PER_CALL` (the object-level embedding and
+    ``embedscope train --object-level`` both take their crops from here); crops of undecodable images go to
+    ``skipped``."""
     batch_specs: list[CropSpec] = []
     batch_crops: list[Image.Image] = []
     for result in iter_image_crops(image_root, plan):
@@ -144,7 +146,7 @@ def load_object_inputs(
     )
     embedded: list[CropSpec] = []
     blocks: list[np.ndarray] = []
-    for specs, crops in _crop_batches(root, plan, skipped):
+    for specs, crops in crop_batches(root, plan, skipped):
         blocks.append(embed_images(crops, batch_size=batch_size, cache_dir=cache_dir, model=model))
         embedded.extend(specs)
         progress.advance(len(embedded), len(plan.crops))

@@ -20,6 +20,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
+from PIL import Image
 
 from embedscope.errors import ConfigError, InputFileError
 from embedscope.ingest.image_decode import ImageDecodeError, decode_image
@@ -151,6 +152,37 @@ def fine_tune(
         ConfigError: bad settings, or CUDA asked for and not seen by torch.
         InputFileError: fewer than 2 decodable images.
     """
+    settings = settings or TrainSettings()
+    settings.check()
+    images, skipped = _load_images(image_paths, training_side(settings))
+    return fine_tune_images(images, out_dir, settings, skipped=skipped, progress=progress)
+
+
+def training_side(settings: TrainSettings) -> int:
+    """The largest side training images are kept at: :data:`DECODE_SIDE_FACTOR` x the view size."""
+    return DECODE_SIDE_FACTOR * settings.augmentation.size
+
+
+def fine_tune_images(
+    images: Sequence[Image.Image],
+    out_dir: Path,
+    settings: TrainSettings | None = None,
+    *,
+    skipped: dict[str, str] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> TrainResult:
+    """Fine-tune on decoded RGB images (whole images or object crops, see
+    :mod:`embedscope.train.crop_images`); otherwise as :func:`fine_tune`.
+
+    Args:
+        images: the training images; views are cut from them as they are (shrink large ones first to
+            :func:`training_side`).
+        skipped: name → reason of the inputs that gave no image, recorded in ``training.json``.
+
+    Raises:
+        ConfigError: bad settings, or CUDA asked for and not seen by torch.
+        InputFileError: fewer than 2 images.
+    """
     import torch
 
     from embedscope.embed.onnx_export import build_torch_feature_network
@@ -158,9 +190,9 @@ def fine_tune(
 
     settings = settings or TrainSettings()
     settings.check()
+    skipped = dict(skipped or {})
     device = _torch_device(settings.device)
     aug = settings.augmentation
-    images, skipped = _load_images(image_paths, DECODE_SIDE_FACTOR * aug.size)
     if len(images) < MIN_IMAGES:
         raise InputFileError(
             Path(out_dir), f"training needs at least {MIN_IMAGES} decodable images, got {len(images)}"
