@@ -1,6 +1,6 @@
 """Embedding models on a labelled photo set: float32 vs int8 speed and quality, and SimCLR fine-tuning's effect.
 
-Usage: .venv/bin/python benchmarks/bench_models.py [--views 12] [--epochs 3] [--image-size 96] [--repeats 2]
+Usage: .venv/bin/python benchmarks/bench_models.py [--views 48] [--epochs 3] [--image-size 96] [--repeats 2]
 
 The labelled set: each class is one of :data:`CLASSES` (photos that ship inside scikit-image); each image is a
 random crop keeping 20-60 % of each side of its photo, mirrored half of the time, with a lighting change
@@ -49,6 +49,10 @@ CLASSES = (
     "gravel",
     "moon",
     "cell",
+    "coins",
+    "clock",
+    "page",
+    "text",
 )
 SAMPLE_SIZE = (160, 120)
 SIDE_RANGE = (0.2, 0.6)
@@ -63,6 +67,7 @@ def _photo(name: str) -> Image.Image:
     loaders = {
         "motorcycle": lambda: skimage.data.stereo_motorcycle()[0],
         "hubble": skimage.data.hubble_deep_field,
+        "clock": skimage.data.clock,
     }
     pixels = loaders[name]() if name in loaders else getattr(skimage.data, name)()
     return Image.fromarray(np.asarray(pixels)).convert("RGB")
@@ -128,6 +133,26 @@ def timed_features(paths: list[Path], choice: ModelChoice) -> tuple[np.ndarray, 
     return result.features, len(paths) / seconds
 
 
+def time_split(paths: list[Path], choice: ModelChoice) -> tuple[float, float]:
+    """Where end-to-end time goes: seconds to decode + resize ``paths`` (the same thread pool as the
+    pipeline, no network) and seconds of the network alone on the prepared batches."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from embedscope.embed.batched_features import DECODE_WORKERS
+    from embedscope.embed.image_embedder import DEFAULT_BATCH_SIZE
+    from embedscope.embed.preprocess import model_input_from_file
+
+    extractor = load_feature_extractor(choice)
+    started = time.perf_counter()
+    with ThreadPoolExecutor(DECODE_WORKERS) as pool:
+        pixels = np.stack(list(pool.map(lambda p: model_input_from_file(p, extractor.input_size), paths)))
+    prepare_s = time.perf_counter() - started
+    started = time.perf_counter()
+    for start in range(0, len(pixels), DEFAULT_BATCH_SIZE):
+        extractor(pixels[start : start + DEFAULT_BATCH_SIZE])
+    return prepare_s, time.perf_counter() - started
+
+
 def quality(features: np.ndarray, labels: np.ndarray) -> dict[str, float]:
     projected = project_features(features, embedding_dim=EMBEDDING_DIM)
     greedy, random = class_coverage(projected, labels, len(np.unique(labels)))
@@ -139,12 +164,28 @@ def quality(features: np.ndarray, labels: np.ndarray) -> dict[str, float]:
     }
 
 
+def fine_tuned_features(paths: list[Path], args: argparse.Namespace, out: Path) -> tuple[np.ndarray, float]:
+    """`embedscope train` on the set itself, then its features (float32) and images/s."""
+    from embedscope.train.augment import ViewAugmentation
+    from embedscope.train.simclr import TrainSettings, fine_tune
+
+    settings = TrainSettings(epochs=args.epochs, augmentation=ViewAugmentation(size=args.image_size))
+    trained = fine_tune(paths, out, settings)
+    print(
+        f"fine-tuning: {args.epochs} epoch(s) at {args.image_size} px in {trained.seconds:.0f} s; "
+        f"NT-Xent per epoch {[round(x, 3) for x in trained.epoch_losses]}"
+    )
+    tuned_choice = ModelChoice(checkpoint=trained.checkpoint_path)
+    load_feature_extractor(tuned_choice)  # the one-time ONNX export of the checkpoint is not timed
+    return timed_features(paths, tuned_choice)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--views", type=int, default=12, help="images per class")
-    parser.add_argument("--epochs", type=int, default=3)
+    parser.add_argument("--views", type=int, default=48, help="images per class")
+    parser.add_argument("--epochs", type=int, default=3, help="0: no fine-tuned row")
     parser.add_argument("--image-size", type=int, default=96)
     parser.add_argument("--repeats", type=int, default=2)
     args = parser.parse_args()
@@ -165,28 +206,25 @@ def main() -> None:
             for name, choice in (("float32", float_choice), ("int8", int8_choice)):
                 features[name], speed = timed_features(paths, choice)
                 speeds[name].append(speed)
-        from embedscope.train.augment import ViewAugmentation
-        from embedscope.train.simclr import TrainSettings, fine_tune
-
-        settings = TrainSettings(epochs=args.epochs, augmentation=ViewAugmentation(size=args.image_size))
-        trained = fine_tune(paths, Path(scratch) / "model", settings)
-        print(
-            f"fine-tuning: {args.epochs} epoch(s) at {args.image_size} px in {trained.seconds:.0f} s; "
-            f"NT-Xent per epoch {[round(x, 3) for x in trained.epoch_losses]}"
-        )
-        tuned_choice = ModelChoice(checkpoint=trained.checkpoint_path)
-        load_feature_extractor(tuned_choice)  # the one-time ONNX export of the checkpoint is not timed
-        features["fine-tuned"], tuned_speed = timed_features(paths, tuned_choice)
+        for name, choice in (("float32", float_choice), ("int8", int8_choice)):
+            prepare_s, model_s = time_split(paths, choice)
+            print(
+                f"{name}: decode + resize {len(paths) / prepare_s:.0f} images/s alone, "
+                f"network {len(paths) / model_s:.1f} images/s alone"
+            )
         best = {name: max(values) for name, values in speeds.items()}
-        best["fine-tuned"] = tuned_speed
+        if args.epochs > 0:
+            features["fine-tuned"], best["fine-tuned"] = fine_tuned_features(
+                paths, args, Path(scratch) / "model"
+            )
         print()
         print(
             "| model | images/s end to end | vs float32 | 1-NN acc. (32-d) | 1-NN acc. (raw) | class coverage, "
             f"{len(CLASSES)} picks (random) |"
         )
         print("|---|---|---|---|---|---|")
-        for name in ("float32", "int8", "fine-tuned"):
-            q = quality(features[name], labels)
+        for name, vectors in features.items():
+            q = quality(vectors, labels)
             print(
                 f"| {name} | {best[name]:.1f} | {best[name] / best['float32']:.2f}x | {q['1nn_32d']:.3f} | "
                 f"{q['1nn_raw']:.3f} | {q['coverage']:.3f} ({q['coverage_random']:.3f}) |"
