@@ -64,7 +64,9 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
         Image.fromarray(pixels).save(root / name)
         images.append({"id": index, "file_name": name, "width": SIZE[0], "height": SIZE[1]})
         for category, x, y, w, h in _objects(rng):
-            annotations.append({"image_id": index, "category_id": category, "bbox": [x, y, w, h], "score": 0.8})
+            annotations.append(
+                {"image_id": index, "category_id": category, "bbox": [x, y, w, h], "score": 0.8}
+            )
     categories = [{"id": 1, "name": "car"}, {"id": 2, "name": "person"}]
     coco = {"images": images, "annotations": annotations, "categories": categories}
     (root.parent / f"{TASK}.json").write_text(json.dumps(coco))
@@ -93,7 +95,9 @@ def test_training_crops_are_the_crops_the_embedding_cuts(
         return np.random.default_rng(len(embedded)).normal(size=(len(crops), 8)).astype(np.float32)
 
     monkeypatch.setattr(crop_samples, "embed_images", record)
-    predictions = read_run_predictions(params, image_root=folder, names=sorted(p.name for p in folder.iterdir()))
+    predictions = read_run_predictions(
+        params, image_root=folder, names=sorted(p.name for p in folder.iterdir())
+    )
     _, metadata = crop_samples.load_object_inputs(
         folder, predictions.tasks[TASK], padding=PADDING, embedding_dim=0, image_sizes=predictions.image_sizes
     )
@@ -154,7 +158,9 @@ def trained(folder: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Pat
     return out, time.perf_counter() - started
 
 
-def test_one_epoch_on_crops_fits_the_budget(trained: tuple[Path, float], folder: Path, tmp_path: Path) -> None:
+def test_one_epoch_on_crops_fits_the_budget(
+    trained: tuple[Path, float], folder: Path, tmp_path: Path
+) -> None:
     out, seconds = trained
     summary = json.loads((out / "training.json").read_text())
     n_crops = len(object_crops_for_training(_params(folder, tmp_path)).images)
@@ -190,3 +196,13 @@ def test_run_training_uses_the_crops_of_its_task(
     assert result.checkpoint_path.parent.parent == tmp_path / "cache" / "trained"
     summary = json.loads((result.checkpoint_path.parent / "training.json").read_text())
     assert summary["n_images"] == n_crops and summary["settings"]["augmentation"]["size"] == 48
+
+
+def test_predictions_without_object_level_are_exit_2(
+    folder: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    coco = folder.parent / f"{TASK}.json"
+    assert main(["train", str(folder), "--out", str(tmp_path / "m"), "--coco", str(coco), "-q"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--coco: predictions are used for training on crops; add --object-level" in err
+    assert not (tmp_path / "m").exists()

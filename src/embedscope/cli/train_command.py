@@ -51,7 +51,9 @@ def _train(source: RunParameters, out: Path, settings: TrainSettings, *, quiet: 
 
         scan = scan_image_folder(input_path)
         paths = [scan.root / name for name in scan.names]
-        display.stage(f"fine-tuning on {len(paths):,} images (SimCLR, {settings.epochs} epoch(s))", total=None)
+        display.stage(
+            f"fine-tuning on {len(paths):,} images (SimCLR, {settings.epochs} epoch(s))", total=None
+        )
         return fine_tune(paths, out, settings, progress=display.advance)
 
 
@@ -76,7 +78,9 @@ def train_command(
     ] = "auto",
     object_level: Annotated[
         str | None,
-        typer.Option("--object-level", metavar="TASK", help="Train on the object crops of this detection task."),
+        typer.Option(
+            "--object-level", metavar="TASK", help="Train on the object crops of this detection task."
+        ),
     ] = None,
     lightly_predictions: Annotated[
         Path | None, typer.Option("--lightly-predictions", help="Lightly predictions folder (tasks.json).")
@@ -88,7 +92,8 @@ def train_command(
         float, typer.Option("--crop-padding", help="Crop margin on each side, as a fraction of the box size.")
     ] = DEFAULT_CROP_PADDING,
     min_crop_size: Annotated[
-        float, typer.Option("--min-crop-size", help="Boxes narrower or lower than this (pixels) give no crop.")
+        float,
+        typer.Option("--min-crop-size", help="Boxes narrower or lower than this (pixels) give no crop."),
     ] = DEFAULT_MIN_CROP_SIZE,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display or summary.")] = False,
 ) -> None:
@@ -108,6 +113,17 @@ def train_command(
         device=device,
         augmentation=ViewAugmentation(size=image_size),
     )
+    prediction_flags = {
+        "--lightly-predictions": lightly_predictions,
+        "--coco": coco,
+        "--yolo": yolo,
+        "--classes": classes,
+    }
+    given = [flag for flag, value in prediction_flags.items() if value is not None]
+    if object_level is None and given:
+        raise ConfigError(
+            f"{', '.join(given)}: predictions are used for training on crops; add --object-level TASK"
+        )
     source = RunParameters(
         input_path=input_path,
         out_dir=out,
@@ -152,7 +168,9 @@ def train_for_run(params: RunParameters, *, quiet: bool) -> TrainResult:
             params.min_crop_size,
         )
     ]
-    named = "\0".join([str(params.input_path.resolve()), str(params.train_embedding), str(params.seed), *crop_source])
+    named = "\0".join(
+        [str(params.input_path.resolve()), str(params.train_embedding), str(params.seed), *crop_source]
+    )
     key = hashlib.blake2b(named.encode(), digest_size=TRAINED_KEY_BYTES).hexdigest()
     folder = resolve_cache_dir() / "trained" / key
     settings = TrainSettings(epochs=params.train_embedding, seed=params.seed)
