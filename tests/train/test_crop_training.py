@@ -151,7 +151,7 @@ def trained(folder: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Pat
     code = main(
         [
             "train", str(folder), "--out", str(out), "--coco", str(folder.parent / f"{TASK}.json"),
-            "--object-level", TASK, "--epochs", "1", "--batch-size", "16", "--image-size", "64", "--quiet",
+            "--object-level", TASK, "--epochs", "1", "--batch-size", "16", "--image-size", "48", "--quiet",
         ]
     )  # fmt: skip
     assert code == 0
