@@ -11,7 +11,6 @@ from embedscope.analyze.extra_metrics.vendi import vendi_score
 from embedscope.analyze.sets import random_subset
 from embedscope.neighbors.search import nearest_in_other_set, nearest_neighbor_in_set
 
-
 MAX_COVERAGE_QUERIES = 100_000
 """Input samples the extra random subsets' coverage is measured on above this size (the mean's standard error
 is then ~0.3 % of the distances' spread)."""
