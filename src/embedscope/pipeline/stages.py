@@ -30,6 +30,7 @@ from embedscope.report.assemble.run_report import AssembledReport, RunClock, ass
 from embedscope.run_parameters import RunParameters
 from embedscope.select.config import SelectionConfig
 from embedscope.select.hygiene import HygieneFindings, find_hygiene, robust_selection, select_with_outliers
+from embedscope.select.path_metadata import with_path_metadata
 from embedscope.select.run_sample_data import RunSampleData, align_run_sample_data
 from embedscope.select.run_selection import Selection, select_samples
 from embedscope.select.worker_config import run_selection_config
@@ -158,6 +159,8 @@ def select(ingested: Ingested, samples: LoadedInputs, params: RunParameters, pro
     """
     embedded = samples
     sample_data = align_run_sample_data(ingested.side_files, samples)
+    if ingested.config is not None and ingested.config.lightly_path_regex is not None:
+        sample_data = with_path_metadata(sample_data, ingested.config.lightly_path_regex)
     hygiene, samples, sample_data = find_hygiene(samples, sample_data, params, progress)
     robust = select_with_outliers(params, samples, ingested.config, progress)
     if robust is not None:

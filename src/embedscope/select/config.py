@@ -49,6 +49,7 @@ from embedscope.select.config_inputs import (  # noqa: F401  (RandomInput, snake
     _Strict,
     snake_case,
 )
+from embedscope.select.path_regex import compile_path_regex
 
 CONFIG_SUFFIXES = (".json", ".yaml", ".yml")
 TARGET_SUM_TOLERANCE = 1e-9
@@ -271,13 +272,15 @@ class SelectionConfig(_Strict):
         strategies: at least one entry, and at least one that is not a THRESHOLD.
         auto_tasks: LightlyOne's generated object predictions (tiling, fixed crops); only the empty list is
             accepted so far.
+        lightly_path_regex: a Python regular expression whose named groups become categorical metadata
+            columns of every sample's path (see :mod:`embedscope.select.path_metadata`).
     """
 
     n_samples: Annotated[int, Field(strict=True, ge=-1)] | None = None
     proportion_samples: Annotated[PositiveFloat, Field(le=1.0)] | None = None
     strategies: Annotated[list[StrategyEntry], Field(min_length=1)]
     auto_tasks: list[dict[str, Any]] = Field(default_factory=list)
-    lightly_path_regex: str | None = None
+    lightly_path_regex: NonEmptyStr | None = None
     _source: Path | None = PrivateAttr(default=None)
 
     @model_validator(mode="after")
@@ -287,8 +290,10 @@ class SelectionConfig(_Strict):
         if self.n_samples not in (None, -1) and self.proportion_samples is not None:
             raise _located("n_samples", "give n_samples or proportion_samples, not both")
         if self.lightly_path_regex is not None:
-            raise _located("lightly_path_regex", "metadata from file paths is not supported offline yet; "
-                           "give the values as a --metadata column instead")
+            try:
+                compile_path_regex(self.lightly_path_regex)
+            except ValueError as error:
+                raise _located("lightly_path_regex", f"{self.lightly_path_regex!r}: {error}") from None
         if self.auto_tasks:
             raise _located("auto_tasks", "tiling and crop auto tasks are not supported offline yet; "
                            "give predictions with --coco/--yolo/--lightly-predictions, or auto_tasks: []")
