@@ -60,6 +60,7 @@ def embed_folder(
 
         videos = load_video_inputs(
             plan.root,
+            names=plan.videos,
             frame_stride=params.frame_stride,
             embedding_dim=params.embedding_dim,
             datapool_path=params.datapool_path,

@@ -39,12 +39,14 @@ class FolderPlan:
             of ``--object-level TASK``).
         scan: the image scan (images and crops; None for videos).
         predictions: the detection tasks read against the scan's images, or None.
+        videos: the videos that take part (a ``relevant_filenames_file`` lists them), or None: every video.
     """
 
     root: Path
     kind: FolderKind
     scan: ImageFolderScan | None = None
     predictions: RunPredictions | None = None
+    videos: list[str] | None = None
 
 
 def _extensions(extensions: frozenset[str]) -> str:
@@ -86,9 +88,12 @@ def plan_folder(params: RunParameters, progress: Progress, *, scan_folder: ScanF
             raise ConfigError(
                 f"{root}: holds videos; predictions (--coco, --yolo) and --object-level work on image folders"
             )
-        if params.relevant_filenames_path is not None:
-            raise ConfigError(f"{params.relevant_filenames_path}: relevant_filenames_file works on image folders so far")
-        return FolderPlan(root=root, kind="videos")
+        if params.selected_sequence_length != 1 and params.extra.get("outliers") is not None:
+            raise ConfigError("--outliers selects single samples; it does not work with selected_sequence_length")
+        return FolderPlan(root=root, kind="videos", videos=_relevant_videos(root, params.relevant_filenames_path))
+    if params.selected_sequence_length != 1:
+        raise ConfigError(f"{root}: selected_sequence_length works on folders of videos (as in LightlyOne); "
+                          "this folder holds images")
     if params.export_frames or params.frame_stride != 1:
         logger.warning("%s holds images, not videos: --frame-stride and --export-frames have no effect", root)
     if params.object_level_task is not None and not has_predictions(params):
@@ -105,3 +110,22 @@ def plan_folder(params: RunParameters, progress: Progress, *, scan_folder: ScanF
         predictions = read_run_predictions(params, image_root=root, names=scan.names)
     kind: FolderKind = "crops" if params.object_level_task is not None else "images"
     return FolderPlan(root=root, kind=kind, scan=scan, predictions=predictions)
+
+
+def _relevant_videos(root: Path, relevant_path: Path | None) -> list[str] | None:
+    """The videos of ``root`` that LightlyOne's ``relevant_filenames_file`` lists (names or ``folder/*``), as
+    for images; None without a list.
+
+    Raises:
+        InputFileError: an unreadable list, or one that names none of the folder's videos.
+    """
+    if relevant_path is None:
+        return None
+    found = find_video_files(root)
+    kept = read_relevant_filenames(relevant_path).keep(found)
+    if not kept:
+        raise InputFileError(
+            relevant_path, f"lists none of the {len(found)} video(s) in {root}; give video paths relative to it"
+        )
+    logger.info("relevant_filenames_file: %d of %d videos take part", len(kept), len(found))
+    return kept

@@ -33,6 +33,7 @@ from embedscope.select.hygiene import HygieneFindings, find_hygiene, robust_sele
 from embedscope.select.path_metadata import with_path_metadata
 from embedscope.select.run_sample_data import RunSampleData, align_run_sample_data
 from embedscope.select.run_selection import Selection, select_samples
+from embedscope.select.sequences import select_video_sequences
 from embedscope.select.worker_config import run_selection_config
 
 if TYPE_CHECKING:  # the folder modules need the image extra (Pillow, PyAV); imported when INPUT is a folder
@@ -166,6 +167,8 @@ def select(ingested: Ingested, samples: LoadedInputs, params: RunParameters, pro
     if robust is not None:
         hygiene = dataclasses.replace(hygiene, robust=robust)
         selection = robust_selection(robust)
+    elif params.selected_sequence_length > 1 and params.selected_path is None:
+        selection = select_video_sequences(params, samples, ingested.config, progress)
     else:
         selection = select_samples(params, samples, ingested.config, sample_data, progress)
     return Selected(
