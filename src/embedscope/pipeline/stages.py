@@ -120,9 +120,12 @@ def ingest(params: RunParameters, progress: Progress, *, scan_folder: ScanFolder
 
         if params.datapool_path is not None:  # attached after the embedding: checked before it
             read_embeddings(params.datapool_path)
-        plan = plan_folder(params, progress) if scan_folder is None else plan_folder(params, progress, scan_folder=scan_folder)
+        auto_tasks = config.auto_task_specs() if config is not None else ()
+        object_task = config.object_task if config is not None else None
+        scan = {"scan_folder": scan_folder} if scan_folder is not None else {}
+        plan = plan_folder(params, progress, auto_tasks=auto_tasks, object_task=object_task, **scan)
         return Ingested(config=config, side_files=side_files, folder=plan)
-    if flags := params.folder_only_flags():
+    if flags := [*params.folder_only_flags(), *(config.folder_only_keys() if config is not None else [])]:
         raise ConfigError(
             f"{params.input_path}: {', '.join(flags)} need a folder of images or videos as INPUT, not an embeddings file"
         )
