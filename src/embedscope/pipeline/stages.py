@@ -33,7 +33,7 @@ from embedscope.select.hygiene import HygieneFindings, find_hygiene, robust_sele
 from embedscope.select.path_metadata import with_path_metadata
 from embedscope.select.run_sample_data import RunSampleData, align_run_sample_data
 from embedscope.select.run_selection import Selection, select_samples
-from embedscope.select.sequences import select_video_sequences
+from embedscope.select.sequences import check_sequence_request, select_video_sequences
 from embedscope.select.worker_config import run_selection_config
 
 if TYPE_CHECKING:  # the folder modules need the image extra (Pillow, PyAV); imported when INPUT is a folder
@@ -115,6 +115,8 @@ def ingest(params: RunParameters, progress: Progress, *, scan_folder: ScanFolder
     )
     if params.selected_path is not None:  # matched against the samples by the select stage; read now to fail fast
         read_filename_list(params.selected_path)
+    if params.selected_sequence_length > 1:
+        check_sequence_request(params, config)
     if params.input_path.is_dir():
         from embedscope.ingest.folder_plan import plan_folder
 

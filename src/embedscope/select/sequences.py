@@ -117,6 +117,21 @@ def sequence_frame_count(params: RunParameters, n_frames: int, config: Selection
     return wanted - wanted % length
 
 
+def check_sequence_request(params: RunParameters, config: SelectionConfig | None) -> None:
+    """What can be checked before any frame is embedded: strategy inputs that have a sequence value, and an
+    explicit ``n_samples`` that is a multiple of L.
+
+    Raises:
+        ConfigError: see :func:`sequence_frame_count` and :func:`select_sequences`.
+    """
+    _check_inputs(config)
+    n_samples = params.n_samples
+    if config is not None:
+        n_samples = config_sample_request(config, cli_n_samples=n_samples, cli_proportion=params.proportion)[0]
+    if n_samples is not None:
+        sequence_frame_count(params, max(n_samples, 1), config, params.selected_sequence_length)
+
+
 def _check_inputs(config: SelectionConfig | None) -> None:
     if config is None:
         return
