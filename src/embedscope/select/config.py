@@ -297,7 +297,8 @@ class SelectionConfig(_Strict):
             except ValueError as error:
                 raise _located("lightly_path_regex", f"{self.lightly_path_regex!r}: {error}") from None
         check_unique_names(self.auto_tasks)
-        tasks = {entry.input.task for entry in self.strategies if isinstance(entry.input, EmbeddingsInput)} - {None}
+        tasks = {entry.input.task for entry in self.strategies
+                 if isinstance(entry.input, EmbeddingsInput) and entry.input.task is not None}
         if len(tasks) > 1:
             raise _located("strategies", f"EMBEDDINGS inputs name different tasks ({', '.join(sorted(tasks))}); "
                            "a run selects the objects of one task")

@@ -43,8 +43,11 @@ from embedscope.select.sample_data import SampleData
 class FrameLike(Protocol):
     """What sequence grouping needs of a frame (:class:`~embedscope.ingest.video_frames.FrameRef`)."""
 
-    video: str
-    index: int
+    @property
+    def video(self) -> str: ...
+
+    @property
+    def index(self) -> int: ...
 
 
 @dataclass(frozen=True)
