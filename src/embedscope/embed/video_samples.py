@@ -97,6 +97,7 @@ def _video_batches(
 def load_video_inputs(
     video_root: Path,
     *,
+    names: Sequence[str] | None = None,
     frame_stride: int = 1,
     embedding_dim: int = DEFAULT_EMBEDDING_DIM,
     datapool_path: Path | None = None,
@@ -110,6 +111,7 @@ def load_video_inputs(
 
     Args:
         video_root: the INPUT folder (videos found recursively, see ``VIDEO_EXTENSIONS``).
+        names: only these videos (relative names), e.g. those a ``relevant_filenames_file`` lists; None: all.
         frame_stride: keep frames 0, stride, 2*stride, ... of each video.
         embedding_dim: PCA output dimension; 0 keeps the 1280 features.
         datapool_path: embeddings of frames selected earlier (same names), or None.
@@ -127,7 +129,7 @@ def load_video_inputs(
     """
     root = Path(video_root)
     progress = progress or SilentProgress()
-    names = find_video_files(root)
+    names = list(names) if names is not None else find_video_files(root)
     if not names:
         raise InputFileError(
             root, "no video files found (looked recursively for mp4, mov, avi, mkv, webm, m4v)"

@@ -27,6 +27,10 @@ from embedscope.report.assemble.predictions import (
     prediction_task_information,
     skipped_predictions,
 )
+from embedscope.report.assemble.sequence_information import (
+    SEQUENCE_INFORMATION_FILE,
+    sequence_information_json,
+)
 from embedscope.report.assemble.side_files import FrameExport, SideFile, SideOutput
 from embedscope.report.assemble.videos import frame_timelines, video_level_sizes
 from embedscope.report.figures import slug
@@ -107,6 +111,15 @@ def _video_parts(
         key = _unique(report.plots, f"timeline_{slug(video)}")
         report.plots[key] = png
         report.plot_titles[key] = f"Frame timeline: {video}"
+    if params.selected_sequence_length > 1:
+        length = params.selected_sequence_length
+        report.side_outputs.append(SideFile(
+            SEQUENCE_INFORMATION_FILE, sequence_information_json(videos, selected_names, length=length)
+        ))
+        report.ext["sequenceSelection"] = {
+            "selectedSequenceLength": length, "nSequencesSelected": len(selected_names) // length,
+            "file": SEQUENCE_INFORMATION_FILE,
+        }
     if params.export_frames:
         report.side_outputs.append(FrameExport(video_root=videos.video_root, refs=videos.refs(selected_names)))
 
