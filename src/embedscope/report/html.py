@@ -45,6 +45,7 @@ from embedscope.report.html_figures import (
     scatter_figure,
 )
 from embedscope.report.html_map import map_explanation, map_markup
+from embedscope.report.html_map_export_script import EXPORT_SCRIPT
 from embedscope.report.html_map_script import MAP_SCRIPT
 from embedscope.report.html_page import Page, escape, script_json
 from embedscope.report.html_style import CSS, THUMBNAIL_SCRIPT
@@ -324,7 +325,7 @@ def render_html(
         '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{escape(texts.REPORT_TITLE)} · {escape(report.general_information.dataset_information.dataset_name)}</title>"
-        f"<style>{CSS}</style><script>{get_plotlyjs()}</script><script>{THUMBNAIL_SCRIPT}{MAP_SCRIPT}</script>"
+        f"<style>{CSS}</style><script>{get_plotlyjs()}</script><script>{THUMBNAIL_SCRIPT}{MAP_SCRIPT}{EXPORT_SCRIPT}</script>"
         f'{thumbnails_script}</head><body><div id="thumbnail-box"><img alt=""><span></span></div>{cover}'
         f'<nav class="toc"><div class="wrap">{toc}</div></nav><main class="wrap">{"".join(page.parts)}</main>'
         f'<footer class="wrap">Written by embedscope {escape(report.general_information.worker_information.build_version)}'

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 
+from embedscope.report.html_page import escape
+from embedscope.report.map_export import carries_embeddings, embeddings_base64, export_spec
 from embedscope.report.map_payload import map_payload
 from embedscope.report.sample_map import DATAPOOL_CODE, SET_COLUMN, SampleMap
 
@@ -28,8 +30,15 @@ def map_markup(sample_map: SampleMap, *, map_id: str) -> str:
     (parsed once, never executed), so no name can close or inject a script.
     """
     payload = map_payload(sample_map)
+    csv_label = ("the Lightly CSV (embeddings, selected, labels)" if carries_embeddings(sample_map)
+                 else "the CSV (filenames, labels, selected)" if sample_map.labels is not None
+                 else "the CSV (filenames, selected)")
     payload["defaultColumn"] = default_column(sample_map)
+    payload["export"] = export_spec(sample_map)
     data = json.dumps(payload, separators=(",", ":")).replace("</", "<\\/")
+    vectors = embeddings_base64(sample_map)  # base64 has no "<": it cannot close its element
+    embeddings = (f'<script type="application/octet-stream" id="{map_id}-embeddings">{vectors}</script>'
+                  if vectors is not None else "")
     return (
         f'<div class="map" id="{map_id}">'
         '<div class="map-controls"><label>Projection <select class="map-projection"></select></label>'
@@ -39,8 +48,10 @@ def map_markup(sample_map: SampleMap, *, map_id: str) -> str:
         '<div class="map-legend"></div><div class="map-plot"></div>'
         '<div class="map-selection"><p class="map-count"></p>'
         f'<a class="map-download" download="{SELECTED_FILENAME}">Download the filename list</a>'
-        f'<a class="map-download" download="{SELECTED_CSV}">Download CSV (filenames, selected)</a>'
+        f'<a class="map-download" download="{SELECTED_CSV}">Download {csv_label}</a>'
+        f'<p class="map-note map-export-note">{escape(payload["export"]["note"])}</p>'
         '<div class="map-list gallery"></div></div></div>'
+        f"{embeddings}"
         f'<script type="application/json" id="{map_id}-data">{data}</script>'
         f"<script>embedscopeStartMap('{map_id}', JSON.parse(document.getElementById('{map_id}-data').textContent));"
         "</script>"

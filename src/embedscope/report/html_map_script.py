@@ -5,9 +5,9 @@ names) into ``Float32Array`` / ``Uint8Array`` columns, draws every sample as one
 (plotly.js ``scattergl``), one trace per colour: a category, or one of :data:`map_payload.N_LEVELS` levels of a
 continuous value (with a colour bar); plotly's per-point colour arrays cost seconds at 1M points. Sets are drawn
 in the order input, random, datapool, selected so the selection stays on top; under any other colouring the
-selected samples are drawn again as rings. and turns plotly's lasso / box selection (``plotly_selected``) into a list of the chosen samples with
-thumbnails and two downloads: the filename list ``embedscope report --selected`` reads, and a CSV
-``filenames,selected`` in the input order.
+selected samples are drawn again as rings. It turns plotly's lasso / box selection (``plotly_selected``) into
+a list of the chosen samples with thumbnails and two downloads: the filename list ``embedscope report
+--selected`` reads, and a CSV built on click by :data:`html_map_export_script.EXPORT_SCRIPT`.
 """
 
 from __future__ import annotations
@@ -23,10 +23,9 @@ MAP_SCRIPT = r"""
     for (var i = 0; i < text.length; i++) { out[i] = text.charCodeAt(i); }
     return out;
   }
-  function typed(spec) {
-    var raw = bytes(spec.bdata).buffer;
-    return spec.dtype === 'u1' ? new Uint8Array(raw) : new Uint16Array(raw);
-  }
+  var ARRAYS = {u1: Uint8Array, u2: Uint16Array, i4: Int32Array, f4: Float32Array, f8: Float64Array};
+  function typed(spec) { return new ARRAYS[spec.dtype](bytes(spec.bdata).buffer); }
+  window.embedscopeDecode = {bytes: bytes, typed: typed};
   function dequantize(spec) {  // uint16 steps of [lo, hi] -> Float32Array (NaN = missing)
     var codes = typed(spec), out = new Float32Array(codes.length), span = spec.hi > spec.lo ? spec.hi - spec.lo : 1;
     for (var i = 0; i < codes.length; i++) {
@@ -44,7 +43,6 @@ MAP_SCRIPT = r"""
     return k === 1 ? [[0, colors[0]], [1, colors[0]]] : scale;
   }
   function fmt(v) { return isNaN(v) ? 'missing' : (Math.abs(v) >= 1000 || v === 0 ? v.toFixed(0) : v.toPrecision(4)); }
-  function csvField(s) { return /[",\n\r]/.test(s) ? '"' + s.replace(/"/g, '""') + '"' : s; }
   function el(tag, cls, text) {
     var e = document.createElement(tag);
     if (cls) { e.className = cls; }
@@ -223,14 +221,19 @@ MAP_SCRIPT = r"""
     var list = this.selectedNames();
     return list.length ? list.join('\n') + '\n' : '';
   };
-  EmbeddingMap.prototype.selectionCsv = function () {  // every sample in input order, 1 where lasso-selected
-    var lines = ['filenames,selected'];
-    for (var i = 0; i < this.n; i++) { lines.push(csvField(this.names[i]) + ',' + this.chosen[i]); }
-    return lines.join('\n') + '\n';
-  };
   EmbeddingMap.prototype.download = function (link, text, type) {
-    if (link.href) { URL.revokeObjectURL(link.href); }
+    if (link.href.indexOf('blob:') === 0) { URL.revokeObjectURL(link.href); }
     link.href = URL.createObjectURL(new Blob([text], {type: type}));
+  };
+  EmbeddingMap.prototype.bindCsvLink = function (link) {  // the CSV is built on click: seconds for 16 MiB of floats
+    var self = this;
+    link.href = '#';
+    link.addEventListener('click', function () {
+      if (self.csvFor !== self.selectedRows) {
+        self.download(link, window.embedscopeSelectionCsv(self), 'text/csv');
+        self.csvFor = self.selectedRows;
+      }
+    });
   };
   EmbeddingMap.prototype.showSelection = function () {
     var panel = this.panel, rows = this.selectedRows, self = this;
@@ -248,10 +251,8 @@ MAP_SCRIPT = r"""
     }
     var links = panel.querySelectorAll('a.map-download');
     links.forEach(function (a) { a.style.display = rows.length ? 'inline-block' : 'none'; });
-    if (rows.length) {
-      self.download(links[0], self.filenameList(), 'text/plain');
-      self.download(links[1], self.selectionCsv(), 'text/csv');
-    }
+    panel.querySelector('.map-export-note').style.display = rows.length ? 'block' : 'none';
+    if (rows.length) { self.download(links[0], self.filenameList(), 'text/plain'); }
   };
   EmbeddingMap.prototype.start = function () {
     var self = this, controls = this.root.querySelector('.map-controls');
@@ -270,6 +271,7 @@ MAP_SCRIPT = r"""
       self.root.setAttribute('data-drawn', String(Math.round(performance.now())));
       return gd;
     });
+    this.bindCsvLink(this.panel.querySelectorAll('a.map-download')[1]);
     return Promise.all([drawn, names(this.payload.names)]).then(function (done) {
       self.names = done[1];
       self.showSelection();

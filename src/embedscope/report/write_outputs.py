@@ -79,6 +79,7 @@ def sample_map(outcome: RunOutcome) -> SampleMap | None:
         projections={"UMAP": umap.all_xy, "PCA": pca.all_xy},  # type: ignore[dict-item]
         cover_distance=metrics.cover_input.get(SELECTED), nearest_neighbor_distance=metrics.nearest_in_set.get(INPUT),
         sample_data=(data.input, data.datapool) if data is not None and not data.is_empty else None,
+        vectors=inputs.input.vectors, labels=_labels(inputs.input),
     )
 
 
