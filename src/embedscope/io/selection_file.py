@@ -2,8 +2,8 @@
 
 CSV forms (what the map of ``report.html`` exports): a Lightly embeddings CSV with a ``selected`` column
 (``filenames,embedding_0..,selected,labels``) or ``filenames[,labels],selected``. The chosen names are the
-rows whose ``selected`` is 1 (or ``true``), in file order. A file is read as a CSV when its first line starts
-with ``filenames,`` and names a ``selected`` column; otherwise it is a filename list
+rows whose ``selected`` is 1 (or ``true``), in file order. A file whose first line starts with ``filenames,``
+is read as a CSV (and refused without a ``selected`` column); any other is a filename list
 (:mod:`embedscope.io.filename_list`).
 """
 
@@ -23,9 +23,15 @@ TRUE_FLAGS = ("1", "true", "1.0")
 FALSE_FLAGS = ("0", "false", "0.0")
 
 
-def _is_selection_csv(first_line: str) -> bool:
+def _is_csv(path: Path, first_line: str) -> bool:
+    """A first line ``filenames,...`` is a CSV header; a CSV without a ``selected`` column selects nothing."""
     header = [c.strip() for c in first_line.removesuffix("\r").split(",")]
-    return header[0] == "filenames" and SELECTED_COLUMN in header[1:]
+    if header[0] != "filenames" or len(header) < 2:
+        return False
+    if SELECTED_COLUMN not in header[1:]:
+        raise InputFileError(path, "a CSV without a 'selected' column: add one (1 = selected) or pass a filename "
+                                   "list, one name a line")
+    return True
 
 
 def _selected_rows(path: Path, text: str) -> list[str]:
@@ -58,12 +64,12 @@ def read_selected_names(path: Path) -> list[str]:
     """The selected names in ``path``: a filename list, or a CSV's rows with ``selected`` = 1 (see above).
 
     Raises:
-        InputFileError: missing, unreadable or not UTF-8; a CSV row with the wrong field count or a flag that
+        InputFileError: missing, unreadable or not UTF-8; a CSV without a selected column, a row with the wrong field count or a flag that
             is not 0/1; no name selected; a name listed twice, blank or holding a NUL.
     """
     path = Path(path)
     text = read_text(path)
-    if not _is_selection_csv(text.split("\n", 1)[0]):
+    if not _is_csv(path, text.split("\n", 1)[0]):
         return parse_filename_list(path, text)
     try:
         names = _selected_rows(path, text)
