@@ -21,7 +21,7 @@ from selenium.webdriver.support.ui import Select
 
 from embedscope.io.lightly_csv import read_lightly_csv, write_lightly_csv
 from embedscope.io.selection_file import read_selected_names
-from embedscope.report import map_export
+from embedscope.report import html_map, map_export
 from embedscope.report.html import render_html
 from embedscope.report.map_payload import drawn_coordinates, map_payload
 from embedscope.report.sample_map import MapColumn, SampleMap, categorical_column, set_codes
@@ -130,8 +130,10 @@ def _download(driver: Any, index: int) -> str:
         ".then(done);"))
 
 
-def test_lasso_exports_the_samples_inside_the_polygon(tmp_path: Path, rng: np.random.Generator) -> None:
+def test_lasso_exports_the_samples_inside_the_polygon(tmp_path: Path, rng: np.random.Generator,
+                                                      monkeypatch: Any) -> None:
     sample_map = _map(rng)
+    monkeypatch.setattr(html_map, "PREVIEW_POINTS", 1_000)  # first paint a subsample, then every point
     run = synthetic_run(rng, n_input=120, n_selected=12)
     page = tmp_path / "report.html"
     render_html(run.report, page, sample_map=sample_map)
@@ -145,6 +147,9 @@ def test_lasso_exports_the_samples_inside_the_polygon(tmp_path: Path, rng: np.ra
         received = _data(driver, pixels)
         _drag_lasso(driver, pixels)
         time.sleep(0.5)
+        painted = driver.execute_script("var m = window.embedscopeMaps[0];"
+                                        "return [m.root.dataset.drawn, m.root.dataset.full, m.plot._fullData.length,"
+                                        " m.plot._fullData.reduce(function (t, d) { return t + d._length; }, 0)];")
         exported = _download(driver, 0).splitlines()
         exported_csv = _click_download(driver, downloads, "selection.csv")
         shown = driver.execute_script("return document.querySelector('.map-count').textContent")
@@ -167,13 +172,14 @@ def test_lasso_exports_the_samples_inside_the_polygon(tmp_path: Path, rng: np.ra
     inside = PolygonPath(received).contains_points(coordinates)
     expected = {name for name, hit in zip(sample_map.names, inside) if hit}
     assert errors == [] and injected
+    n_selected = int((sample_map.set_codes == 3).sum())
+    assert float(painted[0]) <= float(painted[1]) and painted[3] == N_POINTS  # a preview first, then every point
     assert 100 < len(expected) < N_POINTS - 100
     assert set(exported) == expected and len(exported) == len(expected)
     assert shown.startswith(f"{len(expected):,} samples chosen")
     _check_lightly_export(tmp_path, exported_csv, sample_map, expected)
     side = sample_map.columns[0]
     counts = np.bincount(side.values, minlength=2)
-    n_selected = int((sample_map.set_codes == 3).sum())
     assert side_legend.split("\n") == [f"left ({counts[0]:,})", f"right ({counts[1]:,})", f"selected ({n_selected})"]
     assert colour_bars == 1 and "height:" in height_legend and f"the {n_selected} selected samples" in height_legend
     assert set(kept) == expected  # recolouring keeps the lasso selection

@@ -10,6 +10,9 @@ from embedscope.report.map_export import carries_embeddings, embeddings_base64, 
 from embedscope.report.map_payload import map_payload
 from embedscope.report.sample_map import DATAPOOL_CODE, SET_COLUMN, SampleMap
 
+PREVIEW_POINTS = 100_000
+"""Above this many samples the map's first paint draws a strided subsample of each colour group (and every
+selected ring), and every point follows in the next task: the map shows ~n / PREVIEW_POINTS times sooner."""
 MAX_DEFAULT_FOLDERS = 10  # a run whose names use at most this many top-level folders opens coloured by folder
 SELECTED_FILENAME = "selected_filenames.txt"
 SELECTED_CSV = "selection.csv"
@@ -35,6 +38,7 @@ def map_markup(sample_map: SampleMap, *, map_id: str) -> str:
                  else "the CSV (filenames, selected)")
     payload["defaultColumn"] = default_column(sample_map)
     payload["export"] = export_spec(sample_map)
+    payload["previewPoints"] = PREVIEW_POINTS
     data = json.dumps(payload, separators=(",", ":")).replace("</", "<\\/")
     vectors = embeddings_base64(sample_map)  # base64 has no "<": it cannot close its element
     embeddings = (f'<script type="application/octet-stream" id="{map_id}-embeddings">{vectors}</script>'

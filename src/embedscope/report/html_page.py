@@ -78,15 +78,16 @@ class Page:
         self.parts.append(f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
 
     def plot(self, figure: go.Figure, *, hover_thumbnails: bool = False) -> None:
-        """A div and the script drawing ``figure`` into it once plotly.js has loaded."""
+        """A div and the script drawing ``figure`` into it: at once, or after the first paint of a map above it
+        (``embedscopeAfterMap`` of :mod:`html_map_script`: the map is what a large page waits for)."""
         self.n_figures += 1
         div_id = f"figure-{self.n_figures}"
         spec = figure.to_json().replace("</", "<\\/")  # no "</" may close the script element
         attach = "embedscopeAttachThumbnails(plot);" if hover_thumbnails and self.thumbnails else ""
         self.parts.append(
-            f'<div class="figure" id="{div_id}"></div><script>(function () {{ var spec = {spec};'
+            f'<div class="figure" id="{div_id}"></div><script>embedscopeAfterMap(function () {{ var spec = {spec};'
             f" Plotly.newPlot('{div_id}', spec.data, spec.layout, {script_json(PLOT_CONFIG)})"
-            f".then(function (plot) {{ {attach} }}); }})();</script>"
+            f".then(function (plot) {{ {attach} }}); }});</script>"
         )
 
     def image(self, png_data_uri: str, caption: str) -> None:
