@@ -71,4 +71,4 @@ def map_explanation(sample_map: SampleMap) -> str:
     colour = f"coloured by {SET_COLUMN}" if default_column(sample_map) == 0 else "coloured by folder"
     return (f"The map draws {listed}, {colour}; pick another colouring above it. Choose samples with the lasso or "
             f"box tool: they are listed under the map, and the filename list can be passed to "
-            f"`embedscope report INPUT --selected {SELECTED_FILENAME}` to get the report of that selection.")
+            f"\"embedscope report INPUT --selected {SELECTED_FILENAME}\" to get the report of that selection.")

@@ -28,8 +28,8 @@ EMBEDDINGS_CSV = "data/embeddings.csv"
 JOIN_NOTE = (
     "This run's embeddings are too large to carry in the page (over {budget} MiB), so the CSV holds "
     "filenames, labels and selected: join it with {csv} on the filenames column to get the Lightly CSV with a "
-    "selected column (e.g. pandas: embeddings.merge(selection, on=\"filenames\")); "
-    "`embedscope report INPUT --selected` reads it as it is."
+    "selected column (pandas: embeddings.merge(selection, on=\"filenames\")); "
+    "\"embedscope report INPUT --selected selection.csv\" reads it as it is."
 )
 
 
@@ -67,7 +67,8 @@ def export_spec(sample_map: SampleMap) -> dict[str, Any]:
     if carries_embeddings(sample_map):
         spec["dim"] = int(sample_map.vectors.shape[1])  # type: ignore[union-attr]
         spec["note"] = ("The CSV is a Lightly embeddings CSV (the rows of data/embeddings.csv) with a selected "
-                        "column, 1 for the chosen samples: `embedscope run` counts those as already selected.")
+                        "column, 1 for the chosen samples: \"embedscope report INPUT --selected selection.csv\" reports "
+                        "that selection, and \"embedscope run selection.csv\" counts those rows as already selected.")
     elif sample_map.vectors is not None:
         spec["note"] = JOIN_NOTE.format(budget=EMBEDDINGS_BUDGET_BYTES // 2**20, csv=EMBEDDINGS_CSV)
     else:
