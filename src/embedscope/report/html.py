@@ -22,6 +22,7 @@ from embedscope.report.comparison_notes import (
     random_seed_note,
     worse_than_random_note,
 )
+from embedscope.report.constant_values import constant_value
 from embedscope.report.coverage_histogram import covering_counts, without_covering_samples
 from embedscope.report.extra_metrics import read_extra_metrics
 from embedscope.report.figures import figure_names
@@ -206,7 +207,8 @@ def _distribution_entry(page: Page, title: str, entry: MetadataKeyInformation) -
         page.plot(categorical_figure(entry.category_distribution, title=title))
         page.table(categorical_table(entry.category_distribution))
     elif entry.numeric_distribution is not None:
-        page.plot(histogram_figure(entry.numeric_distribution, title=title, xlabel=title))
+        if constant_value(entry.numeric_distribution) is None:
+            page.plot(histogram_figure(entry.numeric_distribution, title=title, xlabel=title))
         page.table(distribution_table(entry.numeric_distribution))
         page.notes(distribution_notes(entry.numeric_distribution))
 

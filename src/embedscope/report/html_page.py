@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -17,6 +18,11 @@ PLOT_CONFIG = {"responsive": True, "displaylogo": False, "scrollZoom": True}
 
 def escape(value: object) -> str:
     return html.escape(str(value), quote=True)
+
+
+def breakable(name: str) -> str:
+    """An escaped filename whose line may break after "/", "_" or "-" (``<wbr>``), not inside a word."""
+    return re.sub(r"([/_\-])", r"\1<wbr>", escape(name))
 
 
 def script_json(value: Any) -> str:
@@ -94,7 +100,7 @@ class Page:
         self.parts.append(f'<h3>{escape(caption)}</h3><img class="static" alt="{escape(caption)}" src="{png_data_uri}">')
 
     def gallery(self, names: list[str]) -> None:
-        items = [f'<figure><img alt="{escape(n)}" src="{self.thumbnails[n]}"><figcaption>{escape(n)}</figcaption></figure>'
-                 for n in names if n in self.thumbnails]
+        items = [f'<figure><img alt="{escape(n)}" src="{self.thumbnails[n]}"><figcaption>{breakable(n)}</figcaption>'
+                 "</figure>" for n in names if n in self.thumbnails]
         if items:
             self.parts.append(f'<div class="gallery">{"".join(items)}</div>')

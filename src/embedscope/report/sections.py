@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from embedscope.report.colors import SET_LABELS
+from embedscope.report.constant_values import constant_note
 from embedscope.report.model import (
     CategoricalDistributionPerSet,
     EmbeddingInformation,
@@ -266,9 +267,10 @@ def distribution_table(distribution: NumericDistributionPerSet, *, random_label:
 
 
 def distribution_notes(distribution: NumericDistributionPerSet) -> list[str]:
-    """Why a set is missing, and how approximate searches performed."""
-    notes = [f"{SET_LABELS.get(name, name)}: not shown because {reason}."
-             for name, reason in distribution.absent_sets.items()]
+    """A value every input sample shares, why a set is missing, and how approximate searches performed."""
+    notes = [note] if (note := constant_note(distribution)) is not None else []
+    notes += [f"{SET_LABELS.get(name, name)}: not shown because {reason}."
+              for name, reason in distribution.absent_sets.items()]
     for name, info in distribution.neighbor_search.items():
         if info.method != "exact":
             recall = f"{info.recall:.3f}" if info.recall is not None else "n/a"
