@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
-from embedscope.report.constant_values import constant_note, constant_value
+from embedscope.report.constant_values import constant_note, constant_value, spread
 from embedscope.report.figures import figure_names
 from embedscope.report.html_page import breakable
 from embedscope.report.model import Dist, DistMetrics, MetadataKeyInformation, NumericDistributionPerSet
@@ -26,6 +26,7 @@ def test_a_shared_value_is_named_and_a_varying_one_is_not() -> None:
         "Every input sample has the value 320.0000 (to float precision), so no histogram is drawn.")
     assert constant_value(_distribution(np.array([320.0, 320.5]))) is None
     assert constant_note(_distribution(np.array([0.0, 1e-3]))) is None
+    assert spread(2.22e-16, 4 / 3) == 0.0 and spread(1e-5, 4 / 3) == 1e-5  # noise, not a small real spread
 
 
 def test_constant_metadata_has_no_figure(rng: np.random.Generator) -> None:

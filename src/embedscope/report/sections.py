@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from embedscope.report.colors import SET_LABELS
-from embedscope.report.constant_values import constant_note
+from embedscope.report.constant_values import constant_note, spread
 from embedscope.report.model import (
     CategoricalDistributionPerSet,
     EmbeddingInformation,
@@ -260,7 +260,7 @@ def distribution_table(distribution: NumericDistributionPerSet, *, random_label:
         if dist is None:
             continue
         m = dist.metrics
-        rows.append((random_label if name == "random" else SET_LABELS[name], fmt(m.mean), fmt(m.std), fmt(m.min), fmt(m.median), fmt(m.max),
+        rows.append((random_label if name == "random" else SET_LABELS[name], fmt(m.mean), fmt(spread(m.std, m.mean)), fmt(m.min), fmt(m.median), fmt(m.max),
                      f"{sum(dist.counts):,}"))
     return TableData(header=("set", "mean", "std", "min", "median", "max", "n"), rows=rows,
                      widths=(2.4, 1.3, 1.3, 1.3, 1.3, 1.3, 1.3))
