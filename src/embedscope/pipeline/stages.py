@@ -24,7 +24,7 @@ from embedscope.errors import ConfigError
 from embedscope.ingest.sample_data_files import SampleDataFiles, read_sample_data_files
 from embedscope.ingest.samples import LoadedInputs, load_inputs
 from embedscope.io.embeddings_file import read_embeddings
-from embedscope.io.filename_list import read_filename_list
+from embedscope.io.selection_file import read_selected_names
 from embedscope.progress import Progress
 from embedscope.report.assemble.run_report import AssembledReport, RunClock, assemble_run_report
 from embedscope.run_parameters import RunParameters
@@ -114,7 +114,7 @@ def ingest(params: RunParameters, progress: Progress, *, scan_folder: ScanFolder
         predictions_path=params.predictions_path,
     )
     if params.selected_path is not None:  # matched against the samples by the select stage; read now to fail fast
-        read_filename_list(params.selected_path)
+        read_selected_names(params.selected_path)
     if params.selected_sequence_length > 1:
         check_sequence_request(params, config)
     if params.input_path.is_dir():
