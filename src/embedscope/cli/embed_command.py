@@ -16,6 +16,7 @@ from embedscope.cli.engine_options import (
     ShardFiles,
     embed_on_ray,
     ray_engine_options,
+    refuse_local_only_model_flags,
 )
 
 if TYPE_CHECKING:
@@ -61,6 +62,10 @@ def embed_command(
         engine, address=ray_address, shard_dir=shard_dir, shard_files=shard_files, memory_budget_gib=memory_budget,
         partitions=None,
     )
+    refuse_local_only_model_flags(ray_options, {
+        "--model": model is not None, "--checkpoint": checkpoint is not None,
+        "--model-precision": model_precision != "float32", "--device": device != "cpu",
+    })
     if ray_options is not None:
         embed_on_ray(image_dir, out, embedding_dim=embedding_dim, options=ray_options, quiet=quiet)
         return

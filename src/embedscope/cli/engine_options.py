@@ -83,6 +83,24 @@ def ray_engine_options(
     )
 
 
+def refuse_local_only_model_flags(ray_options: RayEngineOptions | None, flags: dict[str, bool]) -> None:
+    """Refuse model flags the Ray engine does not honour yet (it embeds with the default model, on the
+    cluster's GPUs when it has them), instead of silently embedding with another model.
+
+    Args:
+        flags: flag name → whether the user gave it.
+
+    Raises:
+        ConfigError: ``--engine ray`` with any given flag, naming them.
+    """
+    given = [name for name, is_given in flags.items() if is_given]
+    if ray_options is not None and given:
+        raise ConfigError(
+            f"{', '.join(given)}: the local engine only (--engine ray embeds with the default model, on the "
+            "cluster's GPUs when it has them); drop them or --engine ray"
+        )
+
+
 def embed_on_ray(image_dir: Path, out: Path, *, embedding_dim: int, options: RayEngineOptions, quiet: bool) -> None:
     """``embedscope embed --engine ray``: the same CSV as the local engine, embedded on a Ray cluster."""
     from embedscope.distributed.cluster import ray_cluster

@@ -17,6 +17,7 @@ from embedscope.cli.engine_options import (
     ShardDir,
     ShardFiles,
     ray_engine_options,
+    refuse_local_only_model_flags,
 )
 from embedscope.run_parameters import (
     DEFAULT_CROP_PADDING,
@@ -87,15 +88,20 @@ def run_command(
         extra=hygiene_flags(near_duplicate_threshold, remove_near_duplicates, outliers),
     )
     params = apply_lightly_files(params, worker_config=worker_config, annotation_costs=annotation_costs)
+    ray_options = ray_engine_options(
+        engine, address=ray_address, shard_dir=shard_dir, shard_files=shard_files, memory_budget_gib=memory_budget,
+        partitions=partitions,
+    )
+    refuse_local_only_model_flags(ray_options, {
+        "--model": model is not None, "--checkpoint": checkpoint is not None,
+        "--model-precision": model_precision != "float32", "--device": device != "cpu",
+        "--train-embedding": train_embedding > 0,
+    })
     if train_embedding:
         from embedscope.cli.train_command import run_with_training
 
         run_with_training(params, quiet=quiet)
         return
-    ray_options = ray_engine_options(
-        engine, address=ray_address, shard_dir=shard_dir, shard_files=shard_files, memory_budget_gib=memory_budget,
-        partitions=partitions,
-    )
     run_and_write(params, quiet=quiet, ray_options=ray_options)
 
 
