@@ -62,10 +62,8 @@ def embed_command(
         engine, address=ray_address, shard_dir=shard_dir, shard_files=shard_files, memory_budget_gib=memory_budget,
         partitions=None,
     )
-    refuse_local_only_model_flags(ray_options, {
-        "--model": model is not None, "--checkpoint": checkpoint is not None,
-        "--model-precision": model_precision != "float32", "--device": device != "cpu",
-    })
+    refuse_local_only_model_flags(ray_options, model=model, checkpoint=checkpoint, model_precision=model_precision,
+                                  device=device)
     if ray_options is not None:
         embed_on_ray(image_dir, out, embedding_dim=embedding_dim, options=ray_options, quiet=quiet)
         return

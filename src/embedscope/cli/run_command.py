@@ -92,11 +92,8 @@ def run_command(
         engine, address=ray_address, shard_dir=shard_dir, shard_files=shard_files, memory_budget_gib=memory_budget,
         partitions=partitions,
     )
-    refuse_local_only_model_flags(ray_options, {
-        "--model": model is not None, "--checkpoint": checkpoint is not None,
-        "--model-precision": model_precision != "float32", "--device": device != "cpu",
-        "--train-embedding": train_embedding > 0,
-    })
+    refuse_local_only_model_flags(ray_options, model=model, checkpoint=checkpoint, model_precision=model_precision,
+                                  device=device, train_embedding=train_embedding)
     if train_embedding:
         from embedscope.cli.train_command import run_with_training
 
