@@ -29,7 +29,7 @@ from embedscope.progress import Progress
 from embedscope.report.assemble.run_report import AssembledReport, RunClock, assemble_run_report
 from embedscope.run_parameters import RunParameters
 from embedscope.select.config import SelectionConfig
-from embedscope.select.hygiene import HygieneFindings, find_hygiene, robust_selection, select_with_outliers
+from embedscope.select.hygiene import HygieneFindings, find_hygiene, select_with_outliers
 from embedscope.select.run_sample_data import RunSampleData, align_run_sample_data
 from embedscope.select.run_selection import Selection, select_samples
 from embedscope.select.worker_config import run_selection_config
@@ -149,7 +149,8 @@ def embed(ingested: Ingested, params: RunParameters, progress: Progress) -> Load
 def select(ingested: Ingested, samples: LoadedInputs, params: RunParameters, progress: Progress) -> Selected:
     """Align the side files with the samples, find near-duplicates and compute image statistics (removing
     near-duplicates under ``--remove-near-duplicates``, see :func:`~embedscope.select.hygiene.find_hygiene`),
-    and select: k-center with outliers under ``--outliers``, else
+    and select: under ``--outliers`` k-center with outliers (or, with a selection config, its strategies on the
+    input less the outliers), else
     :func:`~embedscope.select.run_selection.select_samples`.
 
     Raises:
@@ -159,10 +160,10 @@ def select(ingested: Ingested, samples: LoadedInputs, params: RunParameters, pro
     embedded = samples
     sample_data = align_run_sample_data(ingested.side_files, samples)
     hygiene, samples, sample_data = find_hygiene(samples, sample_data, params, progress)
-    robust = select_with_outliers(params, samples, ingested.config, progress)
+    robust = select_with_outliers(params, samples, ingested.config, sample_data, progress)
     if robust is not None:
-        hygiene = dataclasses.replace(hygiene, robust=robust)
-        selection = robust_selection(robust)
+        hygiene = dataclasses.replace(hygiene, robust=robust[0])
+        selection = robust[1]
     else:
         selection = select_samples(params, samples, ingested.config, sample_data, progress)
     return Selected(

@@ -30,6 +30,7 @@ from embedscope.select.k_center_outliers import (
     k_center_with_outliers,
     parse_outlier_count,
 )
+from embedscope.select.outliers_with_config import check_outliers_with_config, select_configured_without_outliers
 from embedscope.select.run_sample_data import RunSampleData
 from embedscope.select.run_selection import Selection, picks_wanted
 
@@ -152,13 +153,19 @@ def _kept(
 
 
 def select_with_outliers(
-    params: RunParameters, samples: LoadedInputs, config: SelectionConfig | None, progress: Progress
-) -> OutlierRobustSelection | None:
-    """k-center with outliers under ``--outliers`` (Charikar et al. 2001 on a farthest-first coreset, see
-    :mod:`embedscope.select.k_center_outliers`); None without the flag or with ``--selected``.
+    params: RunParameters,
+    samples: LoadedInputs,
+    config: SelectionConfig | None,
+    sample_data: RunSampleData,
+    progress: Progress,
+) -> tuple[OutlierRobustSelection, Selection] | None:
+    """Selection under ``--outliers``: k-center with outliers (Charikar et al. 2001 on a farthest-first
+    coreset, see :mod:`embedscope.select.k_center_outliers`), or with a selection config its outliers taken
+    out before the strategies run (:mod:`embedscope.select.outliers_with_config`); None without the flag or
+    with ``--selected``.
 
     Raises:
-        ConfigError: a bad outlier count, or ``--outliers`` with a selection config.
+        ConfigError: a bad outlier count, or a selection config that cannot be combined with ``--outliers``.
     """
     text = params.extra.get("outliers")
     if text is None or params.selected_path is not None:
@@ -166,13 +173,19 @@ def select_with_outliers(
     n_input = len(samples.input)
     n_outliers = parse_outlier_count(text, n_input)
     if config is not None:
-        raise ConfigError("--outliers works with diversity selection only; drop --selection-config or --outliers")
-    n_samples = picks_wanted(params, samples, None)
-    progress.stage(f"selecting {n_samples:,} of {n_input:,} samples ignoring {n_outliers:,} outliers")
+        check_outliers_with_config(config, params)
+    n_samples = picks_wanted(params, samples, config)
+    how = "k-center with outliers" if config is None else f"{len(config.strategies)} strategies"
+    progress.stage(f"selecting {n_samples:,} of {n_input:,} samples ignoring {n_outliers:,} outliers ({how})")
+    if config is not None:
+        return select_configured_without_outliers(
+            samples, sample_data, config=config, n_samples=n_samples, n_outliers=n_outliers, params=params
+        )
     datapool = samples.datapool.vectors if samples.datapool is not None else None
-    return k_center_with_outliers(
+    robust = k_center_with_outliers(
         samples.input.vectors, n_samples=n_samples, n_outliers=n_outliers, datapool=datapool, seed=params.seed
     )
+    return robust, robust_selection(robust)
 
 
 def robust_selection(robust: OutlierRobustSelection) -> Selection:
