@@ -30,7 +30,10 @@ from embedscope.select.k_center_outliers import (
     k_center_with_outliers,
     parse_outlier_count,
 )
-from embedscope.select.outliers_with_config import check_outliers_with_config, select_configured_without_outliers
+from embedscope.select.outliers_with_config import (
+    check_outliers_with_config,
+    select_configured_without_outliers,
+)
 from embedscope.select.run_sample_data import RunSampleData
 from embedscope.select.run_selection import Selection, picks_wanted
 
