@@ -135,14 +135,14 @@ def main() -> None:
         g = results["groups"]
         verdict = "met" if g["seconds"] <= GROUPS_SECONDS_GOAL and g["peak_gib"] <= GROUPS_GIB_GOAL else "NOT met"
         print(f"goal near-duplicate groups ≤ {GROUPS_SECONDS_GOAL} s and ≤ {GROUPS_GIB_GOAL} GiB: {g['seconds']:.1f} s wall, "
-              f"{g['cpu_seconds']:.1f} s CPU, {g['peak_gib']:.2f} GiB → {verdict} (wall clock)")
+              f"{g['cpu_seconds']:.1f} s CPU, {g['peak_gib']:.2f} GiB → {verdict} at {args.n:,} × {args.d} (wall clock)")
     if "outliers" in results and "greedy" in results:
         o, p = results["outliers"], results["greedy"]
         wall, cpu = o["seconds"] / p["seconds"], _cpu_ratio(o, p)
         verdict = "met" if wall <= OUTLIERS_RATIO_GOAL else "NOT met"
         print(f"goal k-center with outliers ≤ {OUTLIERS_RATIO_GOAL:g}× plain greedy: {wall:.2f}× wall "
               f"({o['seconds']:.1f} s vs {p['seconds']:.1f} s), {cpu:.2f}× CPU ({o['cpu_seconds']:.1f} s vs "
-              f"{p['cpu_seconds']:.1f} s) → {verdict} (wall clock)")
+              f"{p['cpu_seconds']:.1f} s) → {verdict} at {args.n:,} × {args.d} (wall clock)")
 
 
 def _cpu_ratio(result: dict[str, object], base: dict[str, object] | None) -> float:
