@@ -5,6 +5,7 @@ selection, ``lightly.*`` keys drive THRESHOLD, and crop classes get per-group co
 from __future__ import annotations
 
 import csv
+import subprocess
 from pathlib import Path
 
 import av
@@ -91,6 +92,9 @@ def test_blank_frames_flagged_and_frame_statistics_equal_references(tmp_path: Pa
     removed = (out / "filenames" / "removed_filenames.txt").read_text().split()
     assert not set(blank_names) & set(selected + removed), "blank frames are not in the input"
     assert len(selected) == 3 and len(selected + removed) == N_FRAMES - len(BLANK)
+    assert ext["videoLevelSizes"]["nFramesInput"] == N_FRAMES - len(BLANK)
+    pdf = subprocess.run(["pdftotext", str(out / "report.pdf"), "-"], capture_output=True, text=True, check=True)
+    assert "9 frames in the input (3 blank, uniform or grey frames left out), 3 selected." in " ".join(pdf.stdout.split())
 
     computed = _computed_csv(out / "data" / "computed_metadata.csv")
     reader = VideoFrameReader(clips / "cam.mp4", size=(INPUT_SIZE, INPUT_SIZE))

@@ -10,7 +10,7 @@ What is measured (see :mod:`embedscope.ingest.image_statistics` for every statis
 A frame is *blank* (blank, uniform or grey: a content-based corruptness check, as LightlyOne's for video
 frames) when its grey-level contrast (``lightly.contrast``, the standard deviation of the 0-1 grey levels) is
 below :data:`BLANK_CONTRAST`: under 1 % of the range is one colour to the eye, H.264/VP9 noise on a flat
-frame included (a black or mid-grey frame encoded by libx264 measures about 0.002). Entropy is deliberately
+frame included (black and mid-grey frames encoded by libx264 measure 0.0000-0.0001). Entropy is deliberately
 not used for frames: one small object on a flat background (4 % of the pixels) already has under half a bit
 of grey-level entropy — ``lightly.low_information`` flags it, but it is a real frame, not a broken one — while
 its contrast is well above 1 %.
