@@ -27,6 +27,7 @@ from embedscope.io.embeddings_file import read_embeddings
 from embedscope.report.json_writer import read_report_dict
 from tests.cli.conftest import run_cli
 from tests.cli.test_objects_video_cli import OBJECTS, _lightly_folder
+from tests.ingest.test_image_statistics import _levels
 
 WIDTH, HEIGHT, N_FRAMES = 96, 64, 12
 BLANK = {2: (0, 0, 0), 6: (0, 0, 0), 9: (128, 128, 128)}  # planted blank, uniform and grey frames
@@ -62,7 +63,7 @@ def _grey(rgb: np.ndarray) -> np.ndarray:
 def _reference(rgb: np.ndarray) -> dict[str, float]:
     """scikit-image / numpy on the same pixels: Laplacian variance, mean, std, HSV saturation, entropy."""
     grey = _grey(rgb)
-    levels = np.clip(np.rint(grey * 255), 0, 255).astype(np.uint8)
+    levels = _levels(rgb)
     channels = rgb.astype(np.float64)
     high, low = channels.max(axis=2), channels.min(axis=2)
     saturation = np.where(high > 0, (high - low) / np.where(high > 0, high, 1), 0.0)
@@ -107,7 +108,7 @@ def test_blank_frames_flagged_and_frame_statistics_equal_references(tmp_path: Pa
         if name in computed:
             row = computed[name]
             for key, value in reference.items():
-                assert row[key] == pytest.approx(value, rel=1e-6, abs=1e-9), (name, key)
+                assert row[key] == pytest.approx(value, rel=1e-9, abs=1e-12), (name, key)
             assert (row["lightly.width"], row["lightly.height"]) == (WIDTH, HEIGHT)
             assert row["lightly.aspect_ratio"] == pytest.approx(WIDTH / HEIGHT, rel=1e-6)
     metadata = read_report_dict(out / "report_v2.json")["datasetAnalysis"]["metadataInformation"]
@@ -146,7 +147,7 @@ def test_crop_statistics_threshold_and_per_class_coverage(tmp_path: Path) -> Non
     assert sorted(computed) == sorted(reference)
     for name, values in reference.items():
         for key, value in values.items():
-            assert computed[name][key] == pytest.approx(value, rel=1e-6, abs=1e-9), (name, key)
+            assert computed[name][key] == pytest.approx(value, rel=1e-9, abs=1e-12), (name, key)
     selected = (out / "filenames" / "sampled_filenames_excluding_datapool.txt").read_text().split()
     assert selected and all(reference[n]["lightly.brightness"] >= cut for n in selected)
 
