@@ -63,7 +63,7 @@ def run_command(
     annotation_costs: Annotated[Path | None, typer.Option("--annotation-costs", help="Labelling cost assumptions behind annotationSavings (YAML/JSON; see README).")] = None,
     near_duplicate_threshold: Annotated[str | None, typer.Option("--near-duplicate-threshold", metavar="D", help="Near-duplicates: pairs closer than D (Euclidean, in the selection's space); default 0.05 in the report.")] = None,
     remove_near_duplicates: Annotated[bool, typer.Option("--remove-near-duplicates", help="Keep one sample per near-duplicate group (nearest to the group mean); the rest leave the input.")] = False,
-    outliers: Annotated[str | None, typer.Option("--outliers", metavar="Z", help="k-center with Z outliers (a count, or a fraction such as 0.01): outliers are listed, not selected.")] = None,
+    outliers: Annotated[str | None, typer.Option("--outliers", metavar="Z", help="k-center with Z outliers (a count, or a fraction such as 0.01): outliers are listed, not selected; with --selection-config they leave the candidates before its strategies (which need DIVERSITY on EMBEDDINGS).")] = None,
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Write into a non-empty --out.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")] = False,
     engine: Engine = "local",

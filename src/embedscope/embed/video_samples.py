@@ -21,6 +21,7 @@ from embedscope.embed.model_choice import ModelChoice
 from embedscope.embed.model_spec import INPUT_SIZE
 from embedscope.embed.projected_table import projected_table
 from embedscope.errors import InputFileError
+from embedscope.ingest.sample_statistics import SampleStatistics, StatisticsCollector
 from embedscope.ingest.samples import LoadedInputs, prepare_inputs
 from embedscope.ingest.video_frames import (
     FrameBatch,
@@ -52,6 +53,8 @@ class VideoInputs:
             because the datapool holds them).
         frame_stride: every how many frames one was kept.
         video_root: the input folder.
+        statistics: the computed image metadata of every embedded frame (see
+            :mod:`embedscope.ingest.sample_statistics`).
     """
 
     inputs: LoadedInputs
@@ -59,6 +62,7 @@ class VideoInputs:
     frames: dict[str, FrameRef]
     frame_stride: int
     video_root: Path
+    statistics: SampleStatistics | None = None
 
     def refs(self, names: Sequence[str]) -> list[FrameRef]:
         """The :class:`FrameRef` of each frame name (e.g. the selected ones, for ``--export-frames``)."""
@@ -121,6 +125,9 @@ def load_video_inputs(
         cache_dir: the model cache folder (default: see ``resolve_cache_dir``).
         model: the image model (default EfficientNet-Lite0).
 
+    Every embedded frame's computed image metadata is measured on the same decoded pixels (see
+    :mod:`embedscope.ingest.sample_statistics`).
+
     Memory: (n_kept_frames, 1280) float32 features (5 KB a frame) plus two batches of 224x224 RGB frames.
 
     Raises:
@@ -138,10 +145,16 @@ def load_video_inputs(
     feature_blocks: list[np.ndarray] = []
     summaries: list[VideoSummary] = []
     n_done = 0
+    statistics = StatisticsCollector()
+    first_row = 0  # the current video's first row in ``statistics``
     for item in _prefetched(_video_batches(root, names, frame_stride=frame_stride, batch_size=batch_size)):
         if isinstance(item, VideoSummary):
             summaries.append(item)
+            statistics.set_size_since(first_row, (item.width, item.height))
+            first_row = statistics.n_measured
             continue
+        for index, pixels in zip(item.indices, item.pixels, strict=True):  # named once the video's length is known
+            statistics.add(f"{len(summaries)}:{int(index)}", pixels)
         feature_blocks.append(embed_images(list(item.pixels), batch_size=batch_size, cache_dir=cache_dir, model=model))
         n_done += len(item.indices)
         progress.advance(n_done)
@@ -163,7 +176,18 @@ def load_video_inputs(
         frames={ref.name: ref for ref in refs},
         frame_stride=frame_stride,
         video_root=root,
+        statistics=_named_by_frame(statistics.result(), summaries),
     )
+
+
+def _named_by_frame(measured: SampleStatistics, summaries: Sequence[VideoSummary]) -> SampleStatistics:
+    """The statistics keyed ``<video number>:<frame index>`` while decoding, renamed to the frame names."""
+    names = {
+        f"{number}:{index}": ref.name
+        for number, summary in enumerate(summaries)
+        for index, ref in zip(summary.sampled, summary.frame_refs(), strict=True)
+    }
+    return SampleStatistics(names=[names[key] for key in measured.names], columns=measured.columns)
 
 
 def _fault(summary: VideoSummary) -> str:

@@ -29,7 +29,7 @@ from embedscope.progress import Progress
 from embedscope.report.assemble.run_report import AssembledReport, RunClock, assemble_run_report
 from embedscope.run_parameters import RunParameters
 from embedscope.select.config import SelectionConfig
-from embedscope.select.hygiene import HygieneFindings, find_hygiene, robust_selection, select_with_outliers
+from embedscope.select.hygiene import HygieneFindings, find_hygiene, select_with_outliers
 from embedscope.select.path_metadata import with_path_metadata
 from embedscope.select.run_sample_data import RunSampleData, align_run_sample_data
 from embedscope.select.run_selection import Selection, select_samples
@@ -156,7 +156,8 @@ def embed(ingested: Ingested, params: RunParameters, progress: Progress) -> Load
 def select(ingested: Ingested, samples: LoadedInputs, params: RunParameters, progress: Progress) -> Selected:
     """Align the side files with the samples, find near-duplicates and compute image statistics (removing
     near-duplicates under ``--remove-near-duplicates``, see :func:`~embedscope.select.hygiene.find_hygiene`),
-    and select: k-center with outliers under ``--outliers``, else
+    and select: under ``--outliers`` k-center with outliers (or, with a selection config, its strategies on the
+    input less the outliers), else
     :func:`~embedscope.select.run_selection.select_samples`.
 
     Raises:
@@ -168,10 +169,10 @@ def select(ingested: Ingested, samples: LoadedInputs, params: RunParameters, pro
     if ingested.config is not None and ingested.config.lightly_path_regex is not None:
         sample_data = with_path_metadata(sample_data, ingested.config.lightly_path_regex)
     hygiene, samples, sample_data = find_hygiene(samples, sample_data, params, progress)
-    robust = select_with_outliers(params, samples, ingested.config, progress)
+    robust = select_with_outliers(params, samples, ingested.config, sample_data, progress)
     if robust is not None:
-        hygiene = dataclasses.replace(hygiene, robust=robust)
-        selection = robust_selection(robust)
+        hygiene = dataclasses.replace(hygiene, robust=robust[0])
+        selection = robust[1]
     elif params.selected_sequence_length > 1 and params.selected_path is None:
         selection = select_video_sequences(params, samples, ingested.config, progress)
     else:

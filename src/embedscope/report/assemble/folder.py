@@ -88,7 +88,9 @@ def folder_report(
     names = inputs.input.names
     selected_names = [names[int(row)] for row in selected]
     if inputs.videos is not None:
-        _video_parts(report, inputs.videos, params=params, selected_names=selected_names)
+        _video_parts(
+            report, inputs.videos, params=params, selected_names=selected_names, input_names=inputs.input.names
+        )
     if inputs.predictions is not None:
         _prediction_parts(
             report,
@@ -104,10 +106,16 @@ def folder_report(
 
 
 def _video_parts(
-    report: FolderReport, videos: VideoInputs, *, params: RunParameters, selected_names: list[str]
+    report: FolderReport,
+    videos: VideoInputs,
+    *,
+    params: RunParameters,
+    selected_names: list[str],
+    input_names: list[str],
 ) -> None:
-    report.ext["videoLevelSizes"] = video_level_sizes(videos, selected_names=selected_names)
-    for video, png in frame_timelines(videos, selected_names=selected_names, limit=N_TIMELINES).items():
+    report.ext["videoLevelSizes"] = video_level_sizes(videos, selected_names=selected_names, input_names=input_names)
+    timelines = frame_timelines(videos, selected_names=selected_names, limit=N_TIMELINES, input_names=input_names)
+    for video, png in timelines.items():
         key = _unique(report.plots, f"timeline_{slug(video)}")
         report.plots[key] = png
         report.plot_titles[key] = f"Frame timeline: {video}"
