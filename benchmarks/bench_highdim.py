@@ -12,10 +12,15 @@ Sections (``--only``):
 - ``neighbors``: exact self-1-NN and query→set 1-NN against faiss ``IndexFlatL2`` (search(X, 2) / search(Q, 1)),
   with the largest distance difference from float64 on a sample. Queries are ``--nn-n`` more samples of
   the same clusters (as the report's coverage searches: input samples against a subset of them).
+- ``approximate``: approximate self-1-NN above the exact limit (``--nn-n`` points): embedscope's PCA-space
+  candidates re-ranked in the full space (``neighbors/projected_search.py``, what a run uses from 128-d on)
+  and its full-space cluster probing (``neighbors/approximate.py``) against faiss ``IndexIVFFlat`` on the full
+  vectors (sqrt(n) lists, nprobe 16, search(X, 2)); recall@1 of each against float64 brute force on a sample.
 - ``projection``: the run's 2-D projections (PCA, and UMAP on a 50-d PCA) of the points the report lists.
 
     .venv/bin/python benchmarks/bench_highdim.py --only greedy --n 1000000 --k 10000
     .venv/bin/python benchmarks/bench_highdim.py --only neighbors --nn-n 30000
+    .venv/bin/python benchmarks/bench_highdim.py --only approximate --nn-n 200000
     .venv/bin/python benchmarks/bench_highdim.py --only projection --n 1000000
 """
 
@@ -33,7 +38,9 @@ from synthetic import clustered_embeddings
 
 from embedscope.analyze.projection import pca_2d, umap_2d
 from embedscope.io.row_normalize import release_mapped_pages
+from embedscope.neighbors.approximate import approximate_nearest_in_set
 from embedscope.neighbors.exact import exact_nearest_in_other_set, exact_nearest_in_set
+from embedscope.neighbors.projected_search import projected_nearest_in_set
 from embedscope.select.k_center_greedy import k_center_greedy, prepare_greedy, run_greedy
 from embedscope.select.k_center_greedy_reference import FullScanRunningMin, k_center_greedy_reference
 
@@ -116,6 +123,40 @@ def bench_neighbors(x: np.ndarray, q: np.ndarray) -> None:
         print(f"{task:<6} {name:<38} {seconds:>9.2f} {seconds / baseline:>8.3f} {diff:>15.2e}")
 
 
+def faiss_ivf_self(x: np.ndarray, nprobe: int = 16) -> np.ndarray:
+    n, d = x.shape
+    n_lists = round(np.sqrt(n))
+    index = faiss.IndexIVFFlat(faiss.IndexFlatL2(d), d, n_lists, faiss.METRIC_L2)
+    index.cp.seed = 0
+    index.cp.max_points_per_centroid = 64
+    index.train(x[np.random.default_rng(0).choice(n, size=min(n, 64 * n_lists), replace=False)])
+    index.add(x)
+    index.nprobe = nprobe
+    squared, found = index.search(x, 2)
+    own = found[:, 0] == np.arange(n)
+    return np.sqrt(np.maximum(np.where(own, squared[:, 1], squared[:, 0]), 0.0))
+
+
+def bench_approximate(x: np.ndarray) -> None:
+    rng = np.random.default_rng(1)
+    sample = np.sort(rng.choice(len(x), size=min(len(x), CHECK_SAMPLE), replace=False))
+    truth = brute_force(x[sample], x, sample)
+    rows = []
+    for name, fn in [
+        ("faiss IndexIVFFlat (nprobe 16) search(X, 2)", lambda: faiss_ivf_self(x)),
+        ("embedscope projected_nearest_in_set", lambda: projected_nearest_in_set(x, seed=0).distances),
+        ("embedscope approximate_nearest_in_set", lambda: approximate_nearest_in_set(x, seed=0).distances),
+    ]:
+        start = time.perf_counter()
+        distances = fn()
+        seconds = time.perf_counter() - start
+        rows.append((name, seconds, float(np.mean(np.abs(distances[sample] - truth) <= 1e-5))))
+    print(f"approximate self-1-NN, {len(x)} × {x.shape[1]}, {faiss.omp_get_max_threads()} threads")
+    print(f"{'method':<46} {'seconds':>9} {'÷ faiss':>8} {'recall@1':>9}")
+    for name, seconds, recall in rows:
+        print(f"{name:<46} {seconds:>9.1f} {seconds / rows[0][1]:>8.2f} {recall:>9.3f}")
+
+
 def bench_projection(x: np.ndarray, seed: int) -> None:
     rng = np.random.default_rng(seed)
     rows = np.sort(rng.choice(len(x), size=min(len(x), LISTED_POINTS), replace=False))
@@ -134,7 +175,7 @@ def bench_projection(x: np.ndarray, seed: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", choices=["greedy", "neighbors", "projection"], action="append")
+    parser.add_argument("--only", choices=["greedy", "neighbors", "approximate", "projection"], action="append")
     parser.add_argument("--n", type=int, default=1_000_000, help="points for the greedy and the projection")
     parser.add_argument("--d", type=int, default=768)
     parser.add_argument("--k", type=int, default=10_000, help="greedy picks")
@@ -149,6 +190,8 @@ def main() -> None:
     if "neighbors" in sections:
         both = data_file(2 * args.nn_n, args.d, args.intrinsic_dim, args.seed)
         bench_neighbors(np.ascontiguousarray(both[: args.nn_n]), np.ascontiguousarray(both[args.nn_n :]))
+    if "approximate" in sections:
+        bench_approximate(data_file(args.nn_n, args.d, args.intrinsic_dim, args.seed))
     if "projection" in sections:
         bench_projection(data_file(args.n, args.d, args.intrinsic_dim, args.seed), args.seed)
 

@@ -23,6 +23,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from synthetic import clustered_embeddings
 
+from embedscope.report.json_writer import read_report_dict
+
 DIM = 32
 _CHILD = (  # the CLI in a fresh process that reports its own peak RSS (KiB) as the last stderr line
     "import json, resource, sys\n"
@@ -57,7 +59,7 @@ def run_case(
     child = subprocess.run([sys.executable, "-c", _CHILD, json.dumps(argv)], check=True, capture_output=True, text=True)
     total = time.perf_counter() - start
     peak_kib = int(child.stderr.strip().splitlines()[-1])
-    report = json.loads((out / "report_v2.json").read_text())
+    report = read_report_dict(out / "report_v2.json")  # LightlyOne's file joined with report_embedscope.json
     nn = report["datasetAnalysis"]["embeddingInformation"]["distanceToNearestNeighborInSet"]
     search = nn.get("embedscopeNeighborSearch", {}).get("input", {})
     return {

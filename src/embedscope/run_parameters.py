@@ -44,6 +44,8 @@ class RunParameters:
             from it when no ``selection_config_path`` is given).
         relevant_filenames_path: folder INPUT: only the files this list names take part (LightlyOne's
             ``relevant_filenames_file``).
+        selected_sequence_length: video folders: select whole sequences of this many consecutive frames
+            (LightlyOne's ``selected_sequence_length``; 1 selects single frames).
     """
 
     input_path: Path
@@ -81,6 +83,7 @@ class RunParameters:
     annotation_costs: AnnotationCosts = field(default_factory=AnnotationCosts)
     worker_config_path: Path | None = None
     relevant_filenames_path: Path | None = None
+    selected_sequence_length: int = 1
     extra: dict[str, Any] = field(default_factory=dict)
 
     def folder_only_flags(self) -> list[str]:
@@ -100,6 +103,7 @@ class RunParameters:
             "--model-precision": self.model_precision != "float32",
             "--device": self.device != "cpu",
             "relevant_filenames_file": self.relevant_filenames_path is not None,
+            "selected_sequence_length": self.selected_sequence_length != 1,
         }
         return [flag for flag, is_given in given.items() if is_given]
 

@@ -13,7 +13,7 @@ from scipy.spatial import cKDTree
 
 from embedscope.analyze.sets import random_subset
 from embedscope.io.embeddings_file import read_embeddings
-from embedscope.io.lightly_csv import write_lightly_csv
+from embedscope.io.lightly_csv import read_lightly_csv, write_lightly_csv
 from embedscope.report.json_writer import read_report_dict, read_report_json
 from tests.cli.conftest import clustered, run_cli
 
@@ -179,6 +179,23 @@ def test_report_command_reproduces_the_run_metrics(datapool_run: dict[str, Path]
     assert a.distance_to_cover_input.random == b.distance_to_cover_input.random
     assert a.distance_to_cover_input.selected.metrics.mean == pytest.approx(
         b.distance_to_cover_input.selected.metrics.mean, abs=1e-6)
+
+
+def test_report_reads_the_maps_lightly_csv_export_as_the_selection(datapool_run: dict[str, Path], tmp_path: Path) -> None:
+    """report.html's CSV download (data/embeddings.csv plus a selected column) as `report --selected`."""
+    root, first = datapool_run["root"], datapool_run["out"]
+    table = read_lightly_csv(first / "data/embeddings.csv")
+    chosen = set((first / "filenames/sampled_filenames_excluding_datapool.txt").read_text().split())
+    header = ["filenames", *(f"embedding_{i}" for i in range(table.vectors.shape[1])), "selected", "labels"]
+    rows = [[name, *map(repr, vector.tolist()), str(int(name in chosen)), str(label)]
+            for name, vector, label in zip(table.names, table.vectors, table.labels)]
+    exported = tmp_path / "selection.csv"
+    exported.write_text("\n".join(",".join(r) for r in [header, *rows]) + "\n", encoding="utf-8")
+    result = run_cli("report", root / "input.csv", "--selected", exported, "--datapool", root / "pool.csv",
+                     "--seed", "3", "--out", tmp_path / "rep", "--quiet")
+    assert result.returncode == 0, result.stderr
+    again = (tmp_path / "rep/filenames/sampled_filenames_excluding_datapool.txt").read_text().split()
+    assert set(again) == chosen and len(again) == len(chosen)
 
 
 def test_npy_and_parquet_inputs_with_proportion_and_raw_vectors(tmp_path: Path) -> None:

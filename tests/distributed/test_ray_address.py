@@ -51,3 +51,26 @@ def test_ray_flags_without_the_ray_engine_are_refused(tmp_path: Path) -> None:
     code = main(["embed", str(tmp_path / "images"), "--out", str(tmp_path / "o.csv"), "--ray-address", "auto"])
 
     assert code == 2
+
+
+@pytest.mark.parametrize(
+    ("argv", "flag"),
+    [
+        (["embed", "{images}", "--out", "{out}.csv", "--engine", "ray", "--model", "{images}/m.onnx"], "--model"),
+        (["embed", "{images}", "--out", "{out}.csv", "--engine", "ray", "--model-precision", "int8"], "--model-precision"),
+        (["run", "{images}", "--n-samples", "1", "--out", "{out}", "--engine", "ray", "--train-embedding", "1"],
+         "--train-embedding"),
+    ],
+)
+def test_model_flags_the_ray_engine_does_not_honour_are_refused(
+    argv: list[str], flag: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from embedscope.cli.app import main
+
+    (tmp_path / "images").mkdir()
+    code = main([part.format(images=tmp_path / "images", out=tmp_path / "out") for part in argv])
+
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(lines) == 1
+    assert lines[0].startswith(f"embedscope: error: {flag}: the local engine only")
+    assert not (tmp_path / "out").exists() and not (tmp_path / "out.csv").exists()

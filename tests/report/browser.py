@@ -109,9 +109,9 @@ CHROMIUM_FLAGS = (
 )
 
 
-def chromium_driver(profile: Path, *, width: int = 1400, height: int = 1000) -> Any:
+def chromium_driver(profile: Path, *, width: int = 1400, height: int = 1000, downloads: Path | None = None) -> Any:
     """A selenium WebDriver on Debian's chromium (chromium-driver), with a fresh profile and the browser's
-    console log readable through ``driver.get_log("browser")``."""
+    console log readable through ``driver.get_log("browser")``; downloads land in ``downloads`` (unasked)."""
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
@@ -122,6 +122,9 @@ def chromium_driver(profile: Path, *, width: int = 1400, height: int = 1000) -> 
     options.add_argument(f"--user-data-dir={profile}")
     options.add_argument(f"--window-size={width},{height}")
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    if downloads is not None:
+        options.add_experimental_option("prefs", {"download.default_directory": str(downloads),
+                                                  "download.prompt_for_download": False})
     return webdriver.Chrome(options=options, service=Service(CHROMEDRIVER))
 
 

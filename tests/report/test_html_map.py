@@ -1,20 +1,27 @@
 """The map of report.html in a real browser (Debian's chromium through chromium-driver and selenium): no console
 errors, a lasso drawn with the mouse exports exactly the samples inside the polygon (computed here with
-matplotlib's Path), the CSV export flags the same rows, and colour-by shows category counts or a colour bar."""
+matplotlib's Path), the CSV download is a Lightly CSV whose embeddings read back bit-for-bit as the run's
+data/embeddings.csv (by embedscope's reader and by lightly's own), with the same rows flagged selected, and
+colour-by shows category counts or a colour bar."""
 
 from __future__ import annotations
 
 import csv
 import io
+import shutil
 import time
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from lightly.utils.io import check_embeddings, load_embeddings
 from matplotlib.path import Path as PolygonPath
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
+from embedscope.io.lightly_csv import read_lightly_csv, write_lightly_csv
+from embedscope.io.selection_file import read_selected_names
+from embedscope.report import html_map, map_export
 from embedscope.report.html import render_html
 from embedscope.report.map_payload import drawn_coordinates, map_payload
 from embedscope.report.sample_map import MapColumn, SampleMap, categorical_column, set_codes
@@ -26,6 +33,8 @@ LASSO = np.array([[2.0, 2.0], [7.5, 1.5], [8.5, 6.0], [5.0, 8.5], [1.5, 6.5]])  
 EDGE_BAND = 0.2  # no point this close to the lasso's edges: pixel rounding of the mouse path cannot matter
 HOSTILE = 'odd, "name"</script><script>window.__injected = 1</script>.jpg'
 READY_TIMEOUT_S = 60
+DIM = 6
+N_DATAPOOL = 40
 
 
 def _distance_to_edges(points: np.ndarray, polygon: np.ndarray) -> np.ndarray:
@@ -43,13 +52,16 @@ def _map(rng: np.random.Generator) -> SampleMap:
     names = [f"images/{'left' if x < 5 else 'right'}/img_{i:05d}.jpg" for i, (x, _) in enumerate(points)]
     names[7] = HOSTILE
     second = points[:, ::-1].copy()
-    n_input = N_POINTS - 40
+    n_input = N_POINTS - N_DATAPOOL
+    scales = 10.0 ** rng.integers(-12, 9, size=(n_input, DIM))  # tiny to huge: every float32 must round-trip
+    vectors = (rng.normal(size=(n_input, DIM)) * scales).astype(np.float32)
     return SampleMap(
         names=names,
         set_codes=set_codes(n_input, selected=np.arange(0, n_input, 37), random=np.arange(5, n_input, 41), n_datapool=40),
         projections={"first": points.astype(np.float32), "second": second.astype(np.float32)},
         columns=[categorical_column("side", ["left" if x < 5 else "right" for x, _ in points]),
                  MapColumn("height", points[:, 1].copy())],
+        vectors=vectors, labels=rng.integers(0, 300, n_input),
     )
 
 
@@ -100,6 +112,17 @@ def _drag_lasso(driver: Any, pixels: list[tuple[int, int]]) -> None:
     actions.perform()
 
 
+def _click_download(driver: Any, folder: Path, name: str) -> str:
+    """Click the CSV link (the page builds the file on click) and read the file chromium saved."""
+    driver.execute_script("document.querySelectorAll('a.map-download')[1].click();")
+    deadline = time.monotonic() + READY_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if (folder / name).exists() and not list(folder.glob("*.crdownload")):
+            return (folder / name).read_text(encoding="utf-8")
+        time.sleep(0.2)
+    raise AssertionError(f"chromium saved no {name} in {folder}")
+
+
 def _download(driver: Any, index: int) -> str:
     return str(driver.execute_async_script(
         "var done = arguments[arguments.length - 1];"
@@ -107,13 +130,16 @@ def _download(driver: Any, index: int) -> str:
         ".then(done);"))
 
 
-def test_lasso_exports_the_samples_inside_the_polygon(tmp_path: Path, rng: np.random.Generator) -> None:
+def test_lasso_exports_the_samples_inside_the_polygon(tmp_path: Path, rng: np.random.Generator,
+                                                      monkeypatch: Any) -> None:
     sample_map = _map(rng)
+    monkeypatch.setattr(html_map, "PREVIEW_POINTS", 1_000)  # first paint a subsample, then every point
     run = synthetic_run(rng, n_input=120, n_selected=12)
     page = tmp_path / "report.html"
     render_html(run.report, page, sample_map=sample_map)
 
-    driver = chromium_driver(tmp_path / "profile")
+    downloads = tmp_path / "downloads"
+    driver = chromium_driver(tmp_path / "profile", downloads=downloads)
     try:
         driver.get(page.as_uri())
         _wait_ready(driver)
@@ -121,8 +147,11 @@ def test_lasso_exports_the_samples_inside_the_polygon(tmp_path: Path, rng: np.ra
         received = _data(driver, pixels)
         _drag_lasso(driver, pixels)
         time.sleep(0.5)
+        painted = driver.execute_script("var m = window.embedscopeMaps[0];"
+                                        "return [m.root.dataset.drawn, m.root.dataset.full, m.plot._fullData.length,"
+                                        " m.plot._fullData.reduce(function (t, d) { return t + d._length; }, 0)];")
         exported = _download(driver, 0).splitlines()
-        table = list(csv.DictReader(io.StringIO(_download(driver, 1))))
+        exported_csv = _click_download(driver, downloads, "selection.csv")
         shown = driver.execute_script("return document.querySelector('.map-count').textContent")
         injected = driver.execute_script("return window.__injected === undefined")
         menu = Select(driver.find_element(By.CSS_SELECTOR, ".map-color"))
@@ -143,14 +172,73 @@ def test_lasso_exports_the_samples_inside_the_polygon(tmp_path: Path, rng: np.ra
     inside = PolygonPath(received).contains_points(coordinates)
     expected = {name for name, hit in zip(sample_map.names, inside) if hit}
     assert errors == [] and injected
+    n_selected = int((sample_map.set_codes == 3).sum())
+    assert float(painted[0]) <= float(painted[1]) and painted[3] == N_POINTS  # a preview first, then every point
     assert 100 < len(expected) < N_POINTS - 100
     assert set(exported) == expected and len(exported) == len(expected)
     assert shown.startswith(f"{len(expected):,} samples chosen")
-    assert [row["filenames"] for row in table] == list(sample_map.names)  # input order, hostile name intact
-    assert {row["filenames"] for row in table if row["selected"] == "1"} == expected
+    _check_lightly_export(tmp_path, exported_csv, sample_map, expected)
     side = sample_map.columns[0]
     counts = np.bincount(side.values, minlength=2)
-    n_selected = int((sample_map.set_codes == 3).sum())
     assert side_legend.split("\n") == [f"left ({counts[0]:,})", f"right ({counts[1]:,})", f"selected ({n_selected})"]
     assert colour_bars == 1 and "height:" in height_legend and f"the {n_selected} selected samples" in height_legend
     assert set(kept) == expected  # recolouring keeps the lasso selection
+
+
+def _check_lightly_export(tmp_path: Path, text: str, sample_map: SampleMap, expected: set[str]) -> None:
+    """The download equals the run's data/embeddings.csv (written by embedscope) plus the selected column."""
+    assert sample_map.vectors is not None and sample_map.labels is not None
+    n_input = N_POINTS - N_DATAPOOL
+    header = text.split("\n", 1)[0].split(",")
+    assert header == ["filenames", *(f"embedding_{i}" for i in range(DIM)), "selected", "labels"]
+    exported = tmp_path / "selection.csv"
+    exported.write_text(text, encoding="utf-8")
+    run_csv = tmp_path / "embeddings.csv"
+    write_lightly_csv(run_csv, list(sample_map.names[:n_input]), sample_map.vectors, sample_map.labels)
+    ours, theirs = read_lightly_csv(exported), read_lightly_csv(run_csv)
+    assert ours.names == theirs.names == list(sample_map.names[:n_input])  # input order, hostile name intact
+    assert ours.vectors.dtype == np.float32 and np.array_equal(ours.vectors.view(np.uint32),
+                                                               theirs.vectors.view(np.uint32))
+    assert np.array_equal(ours.labels, sample_map.labels)
+    chosen = {name for name, flag in zip(ours.names, ours.marked_selected) if flag}
+    assert chosen == expected & set(ours.names) and len(chosen) > 50  # datapool samples are not rows of the CSV
+    assert read_selected_names(exported) == [n for n in ours.names if n in chosen]  # `report --selected` reads it
+    for_lightly = tmp_path / "for_lightly.csv"  # lightly's own reader, after its own removal of extra columns
+    shutil.copy(exported, for_lightly)
+    check_embeddings(str(for_lightly), remove_additional_columns=True)
+    vectors, labels, names = load_embeddings(str(for_lightly))
+    assert names == ours.names and labels == sample_map.labels.tolist()
+    assert np.array_equal(vectors.astype(np.float32).view(np.uint32), sample_map.vectors.view(np.uint32))
+
+
+def test_above_the_budget_the_csv_holds_names_labels_and_flags(tmp_path: Path, rng: np.random.Generator,
+                                                               monkeypatch: Any) -> None:
+    """Embeddings over the page's budget stay out of it: the CSV is filenames,labels,selected, with a join note."""
+    sample_map = _map(rng)
+    monkeypatch.setattr(map_export, "EMBEDDINGS_BUDGET_BYTES", 1024)
+    page = tmp_path / "report.html"
+    render_html(synthetic_run(rng, n_input=120, n_selected=12).report, page, sample_map=sample_map)
+    text = page.read_text(encoding="utf-8")
+    assert 'id="sample-map-embeddings"' not in text and "join it with data/embeddings.csv" in text
+    chosen_rows = [3, 7, 100, 2000]
+    downloads = tmp_path / "downloads"
+    driver = chromium_driver(tmp_path / "profile", downloads=downloads)
+    try:
+        driver.get(page.as_uri())
+        _wait_ready(driver)
+        driver.execute_script("var m = window.embedscopeMaps[0], rows = arguments[0];"
+                              "rows.forEach(function (r) { m.chosen[r] = 1; });"
+                              "m.selectedRows = Uint32Array.from(rows); m.showSelection();", chosen_rows)
+        exported = _click_download(driver, downloads, "selection.csv")
+        note = driver.find_element(By.CSS_SELECTOR, ".map-export-note").text
+    finally:
+        driver.quit()
+    assert sample_map.labels is not None
+    rows = list(csv.reader(io.StringIO(exported)))
+    assert rows[0] == ["filenames", "labels", "selected"] and len(rows) == 1 + N_POINTS - N_DATAPOOL
+    assert [r[0] for r in rows[1:]] == list(sample_map.names[: N_POINTS - N_DATAPOOL])
+    assert [int(r[1]) for r in rows[1:]] == sample_map.labels.tolist()
+    assert [i for i, r in enumerate(rows[1:]) if r[2] == "1"] == chosen_rows
+    assert "join it with data/embeddings.csv" in note
+    (tmp_path / "selection.csv").write_text(exported, encoding="utf-8")
+    assert read_selected_names(tmp_path / "selection.csv") == [sample_map.names[r] for r in chosen_rows]

@@ -127,5 +127,6 @@ def test_unknown_worker_key_and_sequence_length_are_named(tmp_path: Path) -> Non
     params = RunParameters(input_path=tmp_path, out_dir=tmp_path / "out")
     with pytest.raises(InputFileError, match="worker_config: unknown key 'normalise_embeddings'"):
         apply_worker_config(params, _worker_file(tmp_path, {"normalise_embeddings": True}))
-    with pytest.raises(ConfigError, match="selected_sequence_length: 3"):
-        apply_worker_config(params, _worker_file(tmp_path, {"selected_sequence_length": 3}))
+    with pytest.raises(ConfigError, match="selected_sequence_length: expected a whole number >= 1, got 0"):
+        apply_worker_config(params, _worker_file(tmp_path, {"selected_sequence_length": 0}))
+    assert apply_worker_config(params, _worker_file(tmp_path, {"selectedSequenceLength": 3})).selected_sequence_length == 3

@@ -1,5 +1,5 @@
-"""Dataset hygiene in the analyze stage: per-group coverage tables (metadata categories, predicted classes,
-videos) and, under ``--outliers``, every sample's outlier score."""
+"""Dataset hygiene in the analyze stage: per-group coverage tables (metadata categories, predicted classes —
+of images, or of the crops themselves in an object-level run — videos) and, under ``--outliers``, every sample's outlier score."""
 
 from __future__ import annotations
 
@@ -83,6 +83,9 @@ def _group_sources(samples: LoadedInputs, sample_data: RunSampleData) -> dict[st
                 for name in samples.input.names
             ]
             sources[f"predictions:{task}"] = memberships_from_label_sets(label_sets)
+    crops = getattr(samples, "crops", None)
+    if crops is not None:  # object-level run: every crop's predicted class is its group
+        sources[f"predictions:{crops.task}"] = memberships_from_label_sets(crops.categories_of(samples.input.names))
     videos = getattr(samples, "videos", None)
     if videos is not None:
         frames = videos.frames

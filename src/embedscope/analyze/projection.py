@@ -95,6 +95,9 @@ def umap_2d(
         return Projection2D(fallback.coordinates, "pca (too few points for umap)", fallback.fit_sample_size)
     import umap
 
+    from embedscope.analyze.umap_kernel_cache import enable_umap_kernel_cache
+
+    enable_umap_kernel_cache()
     method = "umap"
     if points.shape[1] > UMAP_INPUT_DIMS:
         points = reduce_dimensions(points, n_components=UMAP_INPUT_DIMS, seed=seed)

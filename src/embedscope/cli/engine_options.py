@@ -83,6 +83,29 @@ def ray_engine_options(
     )
 
 
+def refuse_local_only_model_flags(
+    ray_options: RayEngineOptions | None, *, model: Path | None, checkpoint: Path | None, model_precision: str,
+    device: str, train_embedding: int = 0,
+) -> None:
+    """Refuse model flags the Ray engine does not honour yet (it embeds with the default model, on the
+    cluster's GPUs when it has them), instead of silently embedding with another model.
+
+    Raises:
+        ConfigError: ``--engine ray`` with any of --model, --checkpoint, --model-precision, --device,
+            --train-embedding, naming them.
+    """
+    given = [name for name, is_given in {
+        "--model": model is not None, "--checkpoint": checkpoint is not None,
+        "--model-precision": model_precision != "float32", "--device": device != "cpu",
+        "--train-embedding": train_embedding > 0,
+    }.items() if is_given]
+    if ray_options is not None and given:
+        raise ConfigError(
+            f"{', '.join(given)}: the local engine only (--engine ray embeds with the default model, on the "
+            "cluster's GPUs when it has them); drop them or --engine ray"
+        )
+
+
 def embed_on_ray(image_dir: Path, out: Path, *, embedding_dim: int, options: RayEngineOptions, quiet: bool) -> None:
     """``embedscope embed --engine ray``: the same CSV as the local engine, embedded on a Ray cluster."""
     from embedscope.distributed.cluster import ray_cluster

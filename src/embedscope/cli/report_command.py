@@ -13,7 +13,7 @@ from embedscope.run_parameters import DEFAULT_EMBEDDING_DIM, DEFAULT_RANDOM_SEED
 
 def report_command(
     input_path: Annotated[Path, typer.Argument(metavar="INPUT", help="Embeddings file (.csv, .npy, .parquet) or image folder.")],
-    selected: Annotated[Path, typer.Option("--selected", help="The selected filenames, one a line.")],
+    selected: Annotated[Path, typer.Option("--selected", help="The selected filenames, one a line, or a CSV with a selected column (the map's export in report.html).")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder (must be empty unless --overwrite).")],
     datapool: Annotated[Path | None, typer.Option("--datapool", help="Embeddings of samples selected in earlier runs.")] = None,
     filenames: Annotated[Path | None, typer.Option("--filenames", help="Names for a .npy INPUT, one a line.")] = None,

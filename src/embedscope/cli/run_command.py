@@ -17,6 +17,7 @@ from embedscope.cli.engine_options import (
     ShardDir,
     ShardFiles,
     ray_engine_options,
+    refuse_local_only_model_flags,
 )
 from embedscope.run_parameters import (
     DEFAULT_CROP_PADDING,
@@ -62,7 +63,7 @@ def run_command(
     annotation_costs: Annotated[Path | None, typer.Option("--annotation-costs", help="Labelling cost assumptions behind annotationSavings (YAML/JSON; see README).")] = None,
     near_duplicate_threshold: Annotated[str | None, typer.Option("--near-duplicate-threshold", metavar="D", help="Near-duplicates: pairs closer than D (Euclidean, in the selection's space); default 0.05 in the report.")] = None,
     remove_near_duplicates: Annotated[bool, typer.Option("--remove-near-duplicates", help="Keep one sample per near-duplicate group (nearest to the group mean); the rest leave the input.")] = False,
-    outliers: Annotated[str | None, typer.Option("--outliers", metavar="Z", help="k-center with Z outliers (a count, or a fraction such as 0.01): outliers are listed, not selected.")] = None,
+    outliers: Annotated[str | None, typer.Option("--outliers", metavar="Z", help="k-center with Z outliers (a count, or a fraction such as 0.01): outliers are listed, not selected; with --selection-config they leave the candidates before its strategies (which need DIVERSITY on EMBEDDINGS).")] = None,
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Write into a non-empty --out.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")] = False,
     engine: Engine = "local",
@@ -87,15 +88,17 @@ def run_command(
         extra=hygiene_flags(near_duplicate_threshold, remove_near_duplicates, outliers),
     )
     params = apply_lightly_files(params, worker_config=worker_config, annotation_costs=annotation_costs)
+    ray_options = ray_engine_options(
+        engine, address=ray_address, shard_dir=shard_dir, shard_files=shard_files, memory_budget_gib=memory_budget,
+        partitions=partitions,
+    )
+    refuse_local_only_model_flags(ray_options, model=model, checkpoint=checkpoint, model_precision=model_precision,
+                                  device=device, train_embedding=train_embedding)
     if train_embedding:
         from embedscope.cli.train_command import run_with_training
 
         run_with_training(params, quiet=quiet)
         return
-    ray_options = ray_engine_options(
-        engine, address=ray_address, shard_dir=shard_dir, shard_files=shard_files, memory_budget_gib=memory_budget,
-        partitions=partitions,
-    )
     run_and_write(params, quiet=quiet, ray_options=ray_options)
 
 

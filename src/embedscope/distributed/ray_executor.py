@@ -37,6 +37,7 @@ from embedscope.report.run_outcome import RunOutcome
 from embedscope.run_parameters import RunParameters
 from embedscope.select.config import config_sample_request
 from embedscope.select.hygiene import find_hygiene
+from embedscope.select.path_metadata import with_path_metadata
 from embedscope.select.run_sample_data import align_run_sample_data
 from embedscope.select.run_selection import Selection, selection_from_names
 from embedscope.select.sample_count import resolve_n_samples
@@ -73,6 +74,10 @@ def _select(ingested: stages.Ingested, samples: LoadedInputs, params: RunParamet
     sample_data = align_run_sample_data(ingested.side_files, samples)
     if params.extra.get("outliers") is not None:
         raise ConfigError("--outliers (k-center with outliers) runs on the local engine only; drop --engine ray")
+    if params.selected_sequence_length > 1:
+        raise ConfigError("selected_sequence_length (sequence selection) runs on the local engine only; drop --engine ray")
+    if ingested.config is not None and ingested.config.lightly_path_regex is not None:
+        sample_data = with_path_metadata(sample_data, ingested.config.lightly_path_regex)
     hygiene, reduced, sample_data = find_hygiene(samples, sample_data, params, progress)
     kept = reduced if reduced is not samples else None
     samples = reduced

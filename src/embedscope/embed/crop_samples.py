@@ -29,6 +29,7 @@ from embedscope.ingest.crops import (
 )
 from embedscope.ingest.predictions.image_sizes import read_image_sizes
 from embedscope.ingest.predictions.model import ImageSize, TaskPredictions
+from embedscope.ingest.sample_statistics import SampleStatistics, StatisticsCollector
 from embedscope.ingest.samples import MIN_INPUT_SAMPLES, LoadedInputs, prepare_inputs
 from embedscope.progress import Progress, SilentProgress
 from embedscope.run_parameters import DEFAULT_EMBEDDING_DIM
@@ -48,12 +49,15 @@ class CropMetadata:
             (before datapool crops are taken out of the input).
         skipped: crop name → why it was not embedded (box under the minimum size, image not decodable).
         categories: category id → name of the task.
+        statistics: the computed image metadata of every embedded crop, measured on the cut crop (see
+            :mod:`embedscope.ingest.sample_statistics`).
     """
 
     task: str
     crops: list[CropSpec]
     skipped: dict[str, str] = field(default_factory=dict)
     categories: dict[int, str] = field(default_factory=dict)
+    statistics: SampleStatistics | None = None
 
     def by_name(self) -> dict[str, CropSpec]:
         """Crop name → its spec."""
@@ -129,6 +133,8 @@ def load_object_inputs(
         The crop samples as :class:`LoadedInputs` (names = crop names; ``image_root`` None because crops
         are not files, see :func:`~embedscope.ingest.crops.cut_crops`) and their :class:`CropMetadata`.
 
+    Every embedded crop's computed image metadata is measured on the cut crop.
+
     Memory: (n_crops, 1280) float32 features plus a few decoded images and :data:`CROPS_PER_CALL` crops.
 
     Raises:
@@ -146,7 +152,10 @@ def load_object_inputs(
     )
     embedded: list[CropSpec] = []
     blocks: list[np.ndarray] = []
+    statistics = StatisticsCollector()
     for specs, crops in crop_batches(root, plan, skipped):
+        for spec, crop in zip(specs, crops, strict=True):
+            statistics.add(spec.name, crop)
         blocks.append(embed_images(crops, batch_size=batch_size, cache_dir=cache_dir, model=model))
         embedded.extend(specs)
         progress.advance(len(embedded), len(plan.crops))
@@ -169,5 +178,6 @@ def load_object_inputs(
         crops=embedded,
         skipped=dict(sorted(skipped.items())),
         categories=dict(predictions.categories),
+        statistics=statistics.result(),
     )
     return inputs, metadata

@@ -60,6 +60,7 @@ def embed_folder(
 
         videos = load_video_inputs(
             plan.root,
+            names=plan.videos,
             frame_stride=params.frame_stride,
             embedding_dim=params.embedding_dim,
             datapool_path=params.datapool_path,
@@ -71,7 +72,7 @@ def embed_folder(
     assert plan.scan is not None
     if plan.kind == "crops":
         assert plan.predictions is not None
-        return _embed_crops(plan.scan.corrupt, plan.scan.duplicates, plan.predictions, params, progress)
+        return _embed_crops(plan, params, progress)
     from embedscope.embed.image_samples import embed_scanned_images
 
     inputs = (embed_images or embed_scanned_images)(plan.scan, params, progress)
@@ -80,25 +81,26 @@ def embed_folder(
     predictions = plan.predictions
     embedded_names = [*inputs.input.names, *inputs.removed_from_input]
     if set(embedded_names) != set(plan.scan.names):  # files found corrupt while decoding: read again without them
-        predictions = read_run_predictions(params, image_root=plan.root, names=embedded_names)
+        predictions = read_run_predictions(
+            params, image_root=plan.root, names=embedded_names, auto_tasks=plan.auto_tasks
+        )
     return _with_details(inputs, predictions=predictions)
 
 
-def _embed_crops(
-    corrupt: dict[str, str],
-    duplicates: dict[str, str],
-    predictions: RunPredictions,
-    params: RunParameters,
-    progress: Progress,
-) -> FolderInputs:
-    """Object level: cut and embed the crops of ``--object-level TASK``."""
+def _embed_crops(plan: FolderPlan, params: RunParameters, progress: Progress) -> FolderInputs:
+    """Object level: cut and embed the crops of ``--object-level TASK`` (an auto task's without padding: its
+    tiles and crops are the samples)."""
     from embedscope.embed.crop_samples import load_object_inputs
 
-    task = predictions.tasks[str(params.object_level_task)]
+    assert plan.scan is not None and plan.predictions is not None
+    corrupt, duplicates, predictions = plan.scan.corrupt, plan.scan.duplicates, plan.predictions
+    name = str(plan.object_task or params.object_level_task)
+    task = predictions.tasks[name]
+    generated = any(spec.name == name for spec in plan.auto_tasks)
     inputs, crops = load_object_inputs(
         params.input_path,
         task,
-        padding=params.crop_padding,
+        padding=0.0 if generated else params.crop_padding,
         min_size=params.min_crop_size,
         embedding_dim=params.embedding_dim,
         progress=progress,

@@ -21,6 +21,7 @@ from embedscope.embed.model_choice import ModelChoice
 from embedscope.embed.model_spec import INPUT_SIZE
 from embedscope.embed.projected_table import projected_table
 from embedscope.errors import InputFileError
+from embedscope.ingest.sample_statistics import SampleStatistics, StatisticsCollector
 from embedscope.ingest.samples import LoadedInputs, prepare_inputs
 from embedscope.ingest.video_frames import (
     FrameBatch,
@@ -52,6 +53,8 @@ class VideoInputs:
             because the datapool holds them).
         frame_stride: every how many frames one was kept.
         video_root: the input folder.
+        statistics: the computed image metadata of every embedded frame (see
+            :mod:`embedscope.ingest.sample_statistics`).
     """
 
     inputs: LoadedInputs
@@ -59,6 +62,7 @@ class VideoInputs:
     frames: dict[str, FrameRef]
     frame_stride: int
     video_root: Path
+    statistics: SampleStatistics | None = None
 
     def refs(self, names: Sequence[str]) -> list[FrameRef]:
         """The :class:`FrameRef` of each frame name (e.g. the selected ones, for ``--export-frames``)."""
@@ -97,6 +101,7 @@ def _video_batches(
 def load_video_inputs(
     video_root: Path,
     *,
+    names: Sequence[str] | None = None,
     frame_stride: int = 1,
     embedding_dim: int = DEFAULT_EMBEDDING_DIM,
     datapool_path: Path | None = None,
@@ -110,6 +115,7 @@ def load_video_inputs(
 
     Args:
         video_root: the INPUT folder (videos found recursively, see ``VIDEO_EXTENSIONS``).
+        names: only these videos (relative names), e.g. those a ``relevant_filenames_file`` lists; None: all.
         frame_stride: keep frames 0, stride, 2*stride, ... of each video.
         embedding_dim: PCA output dimension; 0 keeps the 1280 features.
         datapool_path: embeddings of frames selected earlier (same names), or None.
@@ -119,6 +125,9 @@ def load_video_inputs(
         cache_dir: the model cache folder (default: see ``resolve_cache_dir``).
         model: the image model (default EfficientNet-Lite0).
 
+    Every embedded frame's computed image metadata is measured on the same decoded pixels (see
+    :mod:`embedscope.ingest.sample_statistics`).
+
     Memory: (n_kept_frames, 1280) float32 features (5 KB a frame) plus two batches of 224x224 RGB frames.
 
     Raises:
@@ -127,7 +136,7 @@ def load_video_inputs(
     """
     root = Path(video_root)
     progress = progress or SilentProgress()
-    names = find_video_files(root)
+    names = list(names) if names is not None else find_video_files(root)
     if not names:
         raise InputFileError(
             root, "no video files found (looked recursively for mp4, mov, avi, mkv, webm, m4v)"
@@ -136,10 +145,16 @@ def load_video_inputs(
     feature_blocks: list[np.ndarray] = []
     summaries: list[VideoSummary] = []
     n_done = 0
+    statistics = StatisticsCollector()
+    first_row = 0  # the current video's first row in ``statistics``
     for item in _prefetched(_video_batches(root, names, frame_stride=frame_stride, batch_size=batch_size)):
         if isinstance(item, VideoSummary):
             summaries.append(item)
+            statistics.set_size_since(first_row, (item.width, item.height))
+            first_row = statistics.n_measured
             continue
+        for index, pixels in zip(item.indices, item.pixels, strict=True):  # named once the video's length is known
+            statistics.add(f"{len(summaries)}:{int(index)}", pixels)
         feature_blocks.append(embed_images(list(item.pixels), batch_size=batch_size, cache_dir=cache_dir, model=model))
         n_done += len(item.indices)
         progress.advance(n_done)
@@ -161,7 +176,18 @@ def load_video_inputs(
         frames={ref.name: ref for ref in refs},
         frame_stride=frame_stride,
         video_root=root,
+        statistics=_named_by_frame(statistics.result(), summaries),
     )
+
+
+def _named_by_frame(measured: SampleStatistics, summaries: Sequence[VideoSummary]) -> SampleStatistics:
+    """The statistics keyed ``<video number>:<frame index>`` while decoding, renamed to the frame names."""
+    names = {
+        f"{number}:{index}": ref.name
+        for number, summary in enumerate(summaries)
+        for index, ref in zip(summary.sampled, summary.frame_refs(), strict=True)
+    }
+    return SampleStatistics(names=[names[key] for key in measured.names], columns=measured.columns)
 
 
 def _fault(summary: VideoSummary) -> str:

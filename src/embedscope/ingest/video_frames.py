@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 import av
@@ -49,11 +49,15 @@ class FrameRef:
         name: the frame's name (see the module docstring).
         video: the video's name, relative to the input folder with ``/`` separators.
         index: the frame's index in the video (0-based, decoded frames in presentation order).
+        pts: the frame's presentation timestamp in the stream's time base, None when the container has none.
+        seconds: the presentation time in seconds (pts x time base), None when unknown.
     """
 
     name: str
     video: str
     index: int
+    pts: int | None = None
+    seconds: float | None = None
 
 
 @dataclass(frozen=True)
@@ -81,6 +85,8 @@ class VideoSummary:
         width, height: the upright frame size in pixels (0 when nothing decoded).
         expected_frames: the frame count the container declares or its duration implies, or None.
         fault: why the video could not be read completely, or None.
+        sampled_pts, sampled_seconds: the presentation timestamp (stream time base) and time in seconds of
+            each sampled frame (None where unknown); empty when not recorded.
     """
 
     video: str
@@ -91,15 +97,18 @@ class VideoSummary:
     height: int = 0
     expected_frames: int | None = None
     fault: str | None = None
+    sampled_pts: list[int | None] = field(default_factory=list)
+    sampled_seconds: list[float | None] = field(default_factory=list)
 
     def frame_refs(self) -> list[FrameRef]:
         """A :class:`FrameRef` per sampled frame, named with this video's frame count."""
-        return [
-            FrameRef(
-                name=frame_name(self.video, index, n_frames=self.n_frames), video=self.video, index=index
-            )
-            for index in self.sampled
-        ]
+        times = zip(self.sampled_pts, self.sampled_seconds, strict=True) if self.sampled_pts else None
+        refs = []
+        for index in self.sampled:
+            pts, seconds = next(times) if times is not None else (None, None)
+            name = frame_name(self.video, index, n_frames=self.n_frames)
+            refs.append(FrameRef(name=name, video=self.video, index=index, pts=pts, seconds=seconds))
+        return refs
 
 
 def is_video_name(name: str) -> bool:
@@ -196,9 +205,13 @@ class VideoFrameReader:
         reformatter = VideoReformatter()  # keeps its libswscale context: 3-4x faster than one per frame
         indices: list[int] = []
         pixels: list[np.ndarray] = []
+        kept_pts: list[int | None] = []
+        kept_seconds: list[float | None] = []
         for index, frame in decoded_frames(self.path, scan):
             if index % self.frame_stride:
                 continue
+            kept_pts.append(frame.pts)
+            kept_seconds.append(float(frame.time) if frame.time is not None else None)
             indices.append(index)
             pixels.append(self._pixels(frame, scan, reformatter))
             if len(indices) == self.batch_size:
@@ -216,6 +229,8 @@ class VideoFrameReader:
             height=scan.height,
             expected_frames=scan.expected_frames,
             fault=scan.fault(),
+            sampled_pts=kept_pts,
+            sampled_seconds=kept_seconds,
         )
         if self._summary.fault:
             logger.warning("video %s: %s", self.name, self._summary.fault)

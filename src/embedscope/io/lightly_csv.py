@@ -22,6 +22,8 @@ FILENAMES_COLUMN = "filenames"
 
 
 HEADER_PROBE_BYTES = 1 << 20  # the header of any real embeddings CSV fits in its first MiB
+WRITE_BLOCK_VALUES = 2**25
+"""Embedding values converted to Arrow and formatted per block when writing (128 MiB of float32)."""
 
 
 def _read_header(path: Path) -> list[str]:
@@ -170,20 +172,26 @@ def write_lightly_csv(path: Path, names: list[str], vectors: np.ndarray, labels:
 
     Args:
         names: (n_samples,) filenames.
-        vectors: (n_samples, dim) float array, written as float32.
+        vectors: (n_samples, dim) float array (a memory-mapped one is read block by block), written as float32.
         labels: (n_samples,) int labels; zeros when None.
+
+    Memory: one block of WRITE_BLOCK_VALUES values as Arrow columns (128 MiB), never a copy of ``vectors``.
     """
-    vectors = np.asarray(vectors, dtype=np.float32)
     n_samples, dim = vectors.shape
     if labels is None:
         labels = np.zeros(n_samples, dtype=np.int64)
-    columns: dict[str, pa.Array] = {FILENAMES_COLUMN: pa.array(names, type=pa.string())}
-    for i, name in enumerate(embedding_column_names(dim)):
-        columns[name] = pa.array(vectors[:, i])
-    columns[LABELS_COLUMN] = pa.array(np.asarray(labels, dtype=np.int64))
-    table = pa.table(columns)
-    header = ",".join(columns) + "\n"
+    labels = np.asarray(labels, dtype=np.int64)
+    column_names = [FILENAMES_COLUMN, *embedding_column_names(dim), LABELS_COLUMN]
+    schema = pa.schema([(FILENAMES_COLUMN, pa.string())] + [(name, pa.float32()) for name in column_names[1:-1]]
+                       + [(LABELS_COLUMN, pa.int64())])
+    rows_per_block = max(1, WRITE_BLOCK_VALUES // max(1, dim))
     with atomic_path(Path(path)) as tmp, tmp.open("wb") as handle:
-        handle.write(header.encode("utf-8"))
+        handle.write((",".join(column_names) + "\n").encode("utf-8"))
         options = pacsv.WriteOptions(include_header=False, quoting_style="needed")
-        pacsv.write_csv(table, handle, write_options=options)
+        with pacsv.CSVWriter(handle, schema, write_options=options) as writer:
+            for start in range(0, n_samples, rows_per_block):
+                stop = min(n_samples, start + rows_per_block)
+                columns = np.ascontiguousarray(np.asarray(vectors[start:stop], dtype=np.float32).T)
+                arrays = [pa.array(names[start:stop], type=pa.string()), *(pa.array(column) for column in columns),
+                          pa.array(labels[start:stop])]
+                writer.write_table(pa.Table.from_arrays(arrays, schema=schema))

@@ -40,13 +40,13 @@ def k_nearest_neighbors(
         stop = min(start + block, queries.shape[0])
         squared, found = index.search(queries[start:stop], search_k)
         if exclude_self:
-            squared, found = _drop_own_index(squared, found, np.arange(start, stop), k)
+            squared, found = drop_own_index(squared, found, np.arange(start, stop), k)
         distances[start:stop] = np.sqrt(np.maximum(squared, 0.0))
         indices[start:stop] = found
     return distances, indices
 
 
-def _drop_own_index(
+def drop_own_index(
     squared: np.ndarray, found: np.ndarray, own: np.ndarray, k: int
 ) -> tuple[np.ndarray, np.ndarray]:
     """Remove each row's own index (or its last column when a duplicate pushed it out of the k + 1)."""

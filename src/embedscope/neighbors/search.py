@@ -6,6 +6,8 @@ import numpy as np
 
 from embedscope.neighbors.approximate import approximate_nearest_in_other_set, approximate_nearest_in_set
 from embedscope.neighbors.exact import exact_nearest_in_other_set, exact_nearest_in_set
+from embedscope.neighbors.projected_search import MIN_DIMENSIONS as PROJECTED_MIN_DIMENSIONS
+from embedscope.neighbors.projected_search import projected_nearest_in_set
 from embedscope.neighbors.result import NearestNeighbors
 
 EXACT_LIMIT = 100_000
@@ -14,6 +16,10 @@ EXACT_LIMIT = 100_000
 
 def nearest_neighbor_in_set(points: np.ndarray, *, exact: bool = False, seed: int = 0) -> NearestNeighbors:
     """For each point, the nearest *other* point of the same set.
+
+    Exact up to EXACT_LIMIT points; above, from PROJECTED_MIN_DIMENSIONS dimensions on, candidates from a
+    PCA space re-ranked in the full space (:mod:`embedscope.neighbors.projected_search`), below it cluster
+    probing (:mod:`embedscope.neighbors.approximate`); both measure their recall@1.
 
     The point itself is excluded by index; a duplicate vector at another index counts, at distance 0.
 
@@ -30,6 +36,8 @@ def nearest_neighbor_in_set(points: np.ndarray, *, exact: bool = False, seed: in
         raise ValueError(f"points must have shape (n >= 2, d), got {points.shape}")
     if exact or points.shape[0] <= EXACT_LIMIT:
         return exact_nearest_in_set(points)
+    if points.shape[1] >= PROJECTED_MIN_DIMENSIONS:
+        return projected_nearest_in_set(points, seed=seed)
     return approximate_nearest_in_set(points, seed=seed)
 
 

@@ -63,7 +63,10 @@ def execute_run(params: RunParameters, *, progress: Progress | None = None) -> R
     clock = RunClock(start_wall=time.time(), start_perf=time.perf_counter())
     timings: dict[str, float] = {}
     ingested, samples, selected = _first_stages(params, progress, timings)
-    from_greedy = ingested.config is None and params.selected_path is None
+    # sequence selection and k-center with outliers are not the farthest-first greedy over the input: their
+    # radius certifies no lower bound
+    from_greedy = (ingested.config is None and params.selected_path is None and params.selected_sequence_length == 1
+                   and selected.hygiene.robust is None)
     analysis = stages.analyze(samples, selected, params, from_greedy=from_greedy, progress=progress)
     timings.update(analysis.seconds)
     assembled = stages.report(ingested, samples, selected, analysis, params, timings=timings, clock=clock)

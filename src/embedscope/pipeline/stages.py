@@ -24,14 +24,16 @@ from embedscope.errors import ConfigError
 from embedscope.ingest.sample_data_files import SampleDataFiles, read_sample_data_files
 from embedscope.ingest.samples import LoadedInputs, load_inputs
 from embedscope.io.embeddings_file import read_embeddings
-from embedscope.io.filename_list import read_filename_list
+from embedscope.io.selection_file import read_selected_names
 from embedscope.progress import Progress
 from embedscope.report.assemble.run_report import AssembledReport, RunClock, assemble_run_report
 from embedscope.run_parameters import RunParameters
 from embedscope.select.config import SelectionConfig
-from embedscope.select.hygiene import HygieneFindings, find_hygiene, robust_selection, select_with_outliers
+from embedscope.select.hygiene import HygieneFindings, find_hygiene, select_with_outliers
+from embedscope.select.path_metadata import with_path_metadata
 from embedscope.select.run_sample_data import RunSampleData, align_run_sample_data
 from embedscope.select.run_selection import Selection, select_samples
+from embedscope.select.sequences import check_sequence_request, select_video_sequences
 from embedscope.select.worker_config import run_selection_config
 
 if TYPE_CHECKING:  # the folder modules need the image extra (Pillow, PyAV); imported when INPUT is a folder
@@ -112,15 +114,20 @@ def ingest(params: RunParameters, progress: Progress, *, scan_folder: ScanFolder
         predictions_path=params.predictions_path,
     )
     if params.selected_path is not None:  # matched against the samples by the select stage; read now to fail fast
-        read_filename_list(params.selected_path)
+        read_selected_names(params.selected_path)
+    if params.selected_sequence_length > 1:
+        check_sequence_request(params, config)
     if params.input_path.is_dir():
         from embedscope.ingest.folder_plan import plan_folder
 
         if params.datapool_path is not None:  # attached after the embedding: checked before it
             read_embeddings(params.datapool_path)
-        plan = plan_folder(params, progress) if scan_folder is None else plan_folder(params, progress, scan_folder=scan_folder)
+        auto_tasks = config.auto_task_specs() if config is not None else ()
+        object_task = config.object_task if config is not None else None
+        scan = {"scan_folder": scan_folder} if scan_folder is not None else {}
+        plan = plan_folder(params, progress, auto_tasks=auto_tasks, object_task=object_task, **scan)
         return Ingested(config=config, side_files=side_files, folder=plan)
-    if flags := params.folder_only_flags():
+    if flags := [*params.folder_only_flags(), *(config.folder_only_keys() if config is not None else [])]:
         raise ConfigError(
             f"{params.input_path}: {', '.join(flags)} need a folder of images or videos as INPUT, not an embeddings file"
         )
@@ -149,7 +156,8 @@ def embed(ingested: Ingested, params: RunParameters, progress: Progress) -> Load
 def select(ingested: Ingested, samples: LoadedInputs, params: RunParameters, progress: Progress) -> Selected:
     """Align the side files with the samples, find near-duplicates and compute image statistics (removing
     near-duplicates under ``--remove-near-duplicates``, see :func:`~embedscope.select.hygiene.find_hygiene`),
-    and select: k-center with outliers under ``--outliers``, else
+    and select: under ``--outliers`` k-center with outliers (or, with a selection config, its strategies on the
+    input less the outliers), else
     :func:`~embedscope.select.run_selection.select_samples`.
 
     Raises:
@@ -158,11 +166,15 @@ def select(ingested: Ingested, samples: LoadedInputs, params: RunParameters, pro
     """
     embedded = samples
     sample_data = align_run_sample_data(ingested.side_files, samples)
+    if ingested.config is not None and ingested.config.lightly_path_regex is not None:
+        sample_data = with_path_metadata(sample_data, ingested.config.lightly_path_regex)
     hygiene, samples, sample_data = find_hygiene(samples, sample_data, params, progress)
-    robust = select_with_outliers(params, samples, ingested.config, progress)
+    robust = select_with_outliers(params, samples, ingested.config, sample_data, progress)
     if robust is not None:
-        hygiene = dataclasses.replace(hygiene, robust=robust)
-        selection = robust_selection(robust)
+        hygiene = dataclasses.replace(hygiene, robust=robust[0])
+        selection = robust[1]
+    elif params.selected_sequence_length > 1 and params.selected_path is None:
+        selection = select_video_sequences(params, samples, ingested.config, progress)
     else:
         selection = select_samples(params, samples, ingested.config, sample_data, progress)
     return Selected(

@@ -25,8 +25,11 @@ def random_baseline_text(extra: ExtraMetrics | None) -> str:
     if extra is None:
         return texts.RANDOM_BASELINE.format(subsets="several uniform random subsets", seeds="")
     seeds = extra.random_baseline.seeds
-    return texts.RANDOM_BASELINE.format(subsets=f"{len(seeds)} uniform random subsets",
-                                        seeds=f" ({seeds_text(seeds)})")
+    text = texts.RANDOM_BASELINE.format(subsets=f"{len(seeds)} uniform random subsets", seeds=f" ({seeds_text(seeds)})")
+    if extra.random_baseline.coverage_queries:
+        text += " " + texts.RANDOM_COVERAGE_SAMPLE.format(queries=extra.random_baseline.coverage_queries,
+                                                          seed=seeds[0])
+    return text
 
 
 def random_row_label(extra: ExtraMetrics | None) -> str:

@@ -91,6 +91,7 @@ def extra_metrics_model(result: ExtraMetricsResult) -> ExtraMetrics:
             vendi_score=_optional_mean_sd([s.vendi for s in subsets]),
             prdc_coverage=_mean_sd([p.coverage for p in random_prdc]) if random_prdc else None,
             prdc_recall=_mean_sd([p.recall for p in random_prdc]) if random_prdc else None,
+            coverage_queries=max((s.coverage_queries for s in subsets if s.coverage_queries), default=None),
         ),
         prdc=prdc,
         prdc_absent_reason=result.prdc_absent_reason,

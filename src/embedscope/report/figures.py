@@ -14,6 +14,7 @@ import numpy as np
 
 from embedscope.report.colors import SET_COLORS, SET_LABELS
 from embedscope.report.comparison_notes import random_row_label
+from embedscope.report.constant_values import constant_value
 from embedscope.report.coverage_histogram import covering_counts, without_covering_samples
 from embedscope.report.extra_metrics import read_extra_metrics
 from embedscope.report.model import (
@@ -170,7 +171,7 @@ def _distribution_spec(name: str, entry: MetadataKeyInformation, title: str) -> 
     categorical, numeric = entry.category_distribution, entry.numeric_distribution
     if categorical is not None:
         return [(name, lambda: categorical_png(categorical, title=title))]
-    if numeric is not None:
+    if numeric is not None and constant_value(numeric) is None:
         return [(name, lambda: histogram_png(numeric, title=title, xlabel=title))]
     return []
 

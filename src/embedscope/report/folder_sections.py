@@ -35,9 +35,11 @@ def video_summary(report: ReportV2) -> str | None:
     if damaged > 0:
         faults.append(f"{damaged} read up to a fault")
     fault_text = f" ({', '.join(faults)}; see the table)" if faults else ""
+    blank = (_ext(report, "blankFrames") or {}).get("nFrames", 0)
+    blank_text = f" ({blank:,} blank, uniform or grey frames left out)" if blank else ""
     return (
         f"{sizes['nVideos']:,} videos{fault_text}; {sizes['nFramesDecoded']:,} frames decoded, {kept} kept: "
-        f"{sizes['nFramesInput']:,} frames in the input, {sizes['nFramesSelected']:,} selected."
+        f"{sizes['nFramesInput']:,} frames in the input{blank_text}, {sizes['nFramesSelected']:,} selected."
     )
 
 

@@ -22,6 +22,7 @@ from embedscope.report.comparison_notes import (
     random_seed_note,
     worse_than_random_note,
 )
+from embedscope.report.constant_values import constant_value
 from embedscope.report.coverage_histogram import covering_counts, without_covering_samples
 from embedscope.report.extra_metrics import read_extra_metrics
 from embedscope.report.figures import figure_names
@@ -45,6 +46,7 @@ from embedscope.report.html_figures import (
     scatter_figure,
 )
 from embedscope.report.html_map import map_explanation, map_markup
+from embedscope.report.html_map_export_script import EXPORT_SCRIPT
 from embedscope.report.html_map_script import MAP_SCRIPT
 from embedscope.report.html_page import Page, escape, script_json
 from embedscope.report.html_style import CSS, THUMBNAIL_SCRIPT
@@ -205,7 +207,8 @@ def _distribution_entry(page: Page, title: str, entry: MetadataKeyInformation) -
         page.plot(categorical_figure(entry.category_distribution, title=title))
         page.table(categorical_table(entry.category_distribution))
     elif entry.numeric_distribution is not None:
-        page.plot(histogram_figure(entry.numeric_distribution, title=title, xlabel=title))
+        if constant_value(entry.numeric_distribution) is None:
+            page.plot(histogram_figure(entry.numeric_distribution, title=title, xlabel=title))
         page.table(distribution_table(entry.numeric_distribution))
         page.notes(distribution_notes(entry.numeric_distribution))
 
@@ -324,7 +327,7 @@ def render_html(
         '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{escape(texts.REPORT_TITLE)} · {escape(report.general_information.dataset_information.dataset_name)}</title>"
-        f"<style>{CSS}</style><script>{get_plotlyjs()}</script><script>{THUMBNAIL_SCRIPT}{MAP_SCRIPT}</script>"
+        f"<style>{CSS}</style><script>{get_plotlyjs()}</script><script>{THUMBNAIL_SCRIPT}{MAP_SCRIPT}{EXPORT_SCRIPT}</script>"
         f'{thumbnails_script}</head><body><div id="thumbnail-box"><img alt=""><span></span></div>{cover}'
         f'<nav class="toc"><div class="wrap">{toc}</div></nav><main class="wrap">{"".join(page.parts)}</main>'
         f'<footer class="wrap">Written by embedscope {escape(report.general_information.worker_information.build_version)}'

@@ -5,9 +5,14 @@ from __future__ import annotations
 
 import json
 
+from embedscope.report.html_page import escape
+from embedscope.report.map_export import carries_embeddings, embeddings_base64, export_spec
 from embedscope.report.map_payload import map_payload
 from embedscope.report.sample_map import DATAPOOL_CODE, SET_COLUMN, SampleMap
 
+PREVIEW_POINTS = 100_000
+"""Above this many samples the map's first paint draws a strided subsample of each colour group (and every
+selected ring), and every point follows in the next task: the map shows ~n / PREVIEW_POINTS times sooner."""
 MAX_DEFAULT_FOLDERS = 10  # a run whose names use at most this many top-level folders opens coloured by folder
 SELECTED_FILENAME = "selected_filenames.txt"
 SELECTED_CSV = "selection.csv"
@@ -28,8 +33,16 @@ def map_markup(sample_map: SampleMap, *, map_id: str) -> str:
     (parsed once, never executed), so no name can close or inject a script.
     """
     payload = map_payload(sample_map)
+    csv_label = ("the Lightly CSV (embeddings, selected, labels)" if carries_embeddings(sample_map)
+                 else "the CSV (filenames, labels, selected)" if sample_map.labels is not None
+                 else "the CSV (filenames, selected)")
     payload["defaultColumn"] = default_column(sample_map)
+    payload["export"] = export_spec(sample_map)
+    payload["previewPoints"] = PREVIEW_POINTS
     data = json.dumps(payload, separators=(",", ":")).replace("</", "<\\/")
+    vectors = embeddings_base64(sample_map)  # base64 has no "<": it cannot close its element
+    embeddings = (f'<script type="application/octet-stream" id="{map_id}-embeddings">{vectors}</script>'
+                  if vectors is not None else "")
     return (
         f'<div class="map" id="{map_id}">'
         '<div class="map-controls"><label>Projection <select class="map-projection"></select></label>'
@@ -39,8 +52,10 @@ def map_markup(sample_map: SampleMap, *, map_id: str) -> str:
         '<div class="map-legend"></div><div class="map-plot"></div>'
         '<div class="map-selection"><p class="map-count"></p>'
         f'<a class="map-download" download="{SELECTED_FILENAME}">Download the filename list</a>'
-        f'<a class="map-download" download="{SELECTED_CSV}">Download CSV (filenames, selected)</a>'
+        f'<a class="map-download" download="{SELECTED_CSV}">Download {csv_label}</a>'
+        f'<p class="map-note map-export-note">{escape(payload["export"]["note"])}</p>'
         '<div class="map-list gallery"></div></div></div>'
+        f"{embeddings}"
         f'<script type="application/json" id="{map_id}-data">{data}</script>'
         f"<script>embedscopeStartMap('{map_id}', JSON.parse(document.getElementById('{map_id}-data').textContent));"
         "</script>"
@@ -56,4 +71,4 @@ def map_explanation(sample_map: SampleMap) -> str:
     colour = f"coloured by {SET_COLUMN}" if default_column(sample_map) == 0 else "coloured by folder"
     return (f"The map draws {listed}, {colour}; pick another colouring above it. Choose samples with the lasso or "
             f"box tool: they are listed under the map, and the filename list can be passed to "
-            f"`embedscope report INPUT --selected {SELECTED_FILENAME}` to get the report of that selection.")
+            f"\"embedscope report INPUT --selected {SELECTED_FILENAME}\" to get the report of that selection.")

@@ -5,9 +5,9 @@ names) into ``Float32Array`` / ``Uint8Array`` columns, draws every sample as one
 (plotly.js ``scattergl``), one trace per colour: a category, or one of :data:`map_payload.N_LEVELS` levels of a
 continuous value (with a colour bar); plotly's per-point colour arrays cost seconds at 1M points. Sets are drawn
 in the order input, random, datapool, selected so the selection stays on top; under any other colouring the
-selected samples are drawn again as rings. and turns plotly's lasso / box selection (``plotly_selected``) into a list of the chosen samples with
-thumbnails and two downloads: the filename list ``embedscope report --selected`` reads, and a CSV
-``filenames,selected`` in the input order.
+selected samples are drawn again as rings. It turns plotly's lasso / box selection (``plotly_selected``) into
+a list of the chosen samples with thumbnails and two downloads: the filename list ``embedscope report
+--selected`` reads, and a CSV built on click by :data:`html_map_export_script.EXPORT_SCRIPT`.
 """
 
 from __future__ import annotations
@@ -16,6 +16,12 @@ MAP_SCRIPT = r"""
 (function () {
   'use strict';
   var LIST_LIMIT = 200;  // selected samples listed on the page (all of them are in the downloads)
+  var pendingMaps = 0, afterMaps = [];  // the page's other figures wait for the maps' first paint
+  window.embedscopeAfterMap = function (draw) { if (pendingMaps) { afterMaps.push(draw); } else { draw(); } };
+  function mapPainted() {
+    pendingMaps -= 1;
+    if (!pendingMaps) { afterMaps.splice(0).forEach(function (draw) { setTimeout(draw, 0); }); }
+  }
   var maps = window.embedscopeMaps = window.embedscopeMaps || [];
 
   function bytes(b64) {
@@ -23,10 +29,9 @@ MAP_SCRIPT = r"""
     for (var i = 0; i < text.length; i++) { out[i] = text.charCodeAt(i); }
     return out;
   }
-  function typed(spec) {
-    var raw = bytes(spec.bdata).buffer;
-    return spec.dtype === 'u1' ? new Uint8Array(raw) : new Uint16Array(raw);
-  }
+  var ARRAYS = {u1: Uint8Array, u2: Uint16Array, i4: Int32Array, f4: Float32Array, f8: Float64Array};
+  function typed(spec) { return new ARRAYS[spec.dtype](bytes(spec.bdata).buffer); }
+  window.embedscopeDecode = {bytes: bytes, typed: typed};
   function dequantize(spec) {  // uint16 steps of [lo, hi] -> Float32Array (NaN = missing)
     var codes = typed(spec), out = new Float32Array(codes.length), span = spec.hi > spec.lo ? spec.hi - spec.lo : 1;
     for (var i = 0; i < codes.length; i++) {
@@ -44,7 +49,6 @@ MAP_SCRIPT = r"""
     return k === 1 ? [[0, colors[0]], [1, colors[0]]] : scale;
   }
   function fmt(v) { return isNaN(v) ? 'missing' : (Math.abs(v) >= 1000 || v === 0 ? v.toFixed(0) : v.toPrecision(4)); }
-  function csvField(s) { return /[",\n\r]/.test(s) ? '"' + s.replace(/"/g, '""') + '"' : s; }
   function el(tag, cls, text) {
     var e = document.createElement(tag);
     if (cls) { e.className = cls; }
@@ -110,14 +114,23 @@ MAP_SCRIPT = r"""
     this.groupCache[index] = groups;
     return groups;
   };
+  function strided(rows, step) {  // every step-th row of a group: the preview keeps each group's share
+    if (step <= 1) { return rows; }
+    var out = new Uint32Array(Math.ceil(rows.length / step));
+    for (var i = 0, j = 0; i < rows.length; i += step) { out[j++] = rows[i]; }
+    return out;
+  }
   EmbeddingMap.prototype.traces = function () {
     var xy = this.projection(this.projectionIndex), chosen = this.chosen, any = this.selectedRows.length > 0;
-    var spec = this.payload.columns[this.columnIndex];
+    var spec = this.payload.columns[this.columnIndex], step = this.preview ? Math.ceil(this.n / this.payload.previewPoints) : 1;
+    var drawn = this.drawnRows = [];  // rows of each trace's points, for hover and selection
     var traces = this.groups(this.columnIndex).map(function (g) {
-      var x = new Float32Array(g.rows.length), y = new Float32Array(g.rows.length), picked = [];
-      for (var i = 0; i < g.rows.length; i++) {
-        x[i] = xy.x[g.rows[i]]; y[i] = xy.y[g.rows[i]];
-        if (any && chosen[g.rows[i]]) { picked.push(i); }
+      var rows = g.symbol === 'circle-open' ? g.rows : strided(g.rows, step);
+      var x = new Float32Array(rows.length), y = new Float32Array(rows.length), picked = [];
+      drawn.push(rows);
+      for (var i = 0; i < rows.length; i++) {
+        x[i] = xy.x[rows[i]]; y[i] = xy.y[rows[i]];
+        if (any && chosen[rows[i]]) { picked.push(i); }
       }
       var trace = {type: 'scattergl', mode: 'markers', x: x, y: y, name: g.name, hoverinfo: 'none',
         marker: {color: g.color, size: g.size, symbol: g.symbol,
@@ -135,7 +148,7 @@ MAP_SCRIPT = r"""
   };
   EmbeddingMap.prototype.draw = function () {
     var self = this, traces = this.traces();
-    this.root.setAttribute('data-decoded', String(Math.round(performance.now())));
+    if (!this.root.hasAttribute('data-decoded')) { this.root.setAttribute('data-decoded', String(Math.round(performance.now()))); }
     var layout = {height: 620, margin: {l: 20, r: 20, t: 10, b: 20}, dragmode: this.dragmode || 'lasso',
       hovermode: 'closest', template: 'plotly_white', showlegend: false, uirevision: 'map',
       xaxis: {showticklabels: false, zeroline: false, showgrid: false},
@@ -149,8 +162,8 @@ MAP_SCRIPT = r"""
     });
   };
   EmbeddingMap.prototype.rowOf = function (point) {
-    var group = this.groups(this.columnIndex)[point.curveNumber];
-    return group ? group.rows[point.pointIndex] : undefined;
+    var rows = this.drawnRows[point.curveNumber];
+    return rows ? rows[point.pointIndex] : undefined;
   };
   EmbeddingMap.prototype.bind = function (gd) {
     var self = this; this.bound = true;
@@ -223,16 +236,22 @@ MAP_SCRIPT = r"""
     var list = this.selectedNames();
     return list.length ? list.join('\n') + '\n' : '';
   };
-  EmbeddingMap.prototype.selectionCsv = function () {  // every sample in input order, 1 where lasso-selected
-    var lines = ['filenames,selected'];
-    for (var i = 0; i < this.n; i++) { lines.push(csvField(this.names[i]) + ',' + this.chosen[i]); }
-    return lines.join('\n') + '\n';
-  };
   EmbeddingMap.prototype.download = function (link, text, type) {
-    if (link.href) { URL.revokeObjectURL(link.href); }
+    if (link.href.indexOf('blob:') === 0) { URL.revokeObjectURL(link.href); }
     link.href = URL.createObjectURL(new Blob([text], {type: type}));
   };
-  EmbeddingMap.prototype.showSelection = function () {
+  EmbeddingMap.prototype.bindCsvLink = function (link) {  // the CSV is built on click: seconds for 16 MiB of floats
+    var self = this;
+    link.href = '#';
+    link.addEventListener('click', function () {
+      if (self.csvFor !== self.selectedRows) {
+        self.download(link, window.embedscopeSelectionCsv(self), 'text/csv');
+        self.csvFor = self.selectedRows;
+      }
+    });
+  };
+  EmbeddingMap.prototype.showSelection = function () {  // called again once the names are decoded
+    if (!this.names) { return; }
     var panel = this.panel, rows = this.selectedRows, self = this;
     var thumbnails = (typeof EMBEDSCOPE_THUMBNAILS === 'undefined') ? {} : EMBEDSCOPE_THUMBNAILS;
     panel.querySelector('.map-count').textContent = rows.length
@@ -248,10 +267,8 @@ MAP_SCRIPT = r"""
     }
     var links = panel.querySelectorAll('a.map-download');
     links.forEach(function (a) { a.style.display = rows.length ? 'inline-block' : 'none'; });
-    if (rows.length) {
-      self.download(links[0], self.filenameList(), 'text/plain');
-      self.download(links[1], self.selectionCsv(), 'text/csv');
-    }
+    panel.querySelector('.map-export-note').style.display = rows.length ? 'block' : 'none';
+    if (rows.length) { self.download(links[0], self.filenameList(), 'text/plain'); }
   };
   EmbeddingMap.prototype.start = function () {
     var self = this, controls = this.root.querySelector('.map-controls');
@@ -266,12 +283,21 @@ MAP_SCRIPT = r"""
       Plotly.purge(self.plot); self.bound = false; self.draw().then(function () { self.showSelection(); });
     });
     colorMenu.addEventListener('change', function () { self.columnIndex = Number(colorMenu.value); self.draw(); });
-    var drawn = this.draw().then(function (gd) {  // first paint of the points, for the benchmark
+    this.preview = this.n > this.payload.previewPoints;
+    this.bindCsvLink(this.panel.querySelectorAll('a.map-download')[1]);
+    var first = this.draw();
+    first.catch(mapPainted);  // a failed map must not hold the page's other figures back
+    return first.then(function () {  // first paint (a subsample above previewPoints), for the benchmark
       self.root.setAttribute('data-drawn', String(Math.round(performance.now())));
-      return gd;
-    });
-    return Promise.all([drawn, names(this.payload.names)]).then(function (done) {
-      self.names = done[1];
+      mapPainted();
+      if (!self.preview) { return null; }
+      self.preview = false;
+      return new Promise(function (resolve) { setTimeout(resolve, 0); }).then(function () { return self.draw(); });
+    }).then(function () {
+      self.root.setAttribute('data-full', String(Math.round(performance.now())));
+      return names(self.payload.names);  // decoded after the points are drawn: hover, lists and exports need them
+    }).then(function (decoded) {
+      self.names = decoded;
       self.showSelection();
       self.ready = true;
       self.root.setAttribute('data-ready', String(Math.round(performance.now())));
@@ -281,6 +307,7 @@ MAP_SCRIPT = r"""
 
   window.embedscopeStartMap = function (rootId, payload) {
     document.getElementById(rootId).setAttribute('data-start', String(Math.round(performance.now())));
+    pendingMaps += 1;
     var map = new EmbeddingMap(document.getElementById(rootId), payload);
     maps.push(map);
     return map.start();

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -17,6 +18,11 @@ PLOT_CONFIG = {"responsive": True, "displaylogo": False, "scrollZoom": True}
 
 def escape(value: object) -> str:
     return html.escape(str(value), quote=True)
+
+
+def breakable(name: str) -> str:
+    """An escaped filename whose line may break after "/", "_" or "-" (``<wbr>``), not inside a word."""
+    return re.sub(r"([/_\-])", r"\1<wbr>", escape(name))
 
 
 def script_json(value: Any) -> str:
@@ -78,22 +84,23 @@ class Page:
         self.parts.append(f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
 
     def plot(self, figure: go.Figure, *, hover_thumbnails: bool = False) -> None:
-        """A div and the script drawing ``figure`` into it once plotly.js has loaded."""
+        """A div and the script drawing ``figure`` into it: at once, or after the first paint of a map above it
+        (``embedscopeAfterMap`` of :mod:`html_map_script`: the map is what a large page waits for)."""
         self.n_figures += 1
         div_id = f"figure-{self.n_figures}"
         spec = figure.to_json().replace("</", "<\\/")  # no "</" may close the script element
         attach = "embedscopeAttachThumbnails(plot);" if hover_thumbnails and self.thumbnails else ""
         self.parts.append(
-            f'<div class="figure" id="{div_id}"></div><script>(function () {{ var spec = {spec};'
+            f'<div class="figure" id="{div_id}"></div><script>embedscopeAfterMap(function () {{ var spec = {spec};'
             f" Plotly.newPlot('{div_id}', spec.data, spec.layout, {script_json(PLOT_CONFIG)})"
-            f".then(function (plot) {{ {attach} }}); }})();</script>"
+            f".then(function (plot) {{ {attach} }}); }});</script>"
         )
 
     def image(self, png_data_uri: str, caption: str) -> None:
         self.parts.append(f'<h3>{escape(caption)}</h3><img class="static" alt="{escape(caption)}" src="{png_data_uri}">')
 
     def gallery(self, names: list[str]) -> None:
-        items = [f'<figure><img alt="{escape(n)}" src="{self.thumbnails[n]}"><figcaption>{escape(n)}</figcaption></figure>'
-                 for n in names if n in self.thumbnails]
+        items = [f'<figure><img alt="{escape(n)}" src="{self.thumbnails[n]}"><figcaption>{breakable(n)}</figcaption>'
+                 "</figure>" for n in names if n in self.thumbnails]
         if items:
             self.parts.append(f'<div class="gallery">{"".join(items)}</div>')

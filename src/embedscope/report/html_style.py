@@ -29,6 +29,7 @@ p { margin: 6px 0 10px; max-width: 900px; }
 table { border-collapse: collapse; margin: 8px 0 14px; font-size: 13px; table-layout: auto; max-width: 100%; }
 th { background: var(--head); color: #fff; text-align: left; padding: 5px 8px; font-weight: bold; }
 td { padding: 4px 8px; border: 1px solid var(--line); overflow-wrap: anywhere; vertical-align: middle; }
+td:first-child { overflow-wrap: break-word; }  /* row names (model_precision) keep their words; values may break */
 tr:nth-child(even) td { background: var(--stripe); }
 th.num, td.num { text-align: right; white-space: nowrap; }
 .figure { width: 100%; margin: 6px 0 10px; }

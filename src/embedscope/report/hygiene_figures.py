@@ -147,3 +147,17 @@ def group_coverage_png(source: str, rows: Sequence[dict[str, Any]]) -> bytes:
 
 def _pair(values: dict[str, float | None]) -> str:
     return " / ".join("—" if values[k] is None else f"{values[k]:.3f}" for k in ("selected", "random"))
+
+
+def blank_frames_png(info: dict[str, Any]) -> bytes:
+    """The blank, uniform or grey frames: their count, the rule and the first names."""
+    listed = info["frames"][:TABLE_ROWS]
+    figure, ax = plt.subplots(figsize=(9, 0.3 * (len(listed) + 3)))
+    ax.axis("off")
+    more = f" (first {len(listed)} listed)" if info["nFrames"] > len(listed) else ""
+    ax.set_title(f"{info['nFrames']:,} blank, uniform or grey frames left out of the selection{more}\n"
+                 f"rule: {info['rule']}", fontsize=8)
+    table = ax.table(cellText=[[name] for name in listed], colLabels=["frame"], loc="center", cellLoc="left")
+    table.auto_set_font_size(False)
+    table.set_fontsize(7)
+    return _png(figure)

@@ -115,3 +115,19 @@ def group_coverage_json(tables: dict[str, list[GroupCoverage]]) -> dict[str, Any
         ]
         for source, rows in tables.items()
     }
+
+
+def blank_frames_json(names: list[str], *, file: str) -> dict[str, Any]:
+    """``blankFrames``: how many video frames were blank, uniform or grey, the rule, the list's file."""
+    from embedscope.ingest.sample_statistics import BLANK_CONTRAST
+
+    return {
+        "nFrames": len(names),
+        "rule": (
+            f"grey-level standard deviation (lightly.contrast) < {BLANK_CONTRAST:g} of the 0-1 range, "
+            "measured on the frame as decoded for the network (224x224)"
+        ),
+        "leftOutOfSelection": True,
+        "file": file,
+        "frames": list(names),
+    }

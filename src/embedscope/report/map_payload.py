@@ -61,9 +61,9 @@ def _quantized_spec(values: np.ndarray) -> dict[str, Any]:
     return {"dtype": "u2", "bdata": _b64(codes), "lo": lo, "hi": hi}
 
 
-def _categorical_spec(column: MapColumn, *, colors: list[str] | None = None) -> dict[str, Any]:
-    """Codes into the shown categories: the most frequent :data:`MAX_COLOR_CATEGORIES`, then "other", then
-    "(missing)"; each with its colour and count."""
+def shown_categories(column: MapColumn, *, colors: list[str] | None = None) -> tuple[np.ndarray, list[str], list[str]]:
+    """(codes, labels, colours) of the categories the map shows: the most frequent :data:`MAX_COLOR_CATEGORIES`
+    (ties by name), then "other", then "(missing)"; codes (n,) uint8 (uint16 above 256 categories)."""
     if column.categories is None:
         raise ValueError(f"column {column.label!r} is continuous, not categorical")
     codes = np.asarray(column.values, dtype=np.int64)
@@ -86,10 +86,15 @@ def _categorical_spec(column: MapColumn, *, colors: list[str] | None = None) -> 
         shown[codes < 0] = len(labels)
         labels.append(MISSING_CATEGORY)
         shown_colors.append(MISSING_COLOR)
-    dtype, numpy_dtype = ("u1", np.uint8) if len(labels) <= 256 else ("u2", np.uint16)
-    final = shown.astype(numpy_dtype)
-    return {"label": column.label, "kind": "category", "dtype": dtype, "bdata": _b64(final), "categories": labels,
-            "colors": shown_colors, "counts": np.bincount(final, minlength=len(labels)).astype(int).tolist()}
+    return shown.astype(np.uint8 if len(labels) <= 256 else np.uint16), labels, shown_colors
+
+
+def _categorical_spec(column: MapColumn, *, colors: list[str] | None = None) -> dict[str, Any]:
+    """The shown categories' codes (base64), labels, colours and counts."""
+    codes, labels, shown_colors = shown_categories(column, colors=colors)
+    return {"label": column.label, "kind": "category", "dtype": "u1" if codes.dtype == np.uint8 else "u2",
+            "bdata": _b64(codes), "categories": labels, "colors": shown_colors,
+            "counts": np.bincount(codes, minlength=len(labels)).astype(int).tolist()}
 
 
 def _column_spec(column: MapColumn) -> dict[str, Any]:

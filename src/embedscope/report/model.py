@@ -200,6 +200,7 @@ class RandomBaseline(_Model):
     vendi_score: MeanSd | None = None
     prdc_coverage: MeanSd | None = None  # PRDC of subset ∪ datapool against the input (as ``prdc``)
     prdc_recall: MeanSd | None = None
+    coverage_queries: int | None = None  # extra seeds' coverage measured on this many sampled input samples
 
 
 class SelectedMetrics(_Model):

@@ -199,12 +199,13 @@ def _run_summary(b: _Builder, report: ReportV2) -> None:
 
 
 def _embedding_sections(b: _Builder, info: EmbeddingInformation, *, prefix: str, examples: bool,
-                        report: ReportV2, extra: ExtraMetrics | None = None) -> None:
+                        report: ReportV2, extra: ExtraMetrics | None = None, colours: str | None = None) -> None:
     """Scatter plots, diversity and coverage (for the samples, or for one task's object crops); ``extra``: the
-    random baseline of these samples (None for a task's crops)."""
+    random baseline of these samples (None for a task's crops); ``colours``: the scatter plots' colour sentence
+    when they are not coloured by set."""
     projection = info.scatter_plot_data.umap_embedding_data.projection
     b.section("Scatter plots", texts.SCATTER, new_page=True)
-    b.paragraph(set_colours_text(info.scatter_plot_data.umap_embedding_data), "small")
+    b.paragraph(colours or set_colours_text(info.scatter_plot_data.umap_embedding_data), "small")
     if projection is not None and projection.n_input_listed < projection.n_input_total:
         b.paragraph(f"{projection.n_input_listed:,} of {projection.n_input_total:,} input samples are shown "
                     f"(a seeded uniform subsample); every selected sample is shown.", "small")
@@ -330,6 +331,7 @@ def render_pdf(
     *,
     thumbnails: Mapping[str, bytes] | None = None,
     titles: Mapping[str, str] | None = None,
+    scatter_colours: str | None = None,
 ) -> None:
     """Write ``report.pdf`` atomically.
 
@@ -338,6 +340,8 @@ def render_pdf(
             missing figure is left out, and figures no section uses are shown under "Other figures".
         thumbnails: filename → small JPEG/PNG (image inputs); the example images are shown as a gallery.
         titles: figure name → caption of the figures under "Other figures" (default: the name).
+        scatter_colours: the sentence on the scatter plots' colours when ``plots`` colour them otherwise than by
+            set (e.g. by folder); None: input grey, selected blue.
     """
     extra = read_extra_metrics(report)
     b = _Builder(plots, thumbnails or {})
@@ -348,7 +352,7 @@ def render_pdf(
     b.paragraph(texts.DIVERSITY)
     b.paragraph(texts.COVERAGE)
     _embedding_sections(b, report.dataset_analysis.embedding_information, prefix="", examples=True, report=report,
-                        extra=extra)
+                        extra=extra, colours=scatter_colours)
     if extra is not None:
         _beyond_lightlyone(b, extra)
     _sample_data(b, report)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import io
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -12,6 +13,7 @@ from reportlab.lib.enums import TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import cm
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Image, Paragraph, Spacer, Table, TableStyle
 
@@ -57,11 +59,27 @@ def text(value: str) -> str:
     return html.escape(value, quote=False)
 
 
-def filename_caption(name: str) -> str:
-    """A filename for a narrow caption: folder and file on separate lines, so a line breaks after a "/"
-    rather than inside a word (``rocket_0171.jp|g``)."""
+def _fitted_lines(part: str, width: float, style: ParagraphStyle) -> list[str]:
+    """``part`` in lines no wider than ``width``, broken after "_" or "-" where it must break (a single
+    piece wider than the column still breaks inside, as reportlab does)."""
+    pieces = re.findall(r"[^_\-]*[_\-]?", part)
+    lines = [""]
+    for piece in (p for p in pieces if p):
+        if lines[-1] and stringWidth(lines[-1] + piece, style.fontName, style.fontSize) > width:
+            lines.append("")
+        lines[-1] += piece
+    return lines
+
+
+def filename_caption(name: str, *, width: float | None = None, style: ParagraphStyle | None = None) -> str:
+    """A filename for a narrow caption: folder and file on separate lines, so a line breaks after a "/" (and,
+    given the column ``width`` and ``style``, after a "_" or "-") rather than inside a word
+    (``astronaut_0372.jp|g``)."""
     folder, slash, base = name.rpartition("/")
-    return f"{text(folder)}/<br/>{text(base)}" if slash else text(name)
+    parts = [f"{folder}/", base] if slash else [name]
+    if width is not None and style is not None:
+        parts = [line for part in parts for line in _fitted_lines(part, width, style)]
+    return "<br/>".join(text(part) for part in parts)
 
 
 def table(data: TableData, sheet: dict[str, ParagraphStyle], *, width: float = PAGE_WIDTH) -> Table:
@@ -99,6 +117,7 @@ def image(png: bytes, *, width: float = PAGE_WIDTH, max_height: float = MAX_FIGU
 
 
 GALLERY_COLUMNS = 6  # thumbnails per row
+CELL_PADDING = 6  # reportlab's default left and right padding of a table cell, points
 GALLERY_IMAGE = 2.3 * cm  # longest side of a thumbnail on the page
 
 
@@ -113,9 +132,10 @@ def thumbnail(picture: bytes, *, size: float = GALLERY_IMAGE) -> Image:
 def gallery(items: list[tuple[str, bytes]], sheet: dict[str, ParagraphStyle]) -> Table:
     """Thumbnails with their filenames below, ``GALLERY_COLUMNS`` a row."""
     cells: list[list[object]] = []
-    for name, picture in items:
-        cells.append([thumbnail(picture), Paragraph(filename_caption(name), sheet["small"])])
     width = PAGE_WIDTH / GALLERY_COLUMNS
+    for name, picture in items:
+        caption = filename_caption(name, width=width - 2 * CELL_PADDING, style=sheet["small"])
+        cells.append([thumbnail(picture), Paragraph(caption, sheet["small"])])
     rows = [cells[i:i + GALLERY_COLUMNS] for i in range(0, len(cells), GALLERY_COLUMNS)]
     rows[-1] += [[Spacer(1, 1)] for _ in range(GALLERY_COLUMNS - len(rows[-1]))]
     result = Table(rows, colWidths=[width] * GALLERY_COLUMNS, hAlign="LEFT")

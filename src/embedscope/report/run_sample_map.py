@@ -70,6 +70,8 @@ def run_sample_map(
     nearest_neighbor_distance: np.ndarray | None = None,
     sample_data: tuple[SampleData, SampleData | None] | None = None,
     extra_columns: Sequence[MapColumn] = (),
+    vectors: np.ndarray | None = None,
+    labels: np.ndarray | None = None,
 ) -> SampleMap:
     """Every sample of a run for the map of ``report.html``.
 
@@ -81,6 +83,8 @@ def run_sample_map(
         nearest_neighbor_distance: (n_input,) each input sample's distance to its nearest other input sample.
         sample_data: the input's and the datapool's metadata, scores and predictions.
         extra_columns: further (n_input + n_datapool,) columns (e.g. near-duplicate groups, outlier flags).
+        vectors, labels: (n_input, dim) float32 embeddings and (n_input,) int labels of the input rows, as in
+            ``data/embeddings.csv`` (the page exports them as a Lightly CSV); None: no embeddings in the page.
 
     Raises:
         ValueError: a projection or column whose length is not n_input + n_datapool (a programming error).
@@ -107,4 +111,6 @@ def run_sample_map(
         projections={k: np.asarray(v, dtype=np.float32) for k, v in projections.items()},
         columns=columns,
         n_input_total=n_input,
+        vectors=None if vectors is None else np.asarray(vectors, dtype=np.float32),
+        labels=None if labels is None else np.asarray(labels, dtype=np.int64),
     )

@@ -57,6 +57,9 @@ class SampleMap:
         projections: label (e.g. "PCA") → (n_samples, 2) float32 coordinates.
         columns: further colour-by columns (the set column is always offered first).
         n_input_total: input samples of the run; more than the input rows here when the map lists a subsample.
+        vectors: (n_input, dim) float32 embeddings of the input rows (the rows of ``data/embeddings.csv``), for
+            the page's Lightly CSV export; None when the map has no embeddings (then it exports names and flags).
+        labels: (n_input,) int64 Lightly CSV labels of the input rows; None with ``vectors`` None.
     """
 
     names: Sequence[str]
@@ -64,9 +67,16 @@ class SampleMap:
     projections: Mapping[str, np.ndarray]
     columns: list[MapColumn] = field(default_factory=list)
     n_input_total: int | None = None
+    vectors: np.ndarray | None = None
+    labels: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.names)
+
+    @property
+    def n_input(self) -> int:
+        """Input rows of the map (the first rows; the datapool rows follow)."""
+        return int((self.set_codes != DATAPOOL_CODE).sum())
 
     def set_column(self) -> MapColumn:
         return MapColumn(SET_COLUMN, self.set_codes.astype(np.int32), SET_CATEGORIES)

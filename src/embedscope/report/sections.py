@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from embedscope.report.colors import SET_LABELS
+from embedscope.report.constant_values import constant_note, spread
 from embedscope.report.model import (
     CategoricalDistributionPerSet,
     EmbeddingInformation,
@@ -259,16 +260,17 @@ def distribution_table(distribution: NumericDistributionPerSet, *, random_label:
         if dist is None:
             continue
         m = dist.metrics
-        rows.append((random_label if name == "random" else SET_LABELS[name], fmt(m.mean), fmt(m.std), fmt(m.min), fmt(m.median), fmt(m.max),
+        rows.append((random_label if name == "random" else SET_LABELS[name], fmt(m.mean), fmt(spread(m.std, m.mean)), fmt(m.min), fmt(m.median), fmt(m.max),
                      f"{sum(dist.counts):,}"))
     return TableData(header=("set", "mean", "std", "min", "median", "max", "n"), rows=rows,
                      widths=(2.4, 1.3, 1.3, 1.3, 1.3, 1.3, 1.3))
 
 
 def distribution_notes(distribution: NumericDistributionPerSet) -> list[str]:
-    """Why a set is missing, and how approximate searches performed."""
-    notes = [f"{SET_LABELS.get(name, name)}: not shown because {reason}."
-             for name, reason in distribution.absent_sets.items()]
+    """A value every input sample shares, why a set is missing, and how approximate searches performed."""
+    notes = [note] if (note := constant_note(distribution)) is not None else []
+    notes += [f"{SET_LABELS.get(name, name)}: not shown because {reason}."
+              for name, reason in distribution.absent_sets.items()]
     for name, info in distribution.neighbor_search.items():
         if info.method != "exact":
             recall = f"{info.recall:.3f}" if info.recall is not None else "n/a"

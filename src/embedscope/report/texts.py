@@ -47,6 +47,12 @@ SCATTER = (
     "every region, sparse ones included, instead of following the density of the input."
 )
 
+RANDOM_COVERAGE_SAMPLE = (
+    "For this input size the coverage of every subset but seed {seed}'s is measured on a seeded uniform sample of "
+    "{queries:,} input samples: its mean is an unbiased estimate, its max a lower bound of that subset's radius "
+    "(so the random side is, if anything, favoured)."
+)
+
 RANDOM_BASELINE = (
     "One random subset can be lucky or unlucky. These metrics are computed for {subsets}{seeds}, each the "
     "size of the selection and covered together with the datapool, so 'selected beats random' is a statement "

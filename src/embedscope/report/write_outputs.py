@@ -20,6 +20,7 @@ from embedscope.io.filename_list import write_filename_list
 from embedscope.io.lightly_csv import write_lightly_csv
 from embedscope.report.assemble.side_files import FrameExport, SideFile, SideOutput
 from embedscope.report.figures import report_figures
+from embedscope.report.folder_scatter import folder_colours_text, folder_scatter_plots
 from embedscope.report.html import ScatterNames, interactive_figure_names, render_html
 from embedscope.report.json_writer import write_report_json
 from embedscope.report.pdf import render_pdf
@@ -50,10 +51,11 @@ def check_output_folder(out_dir: Path, *, overwrite: bool) -> None:
         raise ConfigError(f"{out_dir}: output folder is not empty; pass --overwrite or choose another --out")
 
 
-def make_plots(outcome: RunOutcome) -> dict[str, bytes]:
-    """Figure name → PNG bytes for the PDF and ``plots/``: the report's figures, then the run's own
-    (video frame timelines, bounding-box examples)."""
-    return {**report_figures(outcome.report), **outcome.extra_plots}
+def make_plots(outcome: RunOutcome, replaced: dict[str, bytes] | None = None) -> dict[str, bytes]:
+    """Figure name → PNG bytes for the PDF and ``plots/``: the report's figures (those in ``replaced``, e.g. the
+    scatter plots coloured by folder of :mod:`folder_scatter`, drawn instead), then the run's own (video frame
+    timelines, bounding-box examples)."""
+    return {**report_figures(outcome.report), **(replaced or {}), **outcome.extra_plots}
 
 
 def scatter_names(outcome: RunOutcome) -> ScatterNames:
@@ -79,6 +81,7 @@ def sample_map(outcome: RunOutcome) -> SampleMap | None:
         projections={"UMAP": umap.all_xy, "PCA": pca.all_xy},  # type: ignore[dict-item]
         cover_distance=metrics.cover_input.get(SELECTED), nearest_neighbor_distance=metrics.nearest_in_set.get(INPUT),
         sample_data=(data.input, data.datapool) if data is not None and not data.is_empty else None,
+        vectors=inputs.input.vectors, labels=_labels(inputs.input),
     )
 
 
@@ -137,19 +140,23 @@ def write_outputs(outcome: RunOutcome, out_dir: Path) -> OutputPaths:
         corrupt_info = {"corrupt_samples": dict(sorted(inputs.corrupt.items()))}
         atomic_write_text(out_dir / "corruptness_check_information.json", json.dumps(corrupt_info, indent=1))
 
-    plots = make_plots(outcome)
+    the_map = sample_map(outcome)
+    folder_plots = folder_scatter_plots(the_map, seed=outcome.parameters.seed)
+    plots = make_plots(outcome, folder_plots)
     for name, png in plots.items():
         atomic_write_bytes(out_dir / "plots" / f"{name}.png", png)
     report_pdf = out_dir / "report.pdf"
     thumbnails = image_thumbnails(outcome)
-    render_pdf(outcome.report, plots, report_pdf, thumbnails=thumbnails, titles=outcome.extra_plot_titles)
+    folder_colours = folder_colours_text(the_map) if the_map is not None and folder_plots else None
+    render_pdf(outcome.report, plots, report_pdf, thumbnails=thumbnails, titles=outcome.extra_plot_titles,
+               scatter_colours=folder_colours)
     report_html = out_dir / "report.html"
     interactive = interactive_figure_names(outcome.report)
     render_html(
         outcome.report, report_html, names=scatter_names(outcome),
         thumbnails={name: jpeg_data_uri(jpeg) for name, jpeg in thumbnails.items()},
         other_images=png_data_uris({k: v for k, v in plots.items() if k not in interactive}),
-        titles=outcome.extra_plot_titles, sample_map=sample_map(outcome),
+        titles=outcome.extra_plot_titles, sample_map=the_map,
     )
     resolved = outcome.parameters.as_config()
     if outcome.report.embedscope.get("selectionConfig") is not None:

@@ -32,6 +32,8 @@ from pydantic import (
 )
 
 from embedscope.errors import ConfigError
+from embedscope.ingest.auto_task_boxes import AutoTaskSpec
+from embedscope.select.config_auto_tasks import AutoTask, check_unique_names, with_type_aliases
 from embedscope.select.config_inputs import (  # noqa: F401  (RandomInput, snake_case: re-exported here)
     EmbeddingsInput,
     FiniteFloat,
@@ -49,6 +51,7 @@ from embedscope.select.config_inputs import (  # noqa: F401  (RandomInput, snake
     _Strict,
     snake_case,
 )
+from embedscope.select.path_regex import compile_path_regex
 
 CONFIG_SUFFIXES = (".json", ".yaml", ".yml")
 TARGET_SUM_TOLERANCE = 1e-9
@@ -269,15 +272,17 @@ class SelectionConfig(_Strict):
             the stopping conditions end the selection (every sample that passes them, when none stops it).
         proportion_samples: fraction of the input to select, in (0, 1], or None.
         strategies: at least one entry, and at least one that is not a THRESHOLD.
-        auto_tasks: LightlyOne's generated object predictions (tiling, fixed crops); only the empty list is
-            accepted so far.
+        auto_tasks: LightlyOne's generated object predictions (tiling, fixed crops), see
+            :mod:`embedscope.ingest.predictions.auto_tasks`.
+        lightly_path_regex: a Python regular expression whose named groups become categorical metadata
+            columns of every sample's path (see :mod:`embedscope.select.path_metadata`).
     """
 
     n_samples: Annotated[int, Field(strict=True, ge=-1)] | None = None
     proportion_samples: Annotated[PositiveFloat, Field(le=1.0)] | None = None
     strategies: Annotated[list[StrategyEntry], Field(min_length=1)]
-    auto_tasks: list[dict[str, Any]] = Field(default_factory=list)
-    lightly_path_regex: str | None = None
+    auto_tasks: list[AutoTask] = Field(default_factory=list)
+    lightly_path_regex: NonEmptyStr | None = None
     _source: Path | None = PrivateAttr(default=None)
 
     @model_validator(mode="after")
@@ -287,11 +292,16 @@ class SelectionConfig(_Strict):
         if self.n_samples not in (None, -1) and self.proportion_samples is not None:
             raise _located("n_samples", "give n_samples or proportion_samples, not both")
         if self.lightly_path_regex is not None:
-            raise _located("lightly_path_regex", "metadata from file paths is not supported offline yet; "
-                           "give the values as a --metadata column instead")
-        if self.auto_tasks:
-            raise _located("auto_tasks", "tiling and crop auto tasks are not supported offline yet; "
-                           "give predictions with --coco/--yolo/--lightly-predictions, or auto_tasks: []")
+            try:
+                compile_path_regex(self.lightly_path_regex)
+            except ValueError as error:
+                raise _located("lightly_path_regex", f"{self.lightly_path_regex!r}: {error}") from None
+        check_unique_names(self.auto_tasks)
+        tasks = {entry.input.task for entry in self.strategies
+                 if isinstance(entry.input, EmbeddingsInput) and entry.input.task is not None}
+        if len(tasks) > 1:
+            raise _located("strategies", f"EMBEDDINGS inputs name different tasks ({', '.join(sorted(tasks))}); "
+                           "a run selects the objects of one task")
         if all(entry.strategy.type == "THRESHOLD" for entry in self.strategies):
             raise _located(
                 "strategies",
@@ -299,6 +309,26 @@ class SelectionConfig(_Strict):
                 "e.g. {input: {type: EMBEDDINGS}, strategy: {type: DIVERSITY}}",
             )
         return self
+
+    @field_validator("auto_tasks", mode="before")
+    @classmethod
+    def _auto_task_type_aliases(cls, tasks: Any) -> Any:
+        return with_type_aliases(tasks)
+
+    @property
+    def object_task(self) -> str | None:
+        """The task whose objects the EMBEDDINGS inputs select (their ``task``), or None: whole images."""
+        tasks = [entry.input.task for entry in self.strategies if isinstance(entry.input, EmbeddingsInput)]
+        return next((task for task in tasks if task is not None), None)
+
+    def folder_only_keys(self) -> list[str]:
+        """The keys given that need image files (an EMBEDDINGS ``task``, ``auto_tasks``)."""
+        return [key for key, given in (("auto_tasks", bool(self.auto_tasks)), ("EMBEDDINGS task", self.object_task))
+                if given]
+
+    def auto_task_specs(self) -> tuple[AutoTaskSpec, ...]:
+        """The ``auto_tasks`` as plain data for the ingest stage."""
+        return tuple(task.spec() for task in self.auto_tasks)
 
     @property
     def source(self) -> Path | None:

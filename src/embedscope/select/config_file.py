@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from embedscope.errors import InputFileError
 from embedscope.io.text_file import TOO_DEEP, parse_json, parse_yaml, read_text
 from embedscope.select.config import CONFIG_SUFFIXES, INPUT_TYPES, STRATEGY_TYPES, SelectionConfig
+from embedscope.select.config_auto_tasks import AUTO_TASK_TYPES
 
 
 def read_config_mapping(path: Path, *, expected: str = "n_samples and strategies") -> dict[str, Any]:
@@ -106,7 +107,9 @@ def _field_path(loc: tuple[int | str, ...]) -> str:
     for item in loc:
         if isinstance(item, int):
             parts[-1:] = [f"{parts[-1]}[{item}]"] if parts else [f"[{item}]"]
-        elif previous in ("input", "strategy") and item in INPUT_TYPES + STRATEGY_TYPES:
+        elif (previous in ("input", "strategy") and item in INPUT_TYPES + STRATEGY_TYPES) or (
+            isinstance(previous, int) and item in AUTO_TASK_TYPES
+        ):
             pass  # the union member's tag, which pydantic puts into the location
         elif item != "[key]":
             parts.append(item)

@@ -61,10 +61,12 @@ class _Strict(BaseModel):
 
 
 class EmbeddingsInput(_Strict):
-    """The run's embeddings; ``query`` (SIMILARITY only) names a file of query samples."""
+    """The run's embeddings; ``query`` (SIMILARITY only) names a file of query samples; ``task`` selects the
+    objects (crops) of that detection or auto task instead of whole images, as ``--object-level TASK``."""
 
     type: Literal["EMBEDDINGS"]
     query: NonEmptyStr | None = None
+    task: NonEmptyStr | None = None
 
 
 class ScoresInput(_Strict):

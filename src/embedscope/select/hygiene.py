@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from embedscope.errors import ConfigError
+from embedscope.ingest.sample_statistics import blank_rows
 from embedscope.ingest.samples import LoadedInputs
 from embedscope.neighbors.near_duplicates import (
     DEFAULT_NEAR_DUPLICATE_THRESHOLD,
@@ -28,6 +29,10 @@ from embedscope.select.k_center_outliers import (
     OutlierRobustSelection,
     k_center_with_outliers,
     parse_outlier_count,
+)
+from embedscope.select.outliers_with_config import (
+    check_outliers_with_config,
+    select_configured_without_outliers,
 )
 from embedscope.select.run_sample_data import RunSampleData
 from embedscope.select.run_selection import Selection, picks_wanted
@@ -45,9 +50,12 @@ class HygieneFindings:
         names_before_removal: the sample names the groups index (the input before ``--remove-near-duplicates``).
         removed_from_input: ``--remove-near-duplicates`` took every group's non-kept members out of the input.
         statistics: ``lightly.*`` column → (n_input,) float64 computed image statistics of the samples after
-            removal (image folders only; empty otherwise).
+            removal (folder inputs; empty for an embeddings file).
         image_root: the image folder the statistics come from (None for other inputs).
         robust: the k-center-with-outliers result under ``--outliers`` (its indices are the selection), else None.
+        blank_frames: video frames that are blank, uniform or grey (contrast under 1 %, see
+            :mod:`embedscope.ingest.sample_statistics`), taken out of the input before anything else; None when
+            INPUT holds no videos.
     """
 
     groups: NearDuplicateGroups
@@ -56,6 +64,7 @@ class HygieneFindings:
     statistics: dict[str, np.ndarray] = field(default_factory=dict)
     image_root: Path | None = None
     robust: OutlierRobustSelection | None = None
+    blank_frames: list[str] | None = None
 
 
 def near_duplicate_threshold(params: RunParameters) -> float:
@@ -71,7 +80,8 @@ def near_duplicate_threshold(params: RunParameters) -> float:
 def find_hygiene(
     samples: LoadedInputs, sample_data: RunSampleData, params: RunParameters, progress: Progress
 ) -> tuple[HygieneFindings, LoadedInputs, RunSampleData]:
-    """Image statistics (plain image folders), near-duplicate groups; the ``lightly.*`` columns added to the
+    """Computed image statistics (image folders, video frames, object crops); blank, uniform or grey video
+    frames taken out of the input; near-duplicate groups; the ``lightly.*`` columns added to the
     numeric metadata; with ``--remove-near-duplicates`` every group's non-kept members taken out of the samples
     and of their per-sample data.
 
@@ -86,43 +96,79 @@ def find_hygiene(
     """
     threshold = near_duplicate_threshold(params)
     remove = bool(params.extra.get("remove_near_duplicates", False))
-    statistics: dict[str, np.ndarray] = {}
     image_root = samples.image_root if _is_plain_image_folder(samples) else None
-    if image_root is not None:
-        from embedscope.ingest.image_statistics import folder_image_statistics  # Pillow: the image extra
-
-        progress.stage("computing image statistics (sharpness, brightness, …)")
-        statistics = folder_image_statistics(image_root, samples.input.names)
+    statistics = _computed_statistics(samples, image_root, progress)
+    if statistics:
+        numeric = {**sample_data.input.numeric, **statistics}
+        sources = {"metadata": Path(str(params.input_path)) / COMPUTED_SOURCE, **sample_data.input.sources}
+        data_input = dataclasses.replace(sample_data.input, numeric=numeric, sources=sources)
+        sample_data = dataclasses.replace(sample_data, input=data_input)
+    blank_frames: list[str] | None = None
+    if getattr(samples, "videos", None) is not None and statistics:
+        blank = blank_rows(statistics)
+        blank_frames = [samples.input.names[int(i)] for i in blank]
+        if blank.size:
+            keep = np.setdiff1d(np.arange(len(samples.input)), blank)
+            if keep.size < 2:
+                raise ConfigError(
+                    f"{params.input_path}: {blank.size} of {len(samples.input)} frames are blank, uniform or grey; "
+                    "fewer than 2 frames are left to select from"
+                )
+            samples, sample_data, statistics = _kept(samples, sample_data, statistics, keep)
     progress.stage(f"finding near-duplicates (distance < {threshold:g})")
     names = list(samples.input.names)
     groups = near_duplicate_groups(samples.input.vectors, threshold=threshold, exact=params.exact, seed=params.seed)
-    if statistics:
-        numeric = {**sample_data.input.numeric, **statistics}
-        sources = {"metadata": Path(str(image_root)) / COMPUTED_SOURCE, **sample_data.input.sources}
-        data_input = dataclasses.replace(sample_data.input, numeric=numeric, sources=sources)
-        sample_data = dataclasses.replace(sample_data, input=data_input)
     if remove and groups.removed.size:
         keep = np.setdiff1d(np.arange(len(samples.input)), groups.removed)
         if keep.size < 2:
             raise ConfigError("--remove-near-duplicates leaves fewer than 2 samples; use a smaller threshold")
-        samples = dataclasses.replace(samples, input=samples.input.subset(keep))
-        sample_data = dataclasses.replace(sample_data, input=sample_data.input.subset(keep))
-        statistics = {key: values[keep] for key, values in statistics.items()}
+        samples, sample_data, statistics = _kept(samples, sample_data, statistics, keep)
     findings = HygieneFindings(
         groups=groups, names_before_removal=names, removed_from_input=remove, statistics=statistics,
-        image_root=image_root,
+        image_root=image_root, blank_frames=blank_frames,
     )
     return findings, samples, sample_data
 
 
+def _computed_statistics(
+    samples: LoadedInputs, image_root: Path | None, progress: Progress
+) -> dict[str, np.ndarray]:
+    """``lightly.*`` → (n_input,) statistics: measured while embedding frames or crops, or (plain image
+    folders) by decoding every image once more; empty for an embeddings file."""
+    for details in (getattr(samples, "videos", None), getattr(samples, "crops", None)):
+        if details is not None and details.statistics is not None:
+            return details.statistics.aligned(samples.input.names)
+    if image_root is None:
+        return {}
+    from embedscope.ingest.image_statistics import folder_image_statistics  # Pillow: the image extra
+
+    progress.stage("computing image statistics (sharpness, brightness, …)")
+    return folder_image_statistics(image_root, samples.input.names)
+
+
+def _kept(
+    samples: LoadedInputs, sample_data: RunSampleData, statistics: dict[str, np.ndarray], keep: np.ndarray
+) -> tuple[LoadedInputs, RunSampleData, dict[str, np.ndarray]]:
+    """The samples, their data and statistics restricted to the input rows ``keep``."""
+    samples = dataclasses.replace(samples, input=samples.input.subset(keep))
+    sample_data = dataclasses.replace(sample_data, input=sample_data.input.subset(keep))
+    return samples, sample_data, {key: values[keep] for key, values in statistics.items()}
+
+
 def select_with_outliers(
-    params: RunParameters, samples: LoadedInputs, config: SelectionConfig | None, progress: Progress
-) -> OutlierRobustSelection | None:
-    """k-center with outliers under ``--outliers`` (Charikar et al. 2001 on a farthest-first coreset, see
-    :mod:`embedscope.select.k_center_outliers`); None without the flag or with ``--selected``.
+    params: RunParameters,
+    samples: LoadedInputs,
+    config: SelectionConfig | None,
+    sample_data: RunSampleData,
+    progress: Progress,
+) -> tuple[OutlierRobustSelection, Selection] | None:
+    """Selection under ``--outliers``: k-center with outliers (Charikar et al. 2001 on a farthest-first
+    coreset, see :mod:`embedscope.select.k_center_outliers`), or with a selection config its outliers taken
+    out before the strategies run (:mod:`embedscope.select.outliers_with_config`); None without the flag or
+    with ``--selected``.
 
     Raises:
-        ConfigError: a bad outlier count, or ``--outliers`` with a selection config.
+        ConfigError: a bad outlier count, or a selection config that cannot be combined with ``--outliers``.
     """
     text = params.extra.get("outliers")
     if text is None or params.selected_path is not None:
@@ -130,13 +176,19 @@ def select_with_outliers(
     n_input = len(samples.input)
     n_outliers = parse_outlier_count(text, n_input)
     if config is not None:
-        raise ConfigError("--outliers works with diversity selection only; drop --selection-config or --outliers")
-    n_samples = picks_wanted(params, samples, None)
-    progress.stage(f"selecting {n_samples:,} of {n_input:,} samples ignoring {n_outliers:,} outliers")
+        check_outliers_with_config(config, params)
+    n_samples = picks_wanted(params, samples, config)
+    how = "k-center with outliers" if config is None else f"{len(config.strategies)} strategies"
+    progress.stage(f"selecting {n_samples:,} of {n_input:,} samples ignoring {n_outliers:,} outliers ({how})")
+    if config is not None:
+        return select_configured_without_outliers(
+            samples, sample_data, config=config, n_samples=n_samples, n_outliers=n_outliers, params=params
+        )
     datapool = samples.datapool.vectors if samples.datapool is not None else None
-    return k_center_with_outliers(
+    robust = k_center_with_outliers(
         samples.input.vectors, n_samples=n_samples, n_outliers=n_outliers, datapool=datapool, seed=params.seed
     )
+    return robust, robust_selection(robust)
 
 
 def robust_selection(robust: OutlierRobustSelection) -> Selection:

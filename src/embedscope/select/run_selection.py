@@ -9,8 +9,8 @@ import numpy as np
 
 from embedscope.errors import ConfigError, InputFileError
 from embedscope.ingest.samples import LoadedInputs
-from embedscope.io.filename_list import read_filename_list
 from embedscope.io.name_matching import NameIndex, rows_of
+from embedscope.io.selection_file import read_selected_names
 from embedscope.progress import Progress
 from embedscope.run_parameters import RunParameters
 from embedscope.select.combined import select_with_config
@@ -58,12 +58,12 @@ def select_diverse(inputs: LoadedInputs, *, n_samples: int, min_distance: float 
 
 
 def selection_from_names(inputs: LoadedInputs, selected_path: Path) -> Selection:
-    """The rows named in ``selected_path`` (one filename a line).
+    """The rows named in ``selected_path`` (a filename list, or a CSV's rows with ``selected`` = 1).
 
     Raises:
         InputFileError: a name that is not in INPUT (lists up to three).
     """
-    names = read_filename_list(selected_path)
+    names = read_selected_names(selected_path)
     rows, missing = rows_of(names, NameIndex(inputs.input.names))
     if missing:
         shown = ", ".join(f"'{n}'" for n in missing[:3]) + (f" and {len(missing) - 3} more" if len(missing) > 3 else "")

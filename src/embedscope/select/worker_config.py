@@ -13,7 +13,7 @@ when they ask for something (a false/empty value is accepted: it asks for nothin
 | ``object_level.task_name`` | ``--object-level TASK`` |
 | ``corruptness_check.corruption_threshold`` | accepted; files that cannot be decoded are always skipped and listed |
 | ``remove_exact_duplicates`` / ``datasource.process_all`` / ``datasource.bypass_verify`` | accepted when true / as is: duplicates are always removed, every file is processed, nothing is verified remotely |
-| ``selected_sequence_length`` | 1 (single frames) only, for now |
+| ``selected_sequence_length`` | video folders: select whole sequences of L frames (:mod:`embedscope.select.sequences`) |
 | ``num_processes``, ``num_threads``, ``cache_size`` | accepted, no effect (embedscope sizes its own threads) |
 
 ``lightly_config`` (self-supervised training settings) is accepted and has no effect: embedscope embeds with its
@@ -104,7 +104,7 @@ def apply_worker_config(params: RunParameters, path: Path) -> RunParameters:
     recorded so that the ingest stage reads its selection config.
 
     Raises:
-        InputFileError, ConfigError: as :func:`read_worker_config`; also a ``selected_sequence_length`` above 1,
+        InputFileError, ConfigError: as :func:`read_worker_config`; also a ``selected_sequence_length`` below 1,
             ``remove_exact_duplicates: false``, or both ``--selection-config`` and a ``selection_config`` section.
     """
     worker, selection = read_worker_config(path)
@@ -124,9 +124,10 @@ def apply_worker_config(params: RunParameters, path: Path) -> RunParameters:
         raise ConfigError(f"{path}: worker_config.remove_exact_duplicates: false is not supported; "
                           "embedscope always removes exact duplicates (listed in filenames/duplicate_filenames.txt)")
     length = worker.get("selected_sequence_length", 1)
-    if length != 1:
-        raise ConfigError(f"{path}: worker_config.selected_sequence_length: {length!r}; only 1 (single frames) "
-                          "is supported so far")
+    if isinstance(length, bool) or not isinstance(length, int) or length < 1:
+        raise ConfigError(f"{path}: worker_config.selected_sequence_length: expected a whole number >= 1, "
+                          f"got {length!r}")
+    changes["selected_sequence_length"] = length
     return dataclasses.replace(params, **changes)
 
 

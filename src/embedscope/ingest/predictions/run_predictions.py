@@ -9,11 +9,13 @@ predictions are skipped with their reason (:attr:`TaskPredictions.skipped`); the
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from embedscope.errors import ConfigError
+from embedscope.ingest.auto_task_boxes import AutoTaskSpec
+from embedscope.ingest.predictions.auto_tasks import auto_task_predictions
 from embedscope.ingest.predictions.coco import read_coco_predictions
 from embedscope.ingest.predictions.image_sizes import read_image_sizes
 from embedscope.ingest.predictions.lightly_folder import (
@@ -72,13 +74,16 @@ def has_predictions(params: RunParameters) -> bool:
     )
 
 
-def read_run_predictions(params: RunParameters, *, image_root: Path, names: Iterable[str]) -> RunPredictions:
-    """Read every prediction source of the run against the named images.
+def read_run_predictions(
+    params: RunParameters, *, image_root: Path, names: Iterable[str], auto_tasks: Sequence[AutoTaskSpec] = ()
+) -> RunPredictions:
+    """Read every prediction source of the run against the named images, and generate the auto tasks' objects.
 
     Args:
-        params: the run (its prediction flags; ``object_level_task`` must name a task read here).
+        params: the run (its prediction flags; ``object_level_task`` must name a task read or generated here).
         image_root: the image folder the names are relative to.
         names: the usable images (not corrupt, not duplicates); predictions of other images are skipped.
+        auto_tasks: LightlyOne's auto tasks (tiling, fixed crops) to generate on every image.
 
     Cost: one image header read per name, then the prediction files.
 
@@ -104,6 +109,8 @@ def read_run_predictions(params: RunParameters, *, image_root: Path, names: Iter
                 params.yolo_path, classes_path=params.yolo_classes_path, image_sizes=sizes, task=YOLO_TASK
             ),
         )
+    for spec in auto_tasks:
+        _add(tasks, auto_task_predictions(spec, sizes))
     for task in tasks.values():
         logger.info("task %s: %d objects, %d predictions skipped", task.task, task.n_objects, task.n_skipped)
     wanted = params.object_level_task

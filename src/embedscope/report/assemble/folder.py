@@ -27,6 +27,10 @@ from embedscope.report.assemble.predictions import (
     prediction_task_information,
     skipped_predictions,
 )
+from embedscope.report.assemble.sequence_information import (
+    SEQUENCE_INFORMATION_FILE,
+    sequence_information_json,
+)
 from embedscope.report.assemble.side_files import FrameExport, SideFile, SideOutput
 from embedscope.report.assemble.videos import frame_timelines, video_level_sizes
 from embedscope.report.figures import slug
@@ -84,7 +88,9 @@ def folder_report(
     names = inputs.input.names
     selected_names = [names[int(row)] for row in selected]
     if inputs.videos is not None:
-        _video_parts(report, inputs.videos, params=params, selected_names=selected_names)
+        _video_parts(
+            report, inputs.videos, params=params, selected_names=selected_names, input_names=inputs.input.names
+        )
     if inputs.predictions is not None:
         _prediction_parts(
             report,
@@ -100,13 +106,28 @@ def folder_report(
 
 
 def _video_parts(
-    report: FolderReport, videos: VideoInputs, *, params: RunParameters, selected_names: list[str]
+    report: FolderReport,
+    videos: VideoInputs,
+    *,
+    params: RunParameters,
+    selected_names: list[str],
+    input_names: list[str],
 ) -> None:
-    report.ext["videoLevelSizes"] = video_level_sizes(videos, selected_names=selected_names)
-    for video, png in frame_timelines(videos, selected_names=selected_names, limit=N_TIMELINES).items():
+    report.ext["videoLevelSizes"] = video_level_sizes(videos, selected_names=selected_names, input_names=input_names)
+    timelines = frame_timelines(videos, selected_names=selected_names, limit=N_TIMELINES, input_names=input_names)
+    for video, png in timelines.items():
         key = _unique(report.plots, f"timeline_{slug(video)}")
         report.plots[key] = png
         report.plot_titles[key] = f"Frame timeline: {video}"
+    if params.selected_sequence_length > 1:
+        length = params.selected_sequence_length
+        report.side_outputs.append(SideFile(
+            SEQUENCE_INFORMATION_FILE, sequence_information_json(videos, selected_names, length=length)
+        ))
+        report.ext["sequenceSelection"] = {
+            "selectedSequenceLength": length, "nSequencesSelected": len(selected_names) // length,
+            "file": SEQUENCE_INFORMATION_FILE,
+        }
     if params.export_frames:
         report.side_outputs.append(FrameExport(video_root=videos.video_root, refs=videos.refs(selected_names)))
 

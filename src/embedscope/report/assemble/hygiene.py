@@ -1,8 +1,8 @@
 """The report stage's hygiene parts: the ``embedscope`` JSON keys (``nearDuplicates``, ``outliers``,
 ``groupCoverage``, ``computedMetadata``), their figures, and the files written beside the report as
 :class:`SideFile` data — ``near_duplicates.json``, ``filenames/near_duplicate_filenames.txt``, under
-``--outliers`` ``filenames/outlier_filenames.txt`` and ``data/outlier_scores.csv``, for image folders
-``data/computed_metadata.csv``. Nothing is computed here but formatting: the numbers come from the select and
+``--outliers`` ``filenames/outlier_filenames.txt`` and ``data/outlier_scores.csv``, for folder inputs
+``data/computed_metadata.csv``, for videos ``filenames/blank_frame_filenames.txt`` (key ``blankFrames``). Nothing is computed here but formatting: the numbers come from the select and
 analyze stages.
 """
 
@@ -20,6 +20,7 @@ from embedscope.io.filename_list import filename_list_text
 from embedscope.report import hygiene_figures as figures
 from embedscope.report.assemble.side_files import SideFile
 from embedscope.report.hygiene_json import (
+    blank_frames_json,
     group_coverage_json,
     group_json,
     near_duplicates_json,
@@ -32,6 +33,7 @@ NEAR_DUPLICATES_JSON = "near_duplicates.json"
 OUTLIER_NAMES = "filenames/outlier_filenames.txt"
 OUTLIER_SCORES_CSV = "data/outlier_scores.csv"
 COMPUTED_METADATA_CSV = "data/computed_metadata.csv"
+BLANK_FRAME_NAMES = "filenames/blank_frame_filenames.txt"
 
 
 @dataclass
@@ -65,6 +67,13 @@ def hygiene_report(
             key = "group_coverage_" + "".join(c if c.isalnum() else "_" for c in source)
             out.plots[key] = figures.group_coverage_png(source, rows)
             out.plot_titles[key] = f"Coverage per group — {source}"
+    if findings.blank_frames is not None:
+        out.ext["blankFrames"] = blank_frames_json(findings.blank_frames, file=BLANK_FRAME_NAMES)
+        text = filename_list_text(findings.blank_frames, path=BLANK_FRAME_NAMES)
+        out.side_outputs.append(SideFile(BLANK_FRAME_NAMES, text))
+        if findings.blank_frames:
+            out.plots["blank_frames"] = figures.blank_frames_png(out.ext["blankFrames"])
+            out.plot_titles["blank_frames"] = "Blank, uniform or grey frames (left out of the selection)"
     stats = findings.statistics
     if stats:
         out.ext["computedMetadata"] = {

@@ -20,15 +20,21 @@ TIMELINE_SIZE_INCHES = (6.4, 1.2)  # one page-wide strip per video
 FAULT_COLOR = "#d62728"  # frames the container announces but that did not decode
 
 
-def video_level_sizes(videos: VideoInputs, *, selected_names: Sequence[str]) -> dict[str, Any]:
+def video_level_sizes(
+    videos: VideoInputs, *, selected_names: Sequence[str], input_names: Sequence[str] | None = None
+) -> dict[str, Any]:
     """The ``videoLevelSizes`` (ext) block of the report: videos in, frames in and selected, per video.
+
+    ``input_names``: the frames the selection chose from (default: every embedded input frame; fewer once
+    blank frames or near-duplicates left the input).
 
     Keys: ``nVideos``, ``nVideosWithFault``, ``nVideosUnreadable``, ``frameStride``, ``nFramesDecoded``
     (every decoded frame), ``nFramesInput`` (frames in the input set), ``nFramesSelected``, and ``videos``:
     one entry per video with ``video``, ``nFramesDecoded``, ``nFramesInput``, ``nFramesSelected``, ``fps``,
     ``width``, ``height``, ``fault`` (None when the video read completely).
     """
-    input_counts = Counter(videos.frames[name].video for name in videos.inputs.input.names)
+    inputs = videos.inputs.input.names if input_names is None else input_names
+    input_counts = Counter(videos.frames[name].video for name in inputs)
     selected_counts = Counter(videos.frames[name].video for name in selected_names)
     per_video = [
         {
@@ -49,7 +55,7 @@ def video_level_sizes(videos: VideoInputs, *, selected_names: Sequence[str]) -> 
         "nVideosUnreadable": sum(1 for summary in videos.videos if summary.n_frames == 0),
         "frameStride": videos.frame_stride,
         "nFramesDecoded": sum(summary.n_frames for summary in videos.videos),
-        "nFramesInput": len(videos.inputs.input),
+        "nFramesInput": len(inputs),
         "nFramesSelected": len(selected_names),
         "videos": per_video,
     }
@@ -101,12 +107,16 @@ def frame_timeline_png(
 
 
 def frame_timelines(
-    videos: VideoInputs, *, selected_names: Sequence[str], limit: int | None = None
+    videos: VideoInputs,
+    *,
+    selected_names: Sequence[str],
+    limit: int | None = None,
+    input_names: Sequence[str] | None = None,
 ) -> dict[str, bytes]:
     """Video name → :func:`frame_timeline_png`, for the videos with input frames, in name order (the first
-    ``limit`` when given)."""
+    ``limit`` when given); ``input_names`` as for :func:`video_level_sizes`."""
     input_frames: dict[str, list[int]] = {}
-    for name in videos.inputs.input.names:
+    for name in videos.inputs.input.names if input_names is None else input_names:
         ref = videos.frames[name]
         input_frames.setdefault(ref.video, []).append(ref.index)
     selected_frames: dict[str, list[int]] = {}
