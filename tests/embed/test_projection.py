@@ -62,6 +62,6 @@ def test_embedding_dim_out_of_range(dim: int) -> None:
 
 
 def test_pca_needs_two_samples() -> None:
-    with pytest.raises(ConfigError, match="needs at least 2 images, got 1; pass --embedding-dim 0"):
+    with pytest.raises(ConfigError, match="needs at least 2 samples, got 1; pass --embedding-dim 0"):
         project_features(np.ones((1, 1280), dtype=np.float32), embedding_dim=32)
     assert project_features(np.ones((1, 1280), dtype=np.float32), embedding_dim=0).shape == (1, 1280)
