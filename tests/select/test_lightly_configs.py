@@ -139,6 +139,8 @@ def test_unknown_camel_case_keys_are_named_as_written(tmp_path: Path) -> None:
     params = RunParameters(input_path=tmp_path, out_dir=tmp_path / "out")
     with pytest.raises(InputFileError, match="worker_config: unknown key 'fooBar'"):
         apply_worker_config(params, _worker_file(tmp_path, {"fooBar": 1}))
+    with pytest.raises(InputFileError, match=r"selection_config\.fooBar: unknown key"):
+        apply_worker_config(params, _worker_file(tmp_path, {}, {**DOCS_STYLE, "fooBar": 1}))
     config = tmp_path / "selection.json"
     config.write_text(json.dumps({"nSamples": 5, "strategies": [
         {"input": {"type": "EMBEDDINGS"}, "strategy": {"type": "DIVERSITY", "stoppingConditionMinimumDistanze": 1}}]}))

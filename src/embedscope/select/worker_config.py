@@ -88,7 +88,8 @@ def read_worker_config(path: Path) -> tuple[dict[str, Any], SelectionConfig | No
     if unknown_sections:
         raise InputFileError(path, f"unknown section {unknown_sections[0]!r}; allowed: {', '.join(SECTIONS)}")
     worker = raw.get("worker_config") or {}
-    written = _written_names(next((v for k, v in original.items() if snake_case(str(k)) == "worker_config"), {}))
+    as_written = {snake_case(str(k)): v for k, v in original.items()}  # sections with their keys as written
+    written = _written_names(as_written.get("worker_config"))
     if not isinstance(worker, dict):
         raise InputFileError(path, "worker_config: expected a mapping")
     flat = _flat(worker)
@@ -103,7 +104,7 @@ def read_worker_config(path: Path) -> tuple[dict[str, Any], SelectionConfig | No
     selection = None
     if raw.get("selection_config") is not None:
         try:
-            selection = SelectionConfig.model_validate(raw["selection_config"])
+            selection = SelectionConfig.model_validate(as_written["selection_config"])  # its errors name keys as written
         except ValidationError as error:
             raise InputFileError(path, f"selection_config.{describe_validation_error(error)}") from None
         selection._source = Path(path)
