@@ -88,5 +88,5 @@ def test_cloud_only_worker_key_fails_with_one_line(tmp_path: Path) -> None:
                       "    - {input: {type: EMBEDDINGS}, strategy: {type: DIVERSITY}}\n")
     result = run_cli("run", source, "--worker-config", worker, "--out", tmp_path / "out", "--quiet")
     assert result.returncode == 2
-    assert "upload_report: only LightlyOne's platform" in result.stderr
+    assert "uploadReport: only LightlyOne's platform" in result.stderr  # named as the file wrote it
     assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr

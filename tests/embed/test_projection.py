@@ -62,6 +62,16 @@ def test_embedding_dim_out_of_range(dim: int) -> None:
 
 
 def test_pca_needs_two_samples() -> None:
-    with pytest.raises(ConfigError, match="needs at least 2 images, got 1; pass --embedding-dim 0"):
+    with pytest.raises(ConfigError, match="needs at least 2 samples, got 1; pass --embedding-dim 0"):
         project_features(np.ones((1, 1280), dtype=np.float32), embedding_dim=32)
     assert project_features(np.ones((1, 1280), dtype=np.float32), embedding_dim=0).shape == (1, 1280)
+
+
+def test_few_samples_warning_says_samples(rng: np.random.Generator, caplog: pytest.LogCaptureFixture) -> None:
+    """Video frames and crops are samples too: the warning does not call them images; the zero columns are real."""
+    features = rng.normal(size=(5, 1280)).astype(np.float32)
+    with caplog.at_level("WARNING", logger="embedscope.embed.projection"):
+        projected = project_features(features, embedding_dim=8)
+    assert [r.getMessage() for r in caplog.records] == [
+        "only 5 samples (images, frames or crops): PCA keeps 4 components, the other 4 embedding columns are zero"]
+    assert np.all(projected[:, 4:] == 0) and np.linalg.matrix_rank(projected[:, :4].astype(np.float64)) == 4

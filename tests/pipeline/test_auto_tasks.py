@@ -109,3 +109,18 @@ def test_a_tiling_task_selects_tiles(folder: Path, tmp_path: Path) -> None:
         x, y, w, h = spec.bbox  # cut without padding: the tile rounded outwards to whole pixels, inside the image
         right, bottom = min(width, int(np.ceil(x + w))), min(height, int(np.ceil(y + h)))
         assert tuple(spec.box) == (int(np.floor(x)), int(np.floor(y)), right, bottom)
+
+
+def test_auto_tasks_on_a_video_folder_are_refused_by_name(tmp_path: Path) -> None:
+    """The cause is named (the config's auto_tasks), not the --coco/--yolo/--object-level flags the user never gave."""
+    from embedscope.errors import ConfigError
+    from embedscope.pipeline import stages
+    from embedscope.progress import SilentProgress
+    from tests.ingest.test_video_frames import write_video
+
+    videos = tmp_path / "videos"
+    write_video(videos / "a.mp4", n_frames=3)
+    params = RunParameters(input_path=videos, out_dir=tmp_path / "out", selection_config_path=_config(tmp_path, "tiles"))
+    with pytest.raises(ConfigError, match=r"holds videos; the selection config's auto_tasks \(tiling, fixed crops\) "
+                                          "work on image folders$"):
+        stages.ingest(params, SilentProgress())

@@ -37,14 +37,15 @@ def videos(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
-def _worker(tmp_path: Path, n_samples: int) -> Path:
+def _worker(tmp_path: Path, n_samples: int | None, proportion: float | None = None) -> Path:
     """A worker config as LightlyOne's client sends it: its generated models, ``to_dict(by_alias=True)``."""
     models = lightly_models()
     worker = models.DockerWorkerConfigV4Docker(
         selected_sequence_length=LENGTH, relevant_filenames_file=".lightly/relevant_filenames.txt"
     ).to_dict(by_alias=True)
     assert worker == {"selectedSequenceLength": LENGTH, "relevantFilenamesFile": ".lightly/relevant_filenames.txt"}
-    selection = {"nSamples": n_samples, "strategies": [{"input": {"type": "EMBEDDINGS"}, "strategy": {"type": "DIVERSITY"}}]}
+    count = {"nSamples": n_samples} if proportion is None else {"proportionSamples": proportion}
+    selection = {**count, "strategies": [{"input": {"type": "EMBEDDINGS"}, "strategy": {"type": "DIVERSITY"}}]}
     path = tmp_path / "worker.json"
     path.write_text(json.dumps({"workerConfig": worker, "selectionConfig": selection}))
     return path
@@ -110,4 +111,27 @@ def test_n_samples_not_a_multiple_of_the_sequence_length_is_one_line(videos: Pat
                      "--out", tmp_path / "out", "--quiet")
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and "n_samples 10 is not a multiple of selected_sequence_length 4" in lines[0], result.stderr
+    worker = tmp_path / "worker.json"
+    assert len(lines) == 1 and f"{worker}: n_samples 10 is not a multiple of selected_sequence_length 4" in lines[0], \
+        result.stderr
+
+
+def test_proportion_below_one_sequence_fails_before_embedding(videos: Path, tmp_path: Path) -> None:
+    """23 listed frames (the headers say so too) x 0.1 gives 2 frames, less than a sequence of 4: refused by the
+    ingest stage, which embeds nothing, and as one line by the CLI (no warning from the embedding before it)."""
+    from embedscope.errors import ConfigError
+    from embedscope.ingest.video_frame_bound import declared_frames
+    from embedscope.pipeline import stages
+    from embedscope.progress import SilentProgress
+
+    assert [declared_frames(videos / name) for name in ("a.mp4", "drive/b.mkv")] == [len(_pts(videos / "a.mp4")),
+                                                                                  len(_pts(videos / "drive/b.mkv"))]
+    worker = _worker(tmp_path, None, proportion=0.1)
+    params = apply_worker_config(RunParameters(input_path=videos, out_dir=tmp_path / "out", embedding_dim=4), worker)
+    with pytest.raises(ConfigError, match=rf"{worker}: proportion 0.1 of at most \d+ frames gives 2, less than one "
+                                          "sequence of selected_sequence_length 4"):
+        stages.ingest(params, SilentProgress())
+    result = run_cli("run", videos, "--worker-config", worker, "--embedding-dim", "4", "--out", tmp_path / "out",
+                     "--quiet")
+    lines = result.stderr.strip().splitlines()
+    assert result.returncode == 2 and len(lines) == 1 and "proportion 0.1" in lines[0], result.stderr

@@ -79,3 +79,28 @@ def test_missing_sibling_file_is_named(tmp_path: Path, rng: np.random.Generator)
     (path.parent / EXT_FILE_NAME).unlink()
     with pytest.raises(InputFileError, match=rf"{EXT_FILE_NAME}: cannot read the report"):
         read_report_json(path)
+
+
+def test_computed_metadata_goes_to_lightly_numeric_and_joins_back(tmp_path: Path, rng: np.random.Generator) -> None:
+    """``lightly.*`` numeric columns (embedscope's computed image metadata) sit under ``lightlyNumeric`` with
+    lightly's ``SampleMetaData`` style keys; user columns stay custom; the join restores columns and order."""
+    run = synthetic_run(rng, n_input=60, n_selected=6, with_sample_data=True)
+    columns = dict(run.report.dataset_analysis.metadata_information)
+    brightness = columns["brightness"]
+    metadata = {"lightly.sharpness": brightness, "weather": columns["weather"], "brightness": brightness,
+                "lightly.aspect_ratio": brightness}
+    report = run.report.model_copy(update={"dataset_analysis": run.report.dataset_analysis.model_copy(
+        update={"metadata_information": metadata})})
+    source = tmp_path / "input.csv"
+    source.write_text("filename,embedding_0\n")
+    path = tmp_path / "out" / "report_v2.json"
+    write_report_json(report, path, platform_fields(input_path=source, out_dir=path.parent, n_not_selected=54,
+                                                    costs=AnnotationCosts()))
+    groups = json.loads(path.read_text())["datasetAnalysis"]["metadataInformation"]
+    assert set(groups["lightlyNumeric"]) == {"sharpness", "aspectRatio"}
+    assert set(groups["customNumeric"]) == {"brightness"} and set(groups["customCategorical"]) == {"weather"}
+    loaded = lightly_models().ReportV2.from_json(path.read_text())
+    lightly_numeric = loaded.dataset_analysis.metadata_information.lightly_numeric
+    assert lightly_numeric["aspectRatio"].input.counts == brightness.numeric_distribution.input.counts
+    joined = read_report_json(path)
+    assert joined == report and list(joined.dataset_analysis.metadata_information) == list(metadata)

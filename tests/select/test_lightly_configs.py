@@ -112,6 +112,9 @@ def test_worker_config_maps_the_offline_keys(tmp_path: Path) -> None:
     ("worker", "named"),
     [
         ({"upload_report": True}, "upload_report"),
+        ({"uploadReport": True}, "uploadReport"),  # named as the file wrote it
+        ({"pretagging": True, "enableTraining": True}, "enableTraining, pretagging"),
+        ({"datasource": {"inputExpiration": {"minDaysToExpiration": 1}}}, "datasource.inputExpiration"),
         ({"pretagging": True, "enable_training": True}, "enable_training, pretagging"),
         ({"datasource": {"input_expiration": {"min_days_to_expiration": 1, "handling_strategy": "SKIP"}}},
          "datasource.input_expiration"),
@@ -130,3 +133,17 @@ def test_unknown_worker_key_and_sequence_length_are_named(tmp_path: Path) -> Non
     with pytest.raises(ConfigError, match="selected_sequence_length: expected a whole number >= 1, got 0"):
         apply_worker_config(params, _worker_file(tmp_path, {"selected_sequence_length": 0}))
     assert apply_worker_config(params, _worker_file(tmp_path, {"selectedSequenceLength": 3})).selected_sequence_length == 3
+
+
+def test_unknown_camel_case_keys_are_named_as_written(tmp_path: Path) -> None:
+    params = RunParameters(input_path=tmp_path, out_dir=tmp_path / "out")
+    with pytest.raises(InputFileError, match="worker_config: unknown key 'fooBar'"):
+        apply_worker_config(params, _worker_file(tmp_path, {"fooBar": 1}))
+    with pytest.raises(InputFileError, match=r"selection_config\.fooBar: unknown key"):
+        apply_worker_config(params, _worker_file(tmp_path, {}, {**DOCS_STYLE, "fooBar": 1}))
+    config = tmp_path / "selection.json"
+    config.write_text(json.dumps({"nSamples": 5, "strategies": [
+        {"input": {"type": "EMBEDDINGS"}, "strategy": {"type": "DIVERSITY", "stoppingConditionMinimumDistanze": 1}}]}))
+    with pytest.raises(InputFileError, match="stoppingConditionMinimumDistanze: unknown key") as error:
+        load_selection_config(config)
+    assert "stopping_condition_minimum_distanze" not in str(error.value)

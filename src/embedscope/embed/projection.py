@@ -82,13 +82,13 @@ def fit_projection(fit_rows: np.ndarray, *, n_samples: int, embedding_dim: int) 
         return FeatureProjection(pca=None, embedding_dim=n_features)
     if n_samples < 2:
         raise ConfigError(
-            f"--embedding-dim {embedding_dim}: the PCA projection needs at least 2 images, got {n_samples}; "
+            f"--embedding-dim {embedding_dim}: the PCA projection needs at least 2 samples, got {n_samples}; "
             "pass --embedding-dim 0 to keep the model's features"
         )
     n_components = min(embedding_dim, n_samples - 1)
     if n_components < embedding_dim:
         logger.warning(
-            "only %d images: PCA keeps %d components, the other %d embedding columns are zero",
+            "only %d samples (images, frames or crops): PCA keeps %d components, the other %d embedding columns are zero",
             n_samples,
             n_components,
             embedding_dim - n_components,

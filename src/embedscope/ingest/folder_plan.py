@@ -93,7 +93,8 @@ def plan_folder(
                               f"task '{object_task}' differ; name one task")
         params = dataclasses.replace(params, object_level_task=object_task)
     root = params.input_path
-    n_images, n_videos = len(find_image_files(root)), len(find_video_files(root))
+    image_files = find_image_files(root)
+    n_images, n_videos = len(image_files), len(find_video_files(root))
     if n_images == 0 and n_videos == 0:
         raise InputFileError(
             root,
@@ -106,7 +107,10 @@ def plan_folder(
             "so put images and videos in separate folders"
         )
     if n_videos:
-        if params.object_level_task is not None or params.coco_path or params.yolo_path or auto_tasks:
+        if auto_tasks:
+            raise ConfigError(f"{root}: holds videos; the selection config's auto_tasks (tiling, fixed crops) "
+                              "work on image folders")
+        if params.object_level_task is not None or params.coco_path or params.yolo_path:
             raise ConfigError(
                 f"{root}: holds videos; predictions (--coco, --yolo) and --object-level work on image folders"
             )
@@ -125,6 +129,8 @@ def plan_folder(
         )
     progress.stage("scanning images (corrupt and duplicate check)")
     relevant = read_relevant_filenames(params.relevant_filenames_path) if params.relevant_filenames_path else None
+    if relevant is not None and (warning := relevant.unmatched_warning(image_files, root=root)):
+        logger.warning("%s", warning)
     scan = scan_folder(root, relevant=relevant)
     predictions = None
     if has_predictions(params) or auto_tasks:
@@ -147,10 +153,13 @@ def _relevant_videos(root: Path, relevant_path: Path | None) -> list[str] | None
     if relevant_path is None:
         return None
     found = find_video_files(root)
-    kept = read_relevant_filenames(relevant_path).keep(found)
+    relevant = read_relevant_filenames(relevant_path)
+    kept = relevant.keep(found)
     if not kept:
         raise InputFileError(
             relevant_path, f"lists none of the {len(found)} video(s) in {root}; give video paths relative to it"
         )
+    if warning := relevant.unmatched_warning(found, root=root):
+        logger.warning("%s", warning)
     logger.info("relevant_filenames_file: %d of %d videos take part", len(kept), len(found))
     return kept

@@ -14,6 +14,8 @@ from pathlib import Path
 from embedscope.errors import InputFileError
 
 PREFIX_MARK = "*"
+MAX_SHOWN_UNMATCHED = 3  # entries named in the warning line
+MAX_LISTED_UNMATCHED = 100  # entries recorded in report_embedscope.json
 
 
 @dataclass(frozen=True)
@@ -27,6 +29,30 @@ class RelevantFilenames:
     def keep(self, names: Sequence[str]) -> list[str]:
         """The ``names`` (relative, ``/``-separated) that the file lists, in their order."""
         return [name for name in names if name in self.names or name.startswith(self.prefixes)]
+
+    def unmatched(self, names: Sequence[str]) -> list[str]:
+        """The entries that match none of ``names``, sorted (a prefix written as ``folder/*``)."""
+        found = set(names)
+        missing = [name for name in self.names if name not in found]
+        missing += [prefix + PREFIX_MARK for prefix in self.prefixes if not any(n.startswith(prefix) for n in found)]
+        return sorted(missing)
+
+    def unmatched_summary(self, names: Sequence[str]) -> dict[str, object]:
+        """For the report: the file, its entry count and the entries that match none of ``names`` (the first
+        :data:`MAX_LISTED_UNMATCHED`)."""
+        missing = self.unmatched(names)
+        return {"file": str(self.source.resolve()), "nEntries": len(self.names) + len(self.prefixes),
+                "nUnmatched": len(missing), "unmatched": missing[:MAX_LISTED_UNMATCHED]}
+
+    def unmatched_warning(self, names: Sequence[str], *, root: Path) -> str | None:
+        """One line naming the entries that match none of ``names`` (count and the first few); None when every
+        entry matches. LightlyOne's docs do not say what a missing entry does; embedscope skips it and says so."""
+        missing = self.unmatched(names)
+        if not missing:
+            return None
+        shown = ", ".join(missing[:MAX_SHOWN_UNMATCHED]) + (", ..." if len(missing) > MAX_SHOWN_UNMATCHED else "")
+        return (f"{self.source}: {len(missing)} of {len(self.names) + len(self.prefixes)} entries match no file "
+                f"in {root} and are skipped: {shown}")
 
 
 def read_relevant_filenames(path: Path) -> RelevantFilenames:

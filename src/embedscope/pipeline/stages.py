@@ -33,7 +33,11 @@ from embedscope.select.hygiene import HygieneFindings, find_hygiene, select_with
 from embedscope.select.path_metadata import with_path_metadata
 from embedscope.select.run_sample_data import RunSampleData, align_run_sample_data
 from embedscope.select.run_selection import Selection, select_samples
-from embedscope.select.sequences import check_sequence_request, select_video_sequences
+from embedscope.select.sequences import (
+    check_sequence_proportion,
+    check_sequence_request,
+    select_video_sequences,
+)
 from embedscope.select.worker_config import run_selection_config
 
 if TYPE_CHECKING:  # the folder modules need the image extra (Pillow, PyAV); imported when INPUT is a folder
@@ -126,6 +130,8 @@ def ingest(params: RunParameters, progress: Progress, *, scan_folder: ScanFolder
         object_task = config.object_task if config is not None else None
         scan = {"scan_folder": scan_folder} if scan_folder is not None else {}
         plan = plan_folder(params, progress, auto_tasks=auto_tasks, object_task=object_task, **scan)
+        if plan.kind == "videos" and params.selected_sequence_length > 1:
+            _check_sequence_proportion(params, config, plan.videos)
         return Ingested(config=config, side_files=side_files, folder=plan)
     if flags := [*params.folder_only_flags(), *(config.folder_only_keys() if config is not None else [])]:
         raise ConfigError(
@@ -137,6 +143,17 @@ def ingest(params: RunParameters, progress: Progress, *, scan_folder: ScanFolder
         normalize=params.normalize,
     )
     return Ingested(config=config, side_files=side_files, samples=samples)
+
+
+def _check_sequence_proportion(params: RunParameters, config: SelectionConfig | None, videos: list[str] | None) -> None:
+    """A proportion too small for one sequence even of the videos' declared frames fails before embedding."""
+    from embedscope.ingest.video_frame_bound import sampled_frames_at_most
+    from embedscope.ingest.video_frames import find_video_files
+
+    names = videos if videos is not None else find_video_files(params.input_path)
+    bound = sampled_frames_at_most(params.input_path, names, frame_stride=params.frame_stride)
+    if bound is not None:
+        check_sequence_proportion(params, config, max_frames=bound)
 
 
 def embed(ingested: Ingested, params: RunParameters, progress: Progress) -> LoadedInputs:

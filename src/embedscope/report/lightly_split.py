@@ -6,8 +6,11 @@ unknown keys and requires fields the in-memory model has no use for. So the spli
 
 - moves ``schemaVersion``, ``embedscope`` and every ``embedscope*`` key inside LightlyOne's objects to the
   sibling file (the latter under ``inline``: JSON pointer of the object → its ``embedscope*`` keys);
-- reshapes ``metadataInformation`` (column → distribution) into LightlyOne's ``customNumeric`` /
-  ``customCategorical`` / ``lightlyNumeric`` groups, remembering the column order;
+- reshapes ``metadataInformation`` (column → distribution) into LightlyOne's groups, remembering the column
+  order: the computed image metadata (numeric columns ``lightly.<name>``, the namespace LightlyOne keeps for its
+  own metadata) into ``lightlyNumeric``, keyed as lightly's ``SampleMetaData`` names its computed fields (the
+  name without the prefix, camelCase: ``lightly.aspect_ratio`` → ``aspectRatio``); the user's metadata into
+  ``customNumeric`` / ``customCategorical`` under their column names;
 - copies the scores ``"<task>/<score>"`` into the task's ``activeLearningScoreDistributions``;
 - adds the platform fields (:mod:`embedscope.report.platform_fields`), an empty ``bboxExamples`` (the box
   examples are figures of the PDF/HTML) and, where LightlyOne requires a ``selected`` distribution that has no
@@ -27,6 +30,7 @@ from embedscope.report.platform_fields import PlatformFields
 
 EXT_SCHEMA_VERSION = "embedscope-report-ext-1"
 EXT_PREFIX = "embedscope"
+LIGHTLY_COLUMN_PREFIX = "lightly."  # computed image metadata (embedscope.ingest.image_statistics.PREFIX)
 LIGHTLY_METADATA_GROUPS = ("lightlyNumeric", "customNumeric", "customCategorical")
 _EMPTY_METRICS = {"mean": 0.0, "std": 0.0, "min": 0.0, "median": 0.0, "max": 0.0}
 _TASK_ADDED_KEYS = ("activeLearningScoreDistributions",)
@@ -80,15 +84,30 @@ def _fill_selected(node: Any, path: list[str], placeholders: list[str]) -> None:
         _fill_selected(child, [*path, key], placeholders)
 
 
+def lightly_metadata_key(column: str) -> str | None:
+    """The ``lightlyNumeric`` key of a numeric metadata column, None for a user column: ``lightly.<snake_name>``
+    → ``<camelName>`` (lightly's ``SampleMetaData`` wire names, e.g. ``sharpness``, ``uniformRowRatio``)."""
+    if not column.startswith(LIGHTLY_COLUMN_PREFIX) or len(column) == len(LIGHTLY_COLUMN_PREFIX):
+        return None
+    first, *rest = column[len(LIGHTLY_COLUMN_PREFIX):].split("_")
+    return first + "".join(word[:1].upper() + word[1:] for word in rest)
+
+
+def _group_and_key(column: str, kind: str) -> tuple[str, str]:
+    """Where a metadata column lives in LightlyOne's ``metadataInformation``: (group, key)."""
+    if kind == "categorical":
+        return "customCategorical", column
+    lightly_key = lightly_metadata_key(column)
+    return ("customNumeric", column) if lightly_key is None else ("lightlyNumeric", lightly_key)
+
+
 def _metadata_groups(columns: Json) -> tuple[Json, dict[str, str]]:
     groups: Json = {group: {} for group in LIGHTLY_METADATA_GROUPS}
     kinds = {}
     for column, entry in columns.items():
         kinds[column] = entry["type"]
-        if entry["type"] == "categorical":
-            groups["customCategorical"][column] = entry["categoryDistribution"]
-        else:
-            groups["customNumeric"][column] = entry["numericDistribution"]
+        group, key = _group_and_key(column, entry["type"])
+        groups[group][key] = entry["categoryDistribution" if entry["type"] == "categorical" else "numericDistribution"]
     return groups, kinds
 
 
@@ -160,10 +179,9 @@ def join_report(lightly: Json, ext: Json) -> ReportV2:
     groups = analysis.pop("metadataInformation")
     columns = {}
     for column, kind in ext.get("metadataColumns", {}).items():
-        if kind == "categorical":
-            columns[column] = {"type": kind, "categoryDistribution": groups["customCategorical"][column]}
-        else:
-            columns[column] = {"type": kind, "numericDistribution": groups["customNumeric"][column]}
+        group, key = _group_and_key(column, kind)
+        field = "categoryDistribution" if kind == "categorical" else "numericDistribution"
+        columns[column] = {"type": kind, field: groups[group][key]}
     if columns:
         analysis["metadataInformation"] = columns
     for task in tree.get("predictionTaskInformation", {}).values():

@@ -64,8 +64,8 @@ def platform_fields(
         costs: the labelling cost assumptions.
     """
     return PlatformFields(
-        run_url=Path(out_dir).absolute().as_uri(),
+        run_url=Path(out_dir).resolve().as_uri(),
         dataset_id=dataset_id(input_path),
-        dataset_url=Path(input_path).absolute().as_uri(),
+        dataset_url=Path(input_path).resolve().as_uri(),
         annotation_savings=costs.savings(n_not_selected),
     )

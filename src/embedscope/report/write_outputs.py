@@ -103,8 +103,12 @@ def image_thumbnails(outcome: RunOutcome) -> dict[str, bytes]:
     return sample_thumbnails(outcome.inputs, wanted(), input_path=outcome.parameters.input_path)
 
 
-def write_outputs(outcome: RunOutcome, out_dir: Path) -> OutputPaths:
-    """Write every output file, each atomically. INPUT files are never touched."""
+def write_outputs(outcome: RunOutcome, out_dir: Path, *, final_dir: Path | None = None) -> OutputPaths:
+    """Write every output file, each atomically, into ``out_dir``. INPUT files are never touched.
+
+    ``final_dir``: where the folder will live once complete (the run's ``--out`` when ``out_dir`` is a staging
+    folder that replaces it, :mod:`embedscope.io.output_folder`); the URLs recorded in the report point there.
+    None: ``out_dir`` itself."""
     out_dir.mkdir(parents=True, exist_ok=True)
     inputs, selection = outcome.inputs, outcome.selection
     names = inputs.input.names
@@ -114,7 +118,7 @@ def write_outputs(outcome: RunOutcome, out_dir: Path) -> OutputPaths:
 
     report_json = out_dir / "report_v2.json"
     platform = platform_fields(
-        input_path=outcome.parameters.input_path, out_dir=out_dir, n_not_selected=len(names) - len(selected_names),
+        input_path=outcome.parameters.input_path, out_dir=final_dir or out_dir, n_not_selected=len(names) - len(selected_names),
         costs=outcome.parameters.annotation_costs,
     )
     write_report_json(outcome.report, report_json, platform)

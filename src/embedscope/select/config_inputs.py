@@ -45,14 +45,15 @@ class _Strict(BaseModel):
     def _known_keys_only(cls, data: Any) -> Any:
         if isinstance(data, dict):
             renamed: dict[Any, Any] = {}
+            written: dict[Any, Any] = {}  # snake_case name → the key as the file wrote it (named in errors)
             for key, value in data.items():
                 name = snake_case(key) if isinstance(key, str) else key
                 if name in renamed:
                     raise _located(str(key), f"given twice (as {name} too); keep one")
-                renamed[name] = value
+                renamed[name], written[name] = value, key
             unknown = [key for key in renamed if key not in cls.model_fields]
             if unknown:
-                raise _located(str(unknown[0]), f"unknown key; allowed keys: {', '.join(cls.model_fields)}")
+                raise _located(str(written[unknown[0]]), f"unknown key; allowed keys: {', '.join(cls.model_fields)}")
             return renamed
         return data
 

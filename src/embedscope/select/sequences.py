@@ -107,17 +107,48 @@ def sequence_frame_count(params: RunParameters, n_frames: int, config: Selection
     n_samples, proportion = params.n_samples, params.proportion
     if config is not None:
         n_samples, proportion = config_sample_request(config, cli_n_samples=n_samples, cli_proportion=proportion)
+    where = _request_source(params, config)
     if n_samples is not None:
         if n_samples % length:
             raise ConfigError(
-                f"n_samples {n_samples} is not a multiple of selected_sequence_length {length}; n_samples counts "
-                f"frames, give n_sequences x {length} (e.g. {max(1, n_samples // length) * length})"
+                f"{where}n_samples {n_samples} is not a multiple of selected_sequence_length {length}; n_samples "
+                f"counts frames, give n_sequences x {length} (e.g. {max(1, n_samples // length) * length})"
             )
         return resolve_n_samples(n_frames, n_samples=n_samples, proportion=None)
     wanted = resolve_n_samples(n_frames, n_samples=None, proportion=proportion)
     if wanted < length:
-        raise ConfigError(f"proportion {proportion} gives {wanted} frames, less than one sequence of {length}")
+        raise ConfigError(f"{where}proportion {proportion} of {n_frames} frames gives {wanted}, less than one "
+                          f"sequence of selected_sequence_length {length}")
     return wanted - wanted % length
+
+
+def _request_source(params: RunParameters, config: SelectionConfig | None) -> str:
+    """``"FILE: "`` naming where the sample count came from (``--n-samples`` / ``--proportion`` when given, else the
+    selection or worker config file), for the messages of :func:`sequence_frame_count`."""
+    if params.n_samples is not None:
+        return "--n-samples: "
+    if params.proportion is not None:
+        return "--proportion: "
+    source = config.source if config is not None else None
+    source = source or params.worker_config_path
+    return f"{source}: " if source is not None else ""
+
+
+def check_sequence_proportion(params: RunParameters, config: SelectionConfig | None, *, max_frames: int) -> None:
+    """Before any frame is embedded: refuse a proportion that gives less than one sequence even of
+    ``max_frames``, an upper bound of the frames the run will sample (the videos' declared frame counts).
+
+    Raises:
+        ConfigError: see :func:`sequence_frame_count` (the message counts ``max_frames``, "at most").
+    """
+    n_samples = params.n_samples
+    if config is not None:
+        n_samples = config_sample_request(config, cli_n_samples=n_samples, cli_proportion=params.proportion)[0]
+    if n_samples is None:
+        try:
+            sequence_frame_count(params, max_frames, config, params.selected_sequence_length)
+        except ConfigError as error:
+            raise ConfigError(str(error).replace(f"of {max_frames} frames", f"of at most {max_frames} frames")) from None
 
 
 def check_sequence_request(params: RunParameters, config: SelectionConfig | None) -> None:

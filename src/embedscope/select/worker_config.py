@@ -62,6 +62,15 @@ def _flat(worker: dict[str, Any]) -> dict[str, Any]:
     return flat
 
 
+def _written_names(worker: Any) -> dict[str, str]:
+    """Flat snake_case key → the key as the file wrote it (``uploadReport``, ``datasource.processAll``), so
+    that errors name the key the user typed."""
+    if not isinstance(worker, dict):
+        return {}
+    flat = _flat({k: v for k, v in worker.items() if isinstance(k, str)})
+    return {".".join(snake_case(part) for part in key.split(".")): key for key in flat}
+
+
 def _asks_for_something(value: Any) -> bool:
     return value not in (None, False, "", {}, [])
 
@@ -73,26 +82,29 @@ def read_worker_config(path: Path) -> tuple[dict[str, Any], SelectionConfig | No
         InputFileError: unreadable file, not a mapping, an unknown section or key, an invalid selection config.
         ConfigError: a cloud-only key that asks for something (the message names every such key).
     """
-    raw = _snake_keys(read_config_mapping(path, expected="worker_config and selection_config"))
+    original = read_config_mapping(path, expected="worker_config and selection_config")
+    raw = _snake_keys(original)
     unknown_sections = [key for key in raw if key not in SECTIONS]
     if unknown_sections:
         raise InputFileError(path, f"unknown section {unknown_sections[0]!r}; allowed: {', '.join(SECTIONS)}")
     worker = raw.get("worker_config") or {}
+    as_written = {snake_case(str(k)): v for k, v in original.items()}  # sections with their keys as written
+    written = _written_names(as_written.get("worker_config"))
     if not isinstance(worker, dict):
         raise InputFileError(path, "worker_config: expected a mapping")
     flat = _flat(worker)
     cloud = [key for key in CLOUD_ONLY if key in flat and _asks_for_something(flat[key])]
     if cloud:
-        raise ConfigError(f"{path}: worker_config: {', '.join(cloud)}: only LightlyOne's platform can do this "
+        raise ConfigError(f"{path}: worker_config: {', '.join(written.get(k, k) for k in cloud)}: only LightlyOne's platform can do this "
                           "(uploads, cloud datasources, checkpoints, training); remove or set to false")
     known = set(CLOUD_ONLY) | set(NO_EFFECT) | set(OFFLINE)
     unknown = [key for key in flat if key not in known]
     if unknown:
-        raise InputFileError(path, f"worker_config: unknown key {unknown[0]!r}; allowed: {', '.join(OFFLINE + NO_EFFECT)}")
+        raise InputFileError(path, f"worker_config: unknown key {written.get(unknown[0], unknown[0])!r}; allowed: {', '.join(OFFLINE + NO_EFFECT)}")
     selection = None
     if raw.get("selection_config") is not None:
         try:
-            selection = SelectionConfig.model_validate(raw["selection_config"])
+            selection = SelectionConfig.model_validate(as_written["selection_config"])  # its errors name keys as written
         except ValidationError as error:
             raise InputFileError(path, f"selection_config.{describe_validation_error(error)}") from None
         selection._source = Path(path)

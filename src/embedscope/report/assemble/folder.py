@@ -87,6 +87,8 @@ def folder_report(
     report = FolderReport()
     names = inputs.input.names
     selected_names = [names[int(row)] for row in selected]
+    if params.relevant_filenames_path is not None:
+        report.ext["relevantFilenames"] = _relevant_filenames_summary(params, videos=inputs.videos is not None)
     if inputs.videos is not None:
         _video_parts(
             report, inputs.videos, params=params, selected_names=selected_names, input_names=inputs.input.names
@@ -103,6 +105,18 @@ def folder_report(
             selected_names=selected_names,
         )
     return report
+
+
+def _relevant_filenames_summary(params: RunParameters, *, videos: bool) -> dict[str, object]:
+    """``relevant_filenames_file``: its entries that match no file of the folder (the ingest stage warned).
+    Cost: one listing of the folder."""
+    from embedscope.ingest.image_files import find_image_files
+    from embedscope.ingest.video_frames import find_video_files
+    from embedscope.io.relevant_filenames import read_relevant_filenames
+
+    assert params.relevant_filenames_path is not None
+    found = (find_video_files if videos else find_image_files)(params.input_path)
+    return read_relevant_filenames(params.relevant_filenames_path).unmatched_summary(found)
 
 
 def _video_parts(
