@@ -18,7 +18,7 @@ from embedscope.report.json_writer import read_report_dict, read_report_json
 from tests.cli.conftest import clustered, run_cli
 
 SECTION_TITLES = (
-    "Summary", "Selection results", "Scatter plots",
+    "Summary", "Scatter plots",
     "Diversity: distance to nearest neighbour in set", "Coverage: distance to cover input",
 )
 
