@@ -24,7 +24,6 @@ nav.toc { position: sticky; top: 0; z-index: 5; background: #fff; border-bottom:
 nav.toc .wrap { display: flex; flex-wrap: wrap; gap: 4px 16px; padding-top: 8px; padding-bottom: 8px; font-size: 13px; }
 /* a heading reached by a link, or the map scrolled to the top, stops below the sticky bar (its height is set by
    NAV_HEIGHT_SCRIPT; 88px is the two-line bar at 1400px before the script runs) */
-html { scroll-padding-top: calc(var(--nav-height, 88px) + 12px); }
 section[id], h2, h3, .map { scroll-margin-top: calc(var(--nav-height, 88px) + 12px); }
 nav.toc a { color: var(--head); text-decoration: none; }
 nav.toc a:hover { text-decoration: underline; }
