@@ -14,11 +14,14 @@ from scipy.spatial import cKDTree
 from embedscope.analyze.sets import random_subset
 from embedscope.io.embeddings_file import read_embeddings
 from embedscope.io.lightly_csv import read_lightly_csv, write_lightly_csv
+from embedscope.report.extra_metrics import read_extra_metrics
 from embedscope.report.json_writer import read_report_dict, read_report_json
+from embedscope.report.sections import headline_rows
 from tests.cli.conftest import clustered, run_cli
 
+WORST_CASE_SENTENCE = "k-center greedy minimises the worst case"
 SECTION_TITLES = (
-    "Summary", "Selection results", "Scatter plots",
+    "Summary", "Scatter plots",
     "Diversity: distance to nearest neighbour in set", "Coverage: distance to cover input",
 )
 
@@ -44,6 +47,11 @@ def _textbook_greedy(x: np.ndarray, k: int, pool: np.ndarray | None) -> list[int
 def _normalised(v: np.ndarray) -> np.ndarray:
     v = v.astype(np.float64)
     return v / np.linalg.norm(v, axis=1, keepdims=True)
+
+
+def _pdf_text(pdf: Path) -> str:
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    return " ".join(text.split())
 
 
 def _sha(path: Path) -> str:
@@ -179,6 +187,13 @@ def test_report_command_reproduces_the_run_metrics(datapool_run: dict[str, Path]
     assert a.distance_to_cover_input.random == b.distance_to_cover_input.random
     assert a.distance_to_cover_input.selected.metrics.mean == pytest.approx(
         b.distance_to_cover_input.selected.metrics.mean, abs=1e-6)
+    # the run is the plain k-center greedy and random subsets win on a mean here: the report says why; the same
+    # selection read from a file is not the greedy's, so that sentence (about the greedy) is not printed
+    run_report = read_report_json(first / "report_v2.json")
+    assert any(row.verdict == "worse" for row in headline_rows(run_report, read_extra_metrics(run_report)))
+    for folder, expected in ((first, True), (tmp_path / "rep", False)):
+        for document in (_pdf_text(folder / "report.pdf"), (folder / "report.html").read_text(encoding="utf-8")):
+            assert (WORST_CASE_SENTENCE in document) is expected, folder
 
 
 def test_report_reads_the_maps_lightly_csv_export_as_the_selection(datapool_run: dict[str, Path], tmp_path: Path) -> None:

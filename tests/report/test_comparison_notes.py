@@ -18,8 +18,10 @@ from embedscope.report.sections import (
     HeadlineRow,
     fmt,
     fmt_mean_sd,
+    headline_rows,
+    headline_table,
+    parameter_text,
     parameters_table,
-    selection_results_table,
 )
 from tests.report.synthetic import synthetic_run
 
@@ -34,10 +36,10 @@ def test_random_numbers_are_mean_and_sd_over_seeds(rng: np.random.Generator) -> 
     extra = read_extra_metrics(run.report)
     assert extra is not None
     baseline = extra.random_baseline
-    table = selection_results_table(run.report, extra)
-    assert table.header[-1] == f"random (mean ± sd, {len(baseline.seeds)} seeds)"
-    assert [row[-1] for row in table.rows] == [fmt_mean_sd(baseline.diversity_mean), fmt_mean_sd(baseline.coverage_mean),
-                                               fmt_mean_sd(baseline.coverage_max)]
+    rows = headline_rows(run.report, extra)
+    assert headline_table(rows, n_seeds=len(baseline.seeds)).header[3] == f"random (mean ± sd, {len(baseline.seeds)} seeds)"
+    assert [row.random for row in rows[:3]] == [fmt_mean_sd(baseline.coverage_max), fmt_mean_sd(baseline.coverage_mean),
+                                                fmt_mean_sd(baseline.diversity_mean)]
     values = np.asarray(baseline.coverage_max.values)
     assert fmt_mean_sd(baseline.coverage_max) == f"{fmt(values.mean())} ± {values.std(ddof=1):.4f}"
     assert "seeds seed" not in random_baseline_text(extra) and "5 uniform random subsets (seeds 0–4)" in random_baseline_text(extra)
@@ -50,10 +52,12 @@ def test_worse_than_random_is_explained() -> None:
     rows = [HeadlineRow("mean distance of an input sample to the selection", "lower", "0.3", "0.2 ± 0.01", "1.5× higher",
                         "worse"),
             HeadlineRow("coverage radius: largest distance", "lower", "0.5", "0.9 ± 0.1", "1.8× lower", "better")]
-    note = worse_than_random_note(rows)
+    note = worse_than_random_note(rows, plain_k_center=True)
     assert note is not None and note.startswith("Worse than random on mean distance of an input sample")
     assert "worst case" in note and "not the mean" in note
-    assert worse_than_random_note(rows[1:]) is None
+    assert worse_than_random_note(rows[1:], plain_k_center=True) is None
+    # a selection read from a file or made by a config's strategies is not the k-center greedy: no such sentence
+    assert worse_than_random_note(rows, plain_k_center=False) is None
 
 
 def test_coverage_histogram_leaves_out_the_covering_samples(rng: np.random.Generator) -> None:
@@ -77,3 +81,10 @@ def test_colours_and_selection_source(rng: np.random.Generator) -> None:
         "seed": 0, "selected_path": "my_selection.txt"}, "strategies": ["DIVERSITY on EMBEDDINGS (k-center greedy)"]}})
     rows = dict(parameters_table(report).rows)
     assert rows["selection"].startswith("read from my_selection.txt") and "strategy 1" not in rows
+
+
+def test_parameters_read_as_text_not_python() -> None:
+    costs = {"cost_per_hour": 40.0, "seconds_per_label": {"classification": 3.6, "detection": 12.0}, "tags": ["a", "b"]}
+    assert parameter_text(costs) == ("cost_per_hour: 40.0; seconds_per_label: (classification: 3.6; detection: 12.0); "
+                                     "tags: a, b")
+    assert parameter_text(0.25) == "0.25" and "{" not in parameter_text(costs) and "'" not in parameter_text(costs)

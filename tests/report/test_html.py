@@ -67,7 +67,7 @@ def test_page_draws_every_plot_and_shows_thumbnails_on_hover(tmp_path: Path, rng
     assert probe["hovered"] == first_pick
     assert probe["display"] == "block" and probe["caption"] == f"{first_pick} · set: selected"
     assert probe["src"] == thumbnails[first_pick] and probe["src"].startswith("data:image/jpeg;base64,")
-    for title in ("Summary", "Run summary", "Selection results", "Scatter plots", "Diversity: distance",
+    for title in ("Summary", "Run summary", "Scatter plots", "Diversity: distance",
                   "Coverage: distance", "Selected against random subsets", "PRDC", "Vendi score",
                   "Metadata and scores", "Predictions: weather-classifier", "Other figures", "bounding box example"):
         assert title in dom, title

@@ -50,15 +50,15 @@ def test_every_section_is_in_the_pdf(tmp_path: Path, rng: np.random.Generator) -
     text = _text(pdf)
     flat = re.sub(r"\s+", " ", text)
     extra = run.report.embedscope["extraMetrics"]
-    assert pages == text.count("\f") == 9  # sections share pages when they fit (was 11 with a page each)
+    assert pages == text.count("\f") == 8  # sections share pages (11 with a page each; 9 with "Selection results")
     bodies = [re.sub(r"embedscope · synthetic · run \S+\s+page \d+ of \d+", "", page).strip()
               for page in text.split("\f")[:pages]]
     assert all(len(body) > 100 for body in bodies)  # no page holds only its footer
     for title in ("embedscope embedding analysis report", ("Selected 30 of 300 input samples (10.0 %), on top of "
-                  "a datapool of 5"), "1 Run summary", "2 Selection results", "3 Scatter plots",
-                  "4 Diversity: distance to nearest neighbour in set", "5 Coverage: distance to cover input",
-                  "6 Selected against random subsets", "7 Distribution match and diversity: PRDC and Vendi score",
-                  "8 Metadata and scores", "9 Predictions: weather-classifier (CLASSIFICATION)",
+                  "a datapool of 5"), "1 Run summary", "2 Scatter plots",
+                  "3 Diversity: distance to nearest neighbour in set", "4 Coverage: distance to cover input",
+                  "5 Selected against random subsets", "6 Distribution match and diversity: PRDC and Vendi score",
+                  "7 Metadata and scores", "8 Predictions: weather-classifier (CLASSIFICATION)",
                   "Sener & Savarese 2017", "Naeem et al. 2020", "Friedman & Dieng 2022", "Gonzalez 1985"):
         assert title in flat, title
     assert f"page 1 of {pages}" in text and f"page {pages} of {pages}" in text
@@ -89,8 +89,8 @@ def test_pdf_without_extra_metrics(tmp_path: Path, rng: np.random.Generator) -> 
     report = run.report.model_copy(update={"embedscope": {"parameters": {"seed": 0}}})
     pdf = _render(report, tmp_path / "report.pdf")
     text = re.sub(r"\s+", " ", _text(pdf))
-    assert "6 Selected against random subsets" not in text and "PRDC" not in text
-    assert "5 Coverage: distance to cover input" in text and _pages(pdf) == 5
+    assert "5 Selected against random subsets" not in text and "PRDC" not in text
+    assert "4 Coverage: distance to cover input" in text and _pages(pdf) == 5
 
 
 def test_unknown_figures_go_to_other_figures(tmp_path: Path, rng: np.random.Generator) -> None:
@@ -124,8 +124,8 @@ def test_example_thumbnails_are_shown_with_the_scatter_plots(tmp_path: Path, rng
     Image.fromarray(rng.integers(0, 255, (64, 96, 3), dtype=np.uint8)).save(buffer, format="JPEG")
     pdf = tmp_path / "report.pdf"
     render_pdf(run.report, report_figures(run.report), pdf, thumbnails={name: buffer.getvalue() for name in examples})
-    scatter_page = next(page for page in _text(pdf).split("\f") if "3 Scatter plots" in page)
-    assert "3 Scatter plots" in scatter_page and "Example images (the first picks)" in scatter_page
+    scatter_page = next(page for page in _text(pdf).split("\f") if "2 Scatter plots" in page)
+    assert "2 Scatter plots" in scatter_page and "Example images (the first picks)" in scatter_page
     assert all(name in scatter_page for name in examples)
     without = _render(run.report, tmp_path / "without.pdf")
     assert _pages(pdf) == _pages(without)  # the gallery shares the scatter page

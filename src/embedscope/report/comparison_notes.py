@@ -52,10 +52,17 @@ def random_seed_note(extra: ExtraMetrics | None, *, metric: str) -> str | None:
             f"{len(baseline.seeds)} random subsets ({seeds_text(baseline.seeds)}) the {over} (mean ± sd).")
 
 
-def worse_than_random_note(rows: Sequence[HeadlineRow]) -> str | None:
-    """One sentence on why the selection is worse than random on some metrics, when it is."""
+def is_plain_k_center(extra: ExtraMetrics | None) -> bool:
+    """True when the selection is the plain k-center greedy (the report then states its 2-approximation bound);
+    False for a selection read from a file (``--selected``), made by strategies of a config, or unknown."""
+    return extra is not None and extra.k_center.optimal_radius_lower_bound is not None
+
+
+def worse_than_random_note(rows: Sequence[HeadlineRow], *, plain_k_center: bool) -> str | None:
+    """One sentence on why the selection is worse than random on some metrics, when it is and when the
+    selection is the plain k-center greedy (the explanation is about that algorithm)."""
     worse = [row.metric.split(":")[0] for row in rows if row.verdict == "worse"]
-    if not worse:
+    if not worse or not plain_k_center:
         return None
     return f"Worse than random on {', '.join(worse)}: {texts.WORST_CASE_NOT_MEAN}"
 

@@ -16,6 +16,7 @@ from embedscope.io.atomic import atomic_write_text
 from embedscope.report import texts
 from embedscope.report.comparison_notes import (
     coverage_zero_note,
+    is_plain_k_center,
     k_center_note,
     random_baseline_text,
     random_row_label,
@@ -49,7 +50,8 @@ from embedscope.report.html_map import map_explanation, map_markup
 from embedscope.report.html_map_export_script import EXPORT_SCRIPT
 from embedscope.report.html_map_script import MAP_SCRIPT
 from embedscope.report.html_page import Page, escape, script_json
-from embedscope.report.html_style import CSS, THUMBNAIL_SCRIPT
+from embedscope.report.html_style import CSS, NAV_HEIGHT_SCRIPT, THUMBNAIL_SCRIPT
+from embedscope.report.hygiene_json import near_duplicates_none_note
 from embedscope.report.model import EmbeddingInformation, ExtraMetrics, MetadataKeyInformation, ReportV2
 from embedscope.report.sample_map import SampleMap, sample_map_from_report
 from embedscope.report.sections import (
@@ -66,7 +68,6 @@ from embedscope.report.sections import (
     prdc_table,
     random_baseline_table,
     run_notes,
-    selection_results_table,
     sizes_table,
     stage_table,
     vendi_table,
@@ -256,9 +257,12 @@ def _folder_sections(page: Page, report: ReportV2, images: dict[str, str], title
             page.image(images.pop(key), titles.get(key, key))
 
 
-def _other_images(page: Page, images: Mapping[str, str], titles: Mapping[str, str]) -> None:
-    if images:
+def _other_images(page: Page, report: ReportV2, images: Mapping[str, str], titles: Mapping[str, str]) -> None:
+    none_found = near_duplicates_none_note(report.embedscope)
+    if images or none_found is not None:
         page.section("Other figures", texts.OTHER_FIGURES)
+        if none_found is not None:
+            page.paragraph(none_found)
         for key, uri in images.items():
             page.image(uri, titles.get(key, key.replace("_", " ")))
 
@@ -296,7 +300,7 @@ def render_html(
     if extra is not None:
         page.plot(comparison_figure(extra))
     page.table(headline_table(rows, n_seeds=len(extra.random_baseline.seeds) if extra else None))
-    if (worse := worse_than_random_note(rows)) is not None:
+    if (worse := worse_than_random_note(rows, plain_k_center=is_plain_k_center(extra))) is not None:
         page.paragraph(worse, "note")
     page.section("Run summary")
     page.table(sizes_table(report))
@@ -305,10 +309,6 @@ def render_html(
     page.table(parameters_table(report))
     page.subsection("Time per stage")
     page.table(stage_table(report))
-    page.section("Selection results", texts.SELECTION_RESULTS)
-    page.table(selection_results_table(report, extra))
-    page.paragraph(texts.DIVERSITY)
-    page.paragraph(texts.COVERAGE)
     _embedding_sections(page, report.dataset_analysis.embedding_information, names=names, report=report,
                         sample_map=sample_map, extra=extra)
     if extra is not None:
@@ -316,7 +316,7 @@ def render_html(
     _sample_data(page, report)
     rest = dict(other_images or {})
     _folder_sections(page, report, rest, titles or {})
-    _other_images(page, rest, titles or {})
+    _other_images(page, report, rest, titles or {})
     page.close()
     numbers = iter(range(1, len(page.toc) + 1))
     toc = "".join(f'<a href="#{anchor}">{f"{next(numbers)}. " if numbered else ""}{escape(title)}</a>'
@@ -327,7 +327,7 @@ def render_html(
         '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{escape(texts.REPORT_TITLE)} · {escape(report.general_information.dataset_information.dataset_name)}</title>"
-        f"<style>{CSS}</style><script>{get_plotlyjs()}</script><script>{THUMBNAIL_SCRIPT}{MAP_SCRIPT}{EXPORT_SCRIPT}</script>"
+        f"<style>{CSS}</style><script>{get_plotlyjs()}</script><script>{NAV_HEIGHT_SCRIPT}{THUMBNAIL_SCRIPT}{MAP_SCRIPT}{EXPORT_SCRIPT}</script>"
         f'{thumbnails_script}</head><body><div id="thumbnail-box"><img alt=""><span></span></div>{cover}'
         f'<nav class="toc"><div class="wrap">{toc}</div></nav><main class="wrap">{"".join(page.parts)}</main>'
         f'<footer class="wrap">Written by embedscope {escape(report.general_information.worker_information.build_version)}'

@@ -22,6 +22,9 @@ h3 { font-size: 16px; margin: 22px 0 6px; }
 .verdict-better { color: #2e7d32; } .verdict-worse { color: #c62828; } .verdict-noise { color: var(--muted); }
 nav.toc { position: sticky; top: 0; z-index: 5; background: #fff; border-bottom: 1px solid var(--line); }
 nav.toc .wrap { display: flex; flex-wrap: wrap; gap: 4px 16px; padding-top: 8px; padding-bottom: 8px; font-size: 13px; }
+/* a heading reached by a link, or the map scrolled to the top, stops below the sticky bar (its height is set by
+   NAV_HEIGHT_SCRIPT; 88px is the two-line bar at 1400px before the script runs) */
+section[id], h2, h3, .map { scroll-margin-top: calc(var(--nav-height, 88px) + 12px); }
 nav.toc a { color: var(--head); text-decoration: none; }
 nav.toc a:hover { text-decoration: underline; }
 section { background: #fff; border: 1px solid var(--line); border-radius: 8px; margin: 18px 0; padding: 18px 22px; }
@@ -54,6 +57,15 @@ a.map-download { display: none; margin: 0 12px 8px 0; padding: 5px 10px; border:
 a.map-download:hover { background: var(--stripe); }
 .map-list { max-height: 460px; overflow-y: auto; }
 footer { color: var(--muted); font-size: 12px; padding: 18px 0 40px; }
+"""
+
+NAV_HEIGHT_SCRIPT = """
+function embedscopeNavHeight() {
+  var nav = document.querySelector('nav.toc');
+  if (nav) { document.documentElement.style.setProperty('--nav-height', nav.offsetHeight + 'px'); }
+}
+document.addEventListener('DOMContentLoaded', embedscopeNavHeight);
+window.addEventListener('resize', embedscopeNavHeight);
 """
 
 THUMBNAIL_SCRIPT = """

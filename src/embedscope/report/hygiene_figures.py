@@ -15,6 +15,7 @@ import matplotlib.pyplot as plt
 from matplotlib.ticker import MaxNLocator
 
 from embedscope.report.figures import _png
+from embedscope.report.near_duplicate_gallery import example_groups_gallery_png
 from embedscope.report.thumbnails import thumbnail_jpegs
 
 UNDER_COVERED_COLOUR = "#f4c7c3"
@@ -23,65 +24,54 @@ UNDER_COVERED_COLOUR = "#f4c7c3"
 TABLE_ROWS = 25
 """Groups per coverage table figure (under-covered first): longer tables are in the JSON."""
 
-GROUP_THUMBNAILS = 6
-"""Members drawn per example group."""
+NEAR_DUPLICATE_GROUPS_FIGURE = "near_duplicate_groups"
+"""The name (in ``plots/``) of the figure of the largest near-duplicate groups."""
 
 
 def near_duplicates_png(info: dict[str, Any]) -> bytes:
-    """Group-size histogram and the nearest-neighbour distances near zero (threshold marked)."""
-    figure, (left, right) = plt.subplots(1, 2, figsize=(9, 3.2))
-    sizes = info["groupSizeHistogram"]
-    if sizes:
+    """Group-size histogram (when there are groups) and the nearest-neighbour distances near zero (threshold
+    marked). The caller draws no figure when both would be empty (:func:`hygiene_json.nothing_near_zero`)."""
+    if info["nGroups"]:
+        figure, (left, right) = plt.subplots(1, 2, figsize=(9, 3.2))
+        sizes = info["groupSizeHistogram"]
         left.bar([int(s) for s in sizes], list(sizes.values()), width=0.8, color="#4c72b0")
         left.xaxis.set_major_locator(MaxNLocator(integer=True))
         left.set_xlim(1.4, max(int(s) for s in sizes) + 0.6)
-    left.set(title=f"{info['nGroups']:,} groups, {info['nPairs']:,} pairs", xlabel="group size", ylabel="groups")
+        left.set(title=f"{info['nGroups']:,} groups, {info['nPairs']:,} pairs", xlabel="group size", ylabel="groups")
+    else:
+        figure, right = plt.subplots(figsize=(6, 3.2))
     near = info["nearestNeighborDistanceNearZero"]
     edges = near["edges"]
     right.stairs(near["counts"], edges, fill=True, color="#55a868")
     right.axvline(info["threshold"], color="#c44e52", linestyle="--", label=f"threshold {info['threshold']:g}")
     after = " after removal" if info["removedFromInput"] else ""
-    right.set(title=f"nearest-neighbour distance near zero (input{after})", xlabel="distance", ylabel="samples")
+    none = "" if info["nGroups"] else "; no near-duplicate groups"
+    right.set(title=f"nearest-neighbour distance near zero (input{after}){none}", xlabel="distance", ylabel="samples")
+    right.yaxis.set_major_locator(MaxNLocator(integer=True))
     right.legend()
     figure.tight_layout()
     return _png(figure)
 
 
 def example_groups_png(groups: Sequence[dict[str, Any]], image_root: Path | None) -> bytes:
-    """One row per example group: member thumbnails (kept one framed); a table of names without images."""
+    """The largest groups: thumbnails with relative paths (kept one framed) for images, else a table of names."""
     if image_root is None:
         return _groups_table_png(groups)
-    rows = max(1, len(groups))
-    figure, axes = plt.subplots(rows, GROUP_THUMBNAILS, figsize=(1.6 * GROUP_THUMBNAILS, 1.7 * rows), squeeze=False)
-    wanted = [name for group in groups for name in group["members"][:GROUP_THUMBNAILS]]
-    thumbs = thumbnail_jpegs(image_root, wanted) if image_root is not None else {}
-    for r in range(rows):
-        members = groups[r]["members"][:GROUP_THUMBNAILS] if groups else []
-        for c in range(GROUP_THUMBNAILS):
-            ax = axes[r][c]
-            ax.set_xticks([])
-            ax.set_yticks([])
-            if c >= len(members):
-                ax.axis("off")
-                continue
-            name = members[c]
-            kept = name == groups[r]["kept"]
-            if name in thumbs:
-                from PIL import Image  # image folders only: the image extra
+    return example_groups_gallery_png(groups, image_root)
 
-                ax.imshow(Image.open(io.BytesIO(thumbs[name])))
-            else:
-                ax.text(0.5, 0.5, name[-28:], ha="center", va="center", fontsize=6, wrap=True)
-            for spine in ax.spines.values():
-                spine.set(edgecolor="#2ca02c" if kept else "#999999", linewidth=3 if kept else 0.5)
-            ax.set_title(("kept: " if kept else "") + Path(name).name[-20:], fontsize=6)
-    figure.tight_layout()
-    return _png(figure)
+
+def _shortened(name: str, limit: int) -> str:
+    """``name`` in at most ``limit`` characters, the middle left out: its start (folder) and end (file) stay."""
+    if len(name) <= limit:
+        return name
+    head = (limit - 1) // 2
+    return name[:head] + "…" + name[len(name) - (limit - 1 - head):]
 
 
 def _groups_table_png(groups: Sequence[dict[str, Any]]) -> bytes:
     cells = [
-        [g["kept"][-40:], f"{len(g['members'])}", ", ".join(m[-24:] for m in g["members"] if m != g["kept"])[:70],
+        [_shortened(g["kept"], 40), f"{len(g['members'])}",
+         _shortened(", ".join(_shortened(m, 24) for m in g["members"] if m != g["kept"]), 70),
          f"{max((p['distance'] for p in g['pairs']), default=0.0):.4f}"]
         for g in groups
     ]

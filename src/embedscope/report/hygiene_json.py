@@ -25,6 +25,23 @@ LISTED_OUTLIERS = 50
 """Outliers listed by name in the JSON (all are in filenames/outlier_filenames.txt)."""
 
 
+def nothing_near_zero(info: dict[str, Any]) -> bool:
+    """True when a ``nearDuplicates`` block has no group and no input sample within 4 × the threshold of
+    another: its figure would be blank axes."""
+    return info["nGroups"] == 0 and not any(info["nearestNeighborDistanceNearZero"]["counts"])
+
+
+def near_duplicates_none_note(ext: dict[str, Any]) -> str | None:
+    """The sentence that stands for the near-duplicate figure when there is nothing to draw (``ext``: the
+    report's ``embedscope`` block); None when there is a figure or no near-duplicate check."""
+    info = ext.get("nearDuplicates")
+    if not info or not nothing_near_zero(info):
+        return None
+    threshold = info["threshold"]
+    return (f"Near-duplicates: none. No two input samples are closer than the threshold {threshold:g}, nor within "
+            f"{4 * threshold:g} of each other, so there is no figure.")
+
+
 def near_duplicates_json(
     groups: NearDuplicateGroups, names: Sequence[str], nearest: np.ndarray, *, removed: bool
 ) -> dict[str, Any]:

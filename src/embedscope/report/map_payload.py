@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from embedscope.report.sample_map import MISSING_CATEGORY, MapColumn, SampleMap
+from embedscope.report.sample_map import MISSING_CATEGORY, SET_CATEGORIES, MapColumn, SampleMap
 
 QUANTIZATION_STEPS = 65_535  # uint16 levels of a quantised value
 MISSING_VALUE = 65_535  # the uint16 code of a missing continuous value (values use 0 .. 65,534)
@@ -116,6 +116,7 @@ def map_payload(sample_map: SampleMap) -> dict[str, Any]:
         for label, xy in sample_map.projections.items()
     ]
     set_spec = _categorical_spec(sample_map.set_column(), colors=list(SET_CATEGORY_COLORS.values()))
+    set_spec["categories"] = set_legend_labels(set_spec["counts"])
     return {
         "n": len(sample_map),
         "names": base64.b64encode(names).decode("ascii"),
@@ -124,6 +125,15 @@ def map_payload(sample_map: SampleMap) -> dict[str, Any]:
         "nInputTotal": sample_map.n_input_total,
         "levelColors": level_colors(),
     }
+
+
+def set_legend_labels(counts: list[int]) -> list[str]:
+    """The set column's labels (in :data:`SET_CATEGORIES` order) for the legend, which counts every sample
+    once (a selected sample of the random subset as selected): the input and random entries say what they
+    leave out, so "input (324)" beside "selected (40)" is not read as the size of a 400-sample input."""
+    random = " or random" if counts[SET_CATEGORIES.index("random")] else ""
+    labels = {"input": f"input, not selected{random}", "random": "random, not selected"}
+    return [labels.get(name, name) for name in SET_CATEGORIES]
 
 
 def level_colors(n_levels: int = N_LEVELS) -> list[str]:

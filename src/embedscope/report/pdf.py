@@ -26,6 +26,7 @@ from embedscope.io.atomic import atomic_path
 from embedscope.report import texts
 from embedscope.report.comparison_notes import (
     coverage_zero_note,
+    is_plain_k_center,
     k_center_note,
     random_baseline_text,
     random_row_label,
@@ -47,6 +48,8 @@ from embedscope.report.folder_sections import (
     video_table,
     video_table_note,
 )
+from embedscope.report.hygiene_figures import NEAR_DUPLICATE_GROUPS_FIGURE
+from embedscope.report.hygiene_json import near_duplicates_none_note
 from embedscope.report.model import EmbeddingInformation, ExtraMetrics, MetadataKeyInformation, ReportV2
 from embedscope.report.pdf_layout import (
     MARGIN,
@@ -76,14 +79,16 @@ from embedscope.report.sections import (
     prdc_table,
     random_baseline_table,
     run_notes,
-    selection_results_table,
     sizes_table,
     stage_table,
     vendi_table,
 )
 
 MIN_SECTION_START_HEIGHT = 0.45 * PAGE_HEIGHT  # a section title, its text and a first figure or table fit in it
-TEXT_SECTION_MIN_HEIGHT = 0.2 * PAGE_HEIGHT  # a section of a small table and text (no figure)
+HISTOGRAM_WIDTH = 0.8 * PAGE_WIDTH
+HISTOGRAM_MAX_HEIGHT = 0.26 * PAGE_HEIGHT  # the diversity and the coverage section (figure, table, notes) share a page
+HISTOGRAM_SECTION_HEIGHT = 0.42 * PAGE_HEIGHT  # title, explanation and figure of a histogram section
+GROUPS_FIGURE_MAX_HEIGHT = 0.9 * PAGE_HEIGHT  # the near-duplicate groups: full width, captions at their own size
 SCATTER_WIDTH = 0.8 * PAGE_WIDTH
 SCATTER_MAX_HEIGHT = 0.4 * PAGE_HEIGHT  # two scatter plots with the section's text fit one page
 SCATTER_WITH_GALLERY_MAX_HEIGHT = 0.33 * PAGE_HEIGHT  # ... and with a row of example thumbnails
@@ -181,7 +186,7 @@ def _cover(b: _Builder, report: ReportV2, extra: ExtraMetrics | None) -> None:
     b.figure("selected_vs_random")
     b.table(headline_table(rows, n_seeds=len(extra.random_baseline.seeds) if extra else None))
     b.paragraph(texts.HEADLINE, "small")
-    if (worse := worse_than_random_note(rows)) is not None:
+    if (worse := worse_than_random_note(rows, plain_k_center=is_plain_k_center(extra))) is not None:
         b.paragraph(worse, "small")
     b.story.append(PageBreak())
 
@@ -218,13 +223,13 @@ def _embedding_sections(b: _Builder, info: EmbeddingInformation, *, prefix: str,
         height = SCATTER_WITH_GALLERY_MAX_HEIGHT
     b.figure(f"{prefix}scatter_pca", width=SCATTER_WIDTH, max_height=height)
     b.figure(f"{prefix}scatter_umap", width=SCATTER_WIDTH, max_height=height)
-    b.section("Diversity: distance to nearest neighbour in set", texts.DIVERSITY)
-    b.figure(f"{prefix}hist_nearest_neighbor")
+    b.section("Diversity: distance to nearest neighbour in set", texts.DIVERSITY, min_height=HISTOGRAM_SECTION_HEIGHT)
+    b.figure(f"{prefix}hist_nearest_neighbor", width=HISTOGRAM_WIDTH, max_height=HISTOGRAM_MAX_HEIGHT)
     b.table(distribution_table(info.distance_to_nearest_neighbor_in_set, random_label=random_row_label(extra)))
     b.notes([n for n in (random_seed_note(extra, metric="diversity"),) if n]
             + distribution_notes(info.distance_to_nearest_neighbor_in_set))
-    b.section("Coverage: distance to cover input", texts.COVERAGE)
-    b.figure(f"{prefix}hist_cover")
+    b.section("Coverage: distance to cover input", texts.COVERAGE, min_height=HISTOGRAM_SECTION_HEIGHT)
+    b.figure(f"{prefix}hist_cover", width=HISTOGRAM_WIDTH, max_height=HISTOGRAM_MAX_HEIGHT)
     b.table(distribution_table(info.distance_to_cover_input, random_label=random_row_label(extra)))
     b.notes([n for n in (coverage_zero_note(covering_counts(info)), random_seed_note(extra, metric="coverage")) if n]
             + distribution_notes(info.distance_to_cover_input))
@@ -313,14 +318,21 @@ def _folder_sections(b: _Builder, report: ReportV2, titles: Mapping[str, str]) -
             b.figure(key, width=0.75 * PAGE_WIDTH, max_height=0.38 * PAGE_HEIGHT)
 
 
-def _other_figures(b: _Builder, titles: Mapping[str, str]) -> None:
+def _other_figures(b: _Builder, report: ReportV2, titles: Mapping[str, str]) -> None:
+    """The figures no section used (full width for the near-duplicate groups, whose thumbnails carry captions),
+    and the sentence that stands for the near-duplicate figure when there are none."""
     rest = [key for key in b.plots if key not in b.used]
-    if not rest:
+    none_found = near_duplicates_none_note(report.embedscope)
+    if not rest and none_found is None:
         return
     b.section("Other figures", texts.OTHER_FIGURES)
+    if none_found is not None:
+        b.paragraph(none_found)
     for key in rest:
-        b.story.append(KeepTogether([Paragraph(text(titles.get(key, key.replace("_", " "))), b.sheet["h2"]),
-                                     image(b.plots[key], width=0.85 * PAGE_WIDTH)]))
+        full = key == NEAR_DUPLICATE_GROUPS_FIGURE
+        picture = image(b.plots[key], width=PAGE_WIDTH if full else 0.85 * PAGE_WIDTH,
+                        max_height=GROUPS_FIGURE_MAX_HEIGHT if full else MAX_FIGURE_HEIGHT)
+        b.story.append(KeepTogether([Paragraph(text(titles.get(key, key.replace("_", " "))), b.sheet["h2"]), picture]))
         b.used.add(key)
 
 
@@ -347,17 +359,13 @@ def render_pdf(
     b = _Builder(plots, thumbnails or {})
     _cover(b, report, extra)
     _run_summary(b, report)
-    b.section("Selection results", texts.SELECTION_RESULTS, min_height=TEXT_SECTION_MIN_HEIGHT)
-    b.table(selection_results_table(report, extra))
-    b.paragraph(texts.DIVERSITY)
-    b.paragraph(texts.COVERAGE)
     _embedding_sections(b, report.dataset_analysis.embedding_information, prefix="", examples=True, report=report,
                         extra=extra, colours=scatter_colours)
     if extra is not None:
         _beyond_lightlyone(b, extra)
     _sample_data(b, report)
     _folder_sections(b, report, titles or {})
-    _other_figures(b, titles or {})
+    _other_figures(b, report, titles or {})
     b.flush()
     name = report.general_information.dataset_information.dataset_name
     footer = f"embedscope · {name} · run {report.general_information.run_information.run_id[:8]}"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import html
 import io
-import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -17,6 +16,7 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Image, Paragraph, Spacer, Table, TableStyle
 
+from embedscope.report.caption_lines import caption_lines
 from embedscope.report.sections import TableData
 
 PAGE_SIZE = A4
@@ -59,27 +59,23 @@ def text(value: str) -> str:
     return html.escape(value, quote=False)
 
 
-def _fitted_lines(part: str, width: float, style: ParagraphStyle) -> list[str]:
-    """``part`` in lines no wider than ``width``, broken after "_" or "-" where it must break (a single
-    piece wider than the column still breaks inside, as reportlab does)."""
-    pieces = re.findall(r"[^_\-]*[_\-]?", part)
-    lines = [""]
-    for piece in (p for p in pieces if p):
-        if lines[-1] and stringWidth(lines[-1] + piece, style.fontName, style.fontSize) > width:
-            lines.append("")
-        lines[-1] += piece
-    return lines
-
-
 def filename_caption(name: str, *, width: float | None = None, style: ParagraphStyle | None = None) -> str:
     """A filename for a narrow caption: folder and file on separate lines, so a line breaks after a "/" (and,
     given the column ``width`` and ``style``, after a "_" or "-") rather than inside a word
-    (``astronaut_0372.jp|g``)."""
+    (``astronaut_0372.jp|g``); a piece wider than the column shrinks the font (down to 6 pt) instead."""
     folder, slash, base = name.rpartition("/")
     parts = [f"{folder}/", base] if slash else [name]
-    if width is not None and style is not None:
-        parts = [line for part in parts for line in _fitted_lines(part, width, style)]
-    return "<br/>".join(text(part) for part in parts)
+    if width is None or style is None:
+        return "<br/>".join(text(part) for part in parts)
+
+    def measure(value: str, size: float) -> float:
+        return stringWidth(value, style.fontName, size)
+
+    fitted = [caption_lines(part, width, measure, size=style.fontSize) for part in parts]
+    size = min(part_size for _, part_size in fitted)
+    lines = [line for part in parts for line in caption_lines(part, width, measure, size=size)[0]]
+    caption = "<br/>".join(text(line) for line in lines)
+    return caption if size == style.fontSize else f'<font size="{size:.2f}">{caption}</font>'
 
 
 def table(data: TableData, sheet: dict[str, ParagraphStyle], *, width: float = PAGE_WIDTH) -> Table:

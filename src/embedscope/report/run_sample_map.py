@@ -102,6 +102,7 @@ def run_sample_map(
     if sample_data is not None:
         columns.extend(sample_data_columns(sample_data[0], sample_data[1], n_datapool=n_datapool))
     columns.extend(extra_columns)
+    columns = [column for column in columns if column.varies]  # a constant column colours nothing
     for label, values in [*((k, v) for k, v in projections.items()), *((c.label, c.values) for c in columns)]:
         if len(values) != n:
             raise ValueError(f"map column {label!r} has {len(values)} rows; expected {n} (input + datapool)")

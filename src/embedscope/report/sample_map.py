@@ -46,6 +46,16 @@ class MapColumn:
     def is_categorical(self) -> bool:
         return self.categories is not None
 
+    @property
+    def varies(self) -> bool:
+        """False for a column that would paint every point alike: a continuous one whose present values are
+        all equal (the demo's ``lightly.width`` 320 everywhere) or absent, a categorical one with one code."""
+        values = np.asarray(self.values)
+        if self.is_categorical:
+            return bool(values.size) and bool((values != values[0]).any())
+        present = values[np.isfinite(values)]
+        return bool(present.size) and bool(present.min() < present.max())
+
 
 @dataclass(frozen=True)
 class SampleMap:

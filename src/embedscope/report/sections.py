@@ -189,10 +189,24 @@ def sizes_table(report: ReportV2) -> TableData:
     return TableData(header=("samples", "count"), rows=[(k, f"{v:,}") for k, v in rows], widths=(3.0, 1.2))
 
 
+def parameter_text(value: object) -> str:
+    """A parameter value as a person reads it: a mapping as ``key: value`` pairs (nested ones in parentheses),
+    a list comma-separated, anything else as ``str``."""
+    if isinstance(value, dict):
+        return "; ".join(f"{key}: {_nested_text(item)}" for key, item in value.items())
+    if isinstance(value, list | tuple):
+        return ", ".join(_nested_text(item) for item in value)
+    return str(value)
+
+
+def _nested_text(value: object) -> str:
+    return f"({parameter_text(value)})" if isinstance(value, dict) else parameter_text(value)
+
+
 def parameters_table(report: ReportV2) -> TableData:
     """Every parameter that is set, plus the strategies."""
     params = report.embedscope.get("parameters", {})
-    rows = [(str(key), str(value)) for key, value in params.items() if value not in (None, {}, "", [])]
+    rows = [(str(key), parameter_text(value)) for key, value in params.items() if value not in (None, {}, "", [])]
     if params.get("selected_path"):
         rows.append(("selection", f"read from {params['selected_path']} (made elsewhere; embedscope did not select)"))
         return TableData(header=("parameter", "value"), rows=rows, widths=(1.0, 3.0), first_numeric=2)
@@ -220,35 +234,6 @@ def run_notes(report: ReportV2) -> list[str]:
     if filtered:
         notes.append(f"{int(filtered):,} input samples were filtered out by thresholds before selection.")
     return notes
-
-
-def selection_results_table(report: ReportV2, extra: ExtraMetrics | None = None) -> TableData:
-    """LightlyOne's two metrics for the selected set and for random subsets: mean ± sd over the seeds when the
-    extra metrics are there, else the report's one random set."""
-    info = report.dataset_analysis.embedding_information
-    nn, cover = info.distance_to_nearest_neighbor_in_set, info.distance_to_cover_input
-
-    def stat(dist: object, name: str) -> str:
-        return fmt(getattr(dist.metrics, name)) if dist is not None else "n/a"  # type: ignore[attr-defined]
-
-    random_title = "random"
-    randoms = [stat(nn.random, "mean"), stat(cover.random, "mean"), stat(cover.random, "max")]
-    if extra is not None:
-        baseline = extra.random_baseline
-        random_title = f"random (mean ± sd, {len(baseline.seeds)} seeds)"
-        randoms = [fmt_mean_sd(baseline.diversity_mean), fmt_mean_sd(baseline.coverage_mean),
-                   fmt_mean_sd(baseline.coverage_max)]
-    return TableData(
-        header=("metric", "better", "selected", random_title),
-        rows=[
-            ("diversity: mean distance to nearest neighbour in set", "higher", stat(nn.selected, "mean"), randoms[0]),
-            ("coverage: mean distance to cover input", "lower", stat(cover.selected, "mean"), randoms[1]),
-            ("coverage: max distance to cover input (k-center radius)", "lower", stat(cover.selected, "max"),
-             randoms[2]),
-        ],
-        widths=(5.5, 1.2, 1.6, 2.6),
-        first_numeric=2,
-    )
 
 
 def distribution_table(distribution: NumericDistributionPerSet, *, random_label: str = SET_LABELS["random"]

@@ -19,11 +19,6 @@ HEADLINE = (
     "than two standard deviations."
 )
 
-SELECTION_RESULTS = (
-    "The two metrics of LightlyOne's report, for the selected set and for random subsets of the same size "
-    "(mean ± sample standard deviation over the random seeds). The sections below show their full distributions."
-)
-
 WORST_CASE_NOT_MEAN = (
     "k-center greedy minimises the worst case (the largest distance of any input sample to the selection), not "
     "the mean: it spends picks on sparse outliers that random subsets leave uncovered, so on clustered data "

@@ -24,6 +24,7 @@ from embedscope.report.hygiene_json import (
     group_coverage_json,
     group_json,
     near_duplicates_json,
+    nothing_near_zero,
     outliers_json,
 )
 from embedscope.select.hygiene import HygieneFindings
@@ -90,11 +91,14 @@ def _near_duplicates(out: HygieneReport, findings: HygieneFindings, nearest_inpu
     groups, names = findings.groups, findings.names_before_removal
     info = near_duplicates_json(groups, names, nearest_input, removed=findings.removed_from_input)
     out.ext["nearDuplicates"] = info
-    out.plots["near_duplicates"] = figures.near_duplicates_png(info)
-    out.plot_titles["near_duplicates"] = "Near-duplicates: group sizes and nearest-neighbour distances near zero"
+    if not nothing_near_zero(info):
+        out.plots["near_duplicates"] = figures.near_duplicates_png(info)
+        out.plot_titles["near_duplicates"] = ("Near-duplicates: group sizes and nearest-neighbour distances near zero"
+                                              if info["nGroups"] else "Near-duplicates: nearest-neighbour distances near zero")
     if info["exampleGroups"]:
-        out.plots["near_duplicate_groups"] = figures.example_groups_png(info["exampleGroups"], findings.image_root)
-        out.plot_titles["near_duplicate_groups"] = "Largest near-duplicate groups (kept sample framed)"
+        out.plots[figures.NEAR_DUPLICATE_GROUPS_FIGURE] = figures.example_groups_png(info["exampleGroups"],
+                                                                                     findings.image_root)
+        out.plot_titles[figures.NEAR_DUPLICATE_GROUPS_FIGURE] = "Largest near-duplicate groups (kept sample framed)"
     removed = [names[int(i)] for i in groups.removed]
     document = {
         "schemaVersion": 1, "threshold": groups.threshold, "representativeRule": info["representativeRule"],
