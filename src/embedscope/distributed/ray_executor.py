@@ -154,7 +154,7 @@ def execute_run_on_ray(
         parameters=params, inputs=stages.samples_of(samples, selected), selection=selected.selection, sets=analysis.sets,
         metrics=analysis.metrics, report=assembled.report, timings=timings, extra_plots=assembled.extra_plots,
         extra_plot_titles=assembled.extra_plot_titles, side_outputs=assembled.side_outputs,
-        scatter=(analysis.pca, analysis.umap), sample_data=selected.sample_data,
+        scatter=(analysis.pca, analysis.umap), sample_data=selected.sample_data, hygiene=selected.hygiene,
     )
 
 

@@ -11,6 +11,7 @@ from embedscope.analyze.sets import AnalysisSets
 from embedscope.ingest.samples import LoadedInputs
 from embedscope.report.model import ReportV2
 from embedscope.run_parameters import RunParameters
+from embedscope.select.hygiene import HygieneFindings
 from embedscope.select.run_sample_data import RunSampleData
 from embedscope.select.run_selection import Selection
 
@@ -34,6 +35,7 @@ class RunOutcome:
         side_outputs: extra files (skipped predictions, ``--export-frames``), as plain data.
         scatter: the PCA and UMAP views of every sample (report.html's map).
         sample_data: the per-sample data aligned with the samples (colour-by columns of the map).
+        hygiene: the select stage's near-duplicate groups and outliers (colour-by columns of the map).
     """
 
     parameters: RunParameters
@@ -48,3 +50,4 @@ class RunOutcome:
     side_outputs: list[SideOutput] = field(default_factory=list)
     scatter: tuple[ScatterInput, ScatterInput] | None = None
     sample_data: RunSampleData | None = None
+    hygiene: HygieneFindings | None = None

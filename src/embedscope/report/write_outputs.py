@@ -22,6 +22,7 @@ from embedscope.report.assemble.side_files import FrameExport, SideFile, SideOut
 from embedscope.report.figures import report_figures
 from embedscope.report.folder_scatter import folder_colours_text, folder_scatter_plots
 from embedscope.report.html import ScatterNames, interactive_figure_names, render_html
+from embedscope.report.hygiene_map_columns import hygiene_map_columns
 from embedscope.report.json_writer import write_report_json
 from embedscope.report.pdf import render_pdf
 from embedscope.report.platform_fields import platform_fields
@@ -82,6 +83,8 @@ def sample_map(outcome: RunOutcome) -> SampleMap | None:
         cover_distance=metrics.cover_input.get(SELECTED), nearest_neighbor_distance=metrics.nearest_in_set.get(INPUT),
         sample_data=(data.input, data.datapool) if data is not None and not data.is_empty else None,
         vectors=inputs.input.vectors, labels=_labels(inputs.input),
+        extra_columns=hygiene_map_columns(outcome.hygiene, inputs.input.names,
+                                          n_datapool=len(inputs.datapool.names) if inputs.datapool is not None else 0),
     )
 
 
