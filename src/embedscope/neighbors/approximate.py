@@ -89,7 +89,7 @@ def approximate_nearest_in_set(points: np.ndarray, *, seed: int = 0) -> NearestN
     rng = np.random.default_rng(seed)
     sample = np.sort(rng.choice(n, size=min(n, RECALL_SAMPLE_SIZE), replace=False))
     truth = exact_nearest_in_set(points, query_indices=sample)
-    return _with_recall(distances, indices, truth.distances, sample)
+    return with_measured_recall(distances, indices, truth.distances, sample, method=METHOD)
 
 
 def approximate_nearest_in_other_set(
@@ -135,7 +135,7 @@ def approximate_nearest_in_other_set(
     rng = np.random.default_rng(seed)
     sample = np.sort(rng.choice(m, size=min(m, RECALL_SAMPLE_SIZE), replace=False))
     truth = exact_nearest_in_other_set(queries[sample], points)
-    return _with_recall(distances, indices, truth.distances, sample)
+    return with_measured_recall(distances, indices, truth.distances, sample, method=METHOD)
 
 
 def build_ivf_index(points: np.ndarray, *, seed: int) -> faiss.IndexIVFFlat:
@@ -178,16 +178,18 @@ def _nearest_clusters(centroids: np.ndarray) -> np.ndarray:
     return np.argsort(scores, axis=1, kind="stable")[:, : min(N_PROBE, centroids.shape[0])]
 
 
-def _with_recall(
-    distances: np.ndarray, indices: np.ndarray, exact_distances: np.ndarray, sample: np.ndarray
+def with_measured_recall(
+    distances: np.ndarray, indices: np.ndarray, exact_distances: np.ndarray, sample: np.ndarray, *, method: str
 ) -> NearestNeighbors:
+    """An approximate search's result with its recall@1: the share of the ``sample`` queries whose returned
+    distance is within RECALL_TOLERANCE of ``exact_distances`` (the exact search's, in ``sample`` order)."""
     hits = np.abs(distances[sample] - exact_distances) <= RECALL_TOLERANCE
     recall = float(hits.mean())
-    logger.info("approximate nearest neighbours: recall@1 %.4f on %d sampled queries", recall, sample.size)
+    logger.info("approximate nearest neighbours (%s): recall@1 %.4f on %d sampled queries", method, recall, sample.size)
     return NearestNeighbors(
         distances=distances,
         indices=indices,
-        method=METHOD,
+        method=method,
         recall=recall,
         recall_sample_size=int(sample.size),
     )

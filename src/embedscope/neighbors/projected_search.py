@@ -25,7 +25,7 @@ import math
 import faiss
 import numpy as np
 
-from embedscope.neighbors.approximate import RECALL_TOLERANCE
+from embedscope.neighbors.approximate import with_measured_recall
 from embedscope.neighbors.exact import exact_distances_to, exact_nearest_in_set
 from embedscope.neighbors.k_nearest import drop_own_index
 from embedscope.neighbors.result import NearestNeighbors
@@ -91,11 +91,7 @@ def projected_nearest_in_set(points: np.ndarray, *, seed: int = 0, recall_sample
     rng = np.random.default_rng(seed)
     sample = np.sort(rng.choice(n, size=min(n, recall_sample), replace=False))
     truth = exact_nearest_in_set(points, query_indices=sample)
-    hits = np.abs(distances[sample] - truth.distances) <= RECALL_TOLERANCE
-    return NearestNeighbors(
-        distances=distances, indices=indices, method=METHOD, recall=float(hits.mean()),
-        recall_sample_size=int(sample.size),
-    )
+    return with_measured_recall(distances, indices, truth.distances, sample, method=METHOD)
 
 
 def _rows(points: np.ndarray, start: int, stop: int) -> np.ndarray:
