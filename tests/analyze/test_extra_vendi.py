@@ -26,7 +26,7 @@ def test_vendi_matches_kernel_matrix_reference(rng: np.random.Generator, n: int,
 
 def test_vendi_blocks_accumulate_like_one_pass(rng: np.random.Generator, monkeypatch: pytest.MonkeyPatch) -> None:
     vectors = rng.normal(size=(257, 6)).astype(np.float32)
-    monkeypatch.setattr(vendi, "ROW_BLOCK", 10)
+    monkeypatch.setattr(vendi, "ROW_BLOCK_BYTES", 10 * 8 * 6)  # 10 rows a block
     assert vendi_score(vectors) == pytest.approx(_reference_vendi(vectors), rel=1e-9)
 
 

@@ -16,3 +16,35 @@ def test_reduction_preserves_distances_of_low_rank_data() -> None:
     assert reduced.shape == (1500, UMAP_INPUT_DIMS)
     np.testing.assert_allclose(pdist(reduced.astype(np.float64)), pdist(x.astype(np.float64)), atol=1e-4)
 
+
+
+def test_umap_is_reproducible_and_stacking_the_datapool_copies_nothing() -> None:
+    """Same seed → the same layout (on one machine); rows passed as ``also_project`` are placed exactly as
+    the same rows stacked into one array (the run passes the datapool that way, so no (n, d) copy is made)."""
+    from embedscope.analyze.projection import umap_2d
+
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((400, 64)).astype(np.float32)
+    pool = rng.standard_normal((30, 64)).astype(np.float32)
+    stacked = umap_2d(np.concatenate([x, pool]), seed=3, fit_sample=200).coordinates
+    again = umap_2d(np.concatenate([x, pool]), seed=3, fit_sample=200).coordinates
+    parts = umap_2d(x, also_project=pool, seed=3, fit_sample=200).coordinates
+    np.testing.assert_array_equal(stacked, again)
+    np.testing.assert_array_equal(parts, stacked)
+
+
+def test_pca_of_parts_equals_pca_of_the_stack_fitted_on_the_first_part() -> None:
+    from embedscope.analyze.projection import pca_2d
+
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal((300, 12)).astype(np.float32)
+    pool = rng.standard_normal((20, 12)).astype(np.float32) + 1.0
+    parts = pca_2d(x, also_project=pool).coordinates
+    stack = pca_2d(np.concatenate([x, pool]), fit_indices=np.arange(300)).coordinates
+    np.testing.assert_allclose(parts, stack, atol=1e-6)
+    # independent reference: numpy SVD of the centred first part, signs as svd_flip
+    centred = x.astype(np.float64) - x.astype(np.float64).mean(axis=0)
+    axes = np.linalg.svd(centred, full_matrices=False)[2][:2].T
+    axes *= np.sign(axes[np.argmax(np.abs(axes), axis=0), [0, 1]])
+    expected = (np.concatenate([x, pool]).astype(np.float64) - x.astype(np.float64).mean(axis=0)) @ axes
+    np.testing.assert_allclose(parts, expected, atol=1e-5)

@@ -43,7 +43,7 @@ def test_bad_value_in_a_later_block_names_its_row(
 
 
 def test_normalisation_in_blocks_equals_whole_array_formula(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(row_normalize, "BLOCK_ROWS", 7)
+    monkeypatch.setattr(row_normalize, "BLOCK_BYTES", 7 * 8 * 768)  # 7 rows a block
     x = (np.random.default_rng(2).standard_normal((60, 768)) * 3).astype(np.float32)
     np.save(tmp_path / "x.npy", x)
     mapped = read_npy(tmp_path / "x.npy").vectors
@@ -54,7 +54,7 @@ def test_normalisation_in_blocks_equals_whole_array_formula(tmp_path: Path, monk
 
 
 def test_zero_row_is_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(row_normalize, "BLOCK_ROWS", 4)
+    monkeypatch.setattr(row_normalize, "BLOCK_BYTES", 4 * 8 * 3)  # 4 rows a block
     x = np.ones((10, 3), dtype=np.float32)
     x[6] = 0.0
     with pytest.raises(InputFileError, match=r"row 7 \('n6'\) is a zero vector"):

@@ -6,9 +6,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from embedscope.neighbors.search import nearest_in_other_set
-
 N_EXAMPLE_PAIRS = 8  # pairs shown in the report
+BLOCK_BYTES = 32 * 2**20  # float64 input rows compared at a time
 
 
 @dataclass(frozen=True)
@@ -35,14 +34,30 @@ def selected_and_removed_pairs(
         vectors: (n, d) float32 input embeddings.
         selected: (k,) int64 input rows in pick order.
 
-    Cost: ``limit`` × (n − k) distances.
+    Scores are float64 (rows converted one block at a time), the winner's distance recomputed from its difference
+    vector; among equal scores the lowest row wins.
+
+    Cost: ``limit`` × n distances; memory one float64 block of BLOCK_BYTES, never a copy of ``vectors``.
     """
-    unselected = np.setdiff1d(np.arange(len(vectors)), selected)
-    if len(unselected) == 0 or len(selected) == 0:
+    if len(selected) == 0 or len(selected) >= len(vectors):
         return []
-    shown = selected[:limit]
-    nearest = nearest_in_other_set(vectors[shown], vectors[unselected], exact=True)
+    shown = np.asarray(selected[:limit], dtype=np.int64)
+    queries = np.asarray(vectors[shown], dtype=np.float64)
+    is_selected = np.zeros(len(vectors), dtype=bool)
+    is_selected[selected] = True
+    query_sq = np.einsum("ij,ij->i", queries, queries)
+    best = np.full(len(shown), np.inf)
+    best_row = np.zeros(len(shown), dtype=np.int64)
+    rows = max(1, BLOCK_BYTES // (8 * vectors.shape[1]))
+    for start in range(0, len(vectors), rows):
+        block = np.asarray(vectors[start:start + rows], dtype=np.float64)
+        squared = query_sq[:, None] + np.einsum("ij,ij->i", block, block)[None, :] - 2.0 * (queries @ block.T)
+        squared[:, is_selected[start:start + rows]] = np.inf
+        local = np.argmin(squared, axis=1)
+        value = squared[np.arange(len(shown)), local]
+        better = value < best
+        best[better], best_row[better] = value[better], start + local[better]
+    distances = np.linalg.norm(np.asarray(vectors[best_row], dtype=np.float64) - queries, axis=1)
     return [
-        ExamplePair(selected=int(s), removed=int(unselected[int(j)]), distance=float(d))
-        for s, j, d in zip(shown, nearest.indices, nearest.distances)
+        ExamplePair(selected=int(s), removed=int(j), distance=float(d)) for s, j, d in zip(shown, best_row, distances)
     ]

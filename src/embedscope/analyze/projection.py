@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -21,10 +21,11 @@ from embedscope.neighbors.k_nearest import k_nearest_neighbors
 logger = logging.getLogger(__name__)
 
 UMAP_FIT_SAMPLE = 5_000  # fitting cost grows ~linearly; 5k points already show the cluster structure
-UMAP_TRANSFORM_BATCH = 50_000  # points placed per k-NN search: bounds its memory
+UMAP_TRANSFORM_BATCH = 8_192  # points placed per k-NN search: bounds its memory (batch × fit sample × 4 B)
 UMAP_NEIGHBORS = 15  # umap-learn's default
 UMAP_EPOCHS = 200  # umap-learn uses 200 above 10k points; the layout is stable by then
-PCA_BLOCK_ROWS = 65_536  # float64 rows converted at a time: 32 MiB at d = 64
+PCA_BLOCK_ROWS = 65_536  # at most this many rows converted to float64 at a time (32 MiB at d = 64) ...
+PCA_BLOCK_BYTES = 64 * 2**20  # ... and at most this many bytes of them (10,922 rows at d = 768)
 PCA_THREAD_TOLERANCE = 1e-6  # max |difference| of PCA coordinates of unit vectors between thread counts
 UMAP_MIN_POINTS = 10  # below this UMAP's neighbour graph is degenerate; PCA coordinates are used instead
 UMAP_INPUT_DIMS = 50  # PCA size before UMAP: keeps the bulk of the variance of 512-1024-d embeddings
@@ -46,37 +47,74 @@ class Projection2D:
     fit_sample_size: int
 
 
-def pca_2d(points: np.ndarray, *, fit_indices: np.ndarray | None = None) -> Projection2D:
+def pca_2d(
+    points: np.ndarray, *, fit_indices: np.ndarray | None = None, also_project: np.ndarray | None = None
+) -> Projection2D:
     """Project (n, d) points on the first two principal axes of ``points[fit_indices]`` (all by default).
 
     Computed in float64 (covariance accumulated in row blocks, eigendecomposition of the d × d matrix, the
     sign of each axis fixed so its largest-magnitude loading is positive, as scikit-learn's ``svd_flip``), and
     rounded to float32 at the end. So the coordinates do not depend on the BLAS thread count beyond float64
     rounding: runs with 1 and 2 threads agree to :data:`PCA_THREAD_TOLERANCE` (a float32 PCA differed by up
-    to 4e-4). Memory: O(d² + block × d) besides the output.
+    to 4e-4).
+
+    Args:
+        points: (n, d) float32 (a memory map is read block by block, never copied whole).
+        fit_indices: rows the axes are fitted on (all when None).
+        also_project: (m, d) more rows projected on the same axes but not fitted (e.g. the datapool); their
+            coordinates follow the n rows of ``points``.
+
+    Returns:
+        Projection2D with (n + m, 2) float32 coordinates.
+
+    Memory: O(d² + block × d) besides the output (and a copy of ``points[fit_indices]`` when given).
     """
     points = np.asarray(points, dtype=np.float32)
     fit = points if fit_indices is None else points[fit_indices]
+    fit_size = len(fit)
     n_components = min(2, fit.shape[0], fit.shape[1])
     mean = fit.mean(axis=0, dtype=np.float64)
     covariance = np.zeros((fit.shape[1], fit.shape[1]))
-    for start in range(0, fit.shape[0], PCA_BLOCK_ROWS):
-        block = fit[start:start + PCA_BLOCK_ROWS].astype(np.float64) - mean
+    rows = block_rows(fit.shape[1])
+    for start in range(0, fit.shape[0], rows):
+        block = np.asarray(fit[start:start + rows], dtype=np.float64) - mean
         covariance += block.T @ block
+    del fit
     eigenvalues, eigenvectors = np.linalg.eigh(covariance)
     axes = eigenvectors[:, np.argsort(eigenvalues)[::-1][:n_components]]
     signs = np.sign(axes[np.argmax(np.abs(axes), axis=0), np.arange(n_components)])
     axes = axes * np.where(signs == 0, 1.0, signs)
-    coordinates = np.zeros((points.shape[0], 2), dtype=np.float32)
-    for start in range(0, points.shape[0], PCA_BLOCK_ROWS):
-        block = points[start:start + PCA_BLOCK_ROWS].astype(np.float64) - mean
-        coordinates[start:start + PCA_BLOCK_ROWS, :n_components] = block @ axes
-    return Projection2D(coordinates=coordinates, method="pca", fit_sample_size=int(fit.shape[0]))
+    parts = [points] if also_project is None or len(also_project) == 0 else [points, np.asarray(also_project, dtype=np.float32)]
+    coordinates = np.zeros((sum(len(part) for part in parts), 2), dtype=np.float32)
+    for offset, block in _row_blocks(parts, rows):
+        coordinates[offset:offset + len(block), :n_components] = (np.asarray(block, dtype=np.float64) - mean) @ axes
+    return Projection2D(coordinates=coordinates, method="pca", fit_sample_size=fit_size)
+
+
+def block_rows(dim: int) -> int:
+    """Rows per block at ``dim`` dimensions: PCA_BLOCK_ROWS, fewer where their float64 copy would pass
+    PCA_BLOCK_BYTES."""
+    return max(1, min(PCA_BLOCK_ROWS, PCA_BLOCK_BYTES // (8 * max(dim, 1))))
+
+
+def _row_blocks(parts: list[np.ndarray], rows: int) -> Iterator[tuple[int, np.ndarray]]:
+    """(offset, block) over ``parts`` stacked vertically, in blocks of ``rows`` stacked rows (the last may be
+    shorter). The boundaries are those of the stacked array, so results match a stacked copy bit for bit; only a
+    block that straddles two parts is gathered, no part is copied whole."""
+    edges = np.cumsum([0] + [len(part) for part in parts])
+    for start in range(0, int(edges[-1]), rows):
+        stop = min(int(edges[-1]), start + rows)
+        pieces = [
+            part[max(start, lo) - lo:min(stop, hi) - lo]
+            for part, lo, hi in zip(parts, edges[:-1], edges[1:]) if lo < stop and hi > start
+        ]
+        yield start, pieces[0] if len(pieces) == 1 else np.concatenate(pieces)
 
 
 def umap_2d(
     points: np.ndarray,
     *,
+    also_project: np.ndarray | None = None,
     seed: int = 0,
     fit_sample: int = UMAP_FIT_SAMPLE,
     on_progress: Callable[[int, int], None] | None = None,
@@ -87,11 +125,23 @@ def umap_2d(
     computed here (so umap-learn does not JIT-compile its approximate search on every run). Every other
     point is placed where UMAP's own ``transform`` starts it: at the membership-weighted mean of the
     coordinates of its ``UMAP_NEIGHBORS`` nearest fitted points (the refinement epochs are skipped).
+
+    Args:
+        points: (n, d) float32; above UMAP_INPUT_DIMS dimensions read block by block into a
+            (n + m, UMAP_INPUT_DIMS) PCA copy, never copied whole.
+        also_project: (m, d) rows stacked after ``points`` (the datapool), projected like them.
+
+    Returns:
+        Projection2D with (n + m, 2) float32 coordinates.
+
+    Memory: the stacked rows at min(d, UMAP_INPUT_DIMS) dimensions, float32, plus one block.
     """
-    points = np.asarray(points, dtype=np.float32)
-    n_points = points.shape[0]
+    parts = [np.asarray(points, dtype=np.float32)]
+    if also_project is not None and len(also_project):
+        parts.append(np.asarray(also_project, dtype=np.float32))
+    n_points = sum(len(part) for part in parts)
     if n_points < UMAP_MIN_POINTS:
-        fallback = pca_2d(points)
+        fallback = pca_2d(np.concatenate(parts))
         return Projection2D(fallback.coordinates, "pca (too few points for umap)", fallback.fit_sample_size)
     import umap
 
@@ -99,9 +149,11 @@ def umap_2d(
 
     enable_umap_kernel_cache()
     method = "umap"
-    if points.shape[1] > UMAP_INPUT_DIMS:
-        points = reduce_dimensions(points, n_components=UMAP_INPUT_DIMS, seed=seed)
+    if parts[0].shape[1] > UMAP_INPUT_DIMS:
+        points = reduce_dimensions(parts, n_components=UMAP_INPUT_DIMS, seed=seed)
         method = f"umap on pca-{UMAP_INPUT_DIMS}"
+    else:
+        points = parts[0] if len(parts) == 1 else np.concatenate(parts)
     rng = np.random.default_rng(seed)
     fit_indices = np.sort(rng.choice(n_points, size=min(fit_sample, n_points), replace=False))
     fit_points = points[fit_indices]
@@ -132,16 +184,29 @@ def umap_2d(
     return Projection2D(coordinates=coordinates, method=method, fit_sample_size=len(fit_indices))
 
 
-def reduce_dimensions(points: np.ndarray, *, n_components: int, seed: int = 0) -> np.ndarray:
+def reduce_dimensions(points: np.ndarray | list[np.ndarray], *, n_components: int, seed: int = 0) -> np.ndarray:
     """(n, n_components) float32 PCA coordinates of ``points`` (n, d), PCA fitted on at most PCA_FIT_SAMPLE
-    seeded points (randomized SVD, seeded). Cost O(PCA_FIT_SAMPLE·d·n_components + n·d·n_components)."""
+    seeded points (randomized SVD, seeded). Cost O(PCA_FIT_SAMPLE·d·n_components + n·d·n_components).
+
+    Args:
+        points: (n, d) float32, or a list of such parts stacked vertically (not copied: read block by block).
+    """
     from sklearn.decomposition import PCA
 
-    n_components = min(n_components, points.shape[0], points.shape[1])
+    parts = [points] if isinstance(points, np.ndarray) else list(points)
+    n_points, dim = sum(len(part) for part in parts), parts[0].shape[1]
+    n_components = min(n_components, n_points, dim)
     rng = np.random.default_rng(seed)
-    fit_rows = np.sort(rng.choice(points.shape[0], size=min(PCA_FIT_SAMPLE, points.shape[0]), replace=False))
-    pca = PCA(n_components=n_components, svd_solver="randomized", random_state=seed).fit(points[fit_rows])
-    return np.asarray(pca.transform(points), dtype=np.float32)
+    fit_rows = np.sort(rng.choice(n_points, size=min(PCA_FIT_SAMPLE, n_points), replace=False))
+    fit_points = np.concatenate([
+        np.asarray(part[fit_rows[(fit_rows >= offset) & (fit_rows < offset + len(part))] - offset])
+        for offset, part in zip(np.cumsum([0] + [len(part) for part in parts[:-1]]), parts)
+    ])
+    pca = PCA(n_components=n_components, svd_solver="randomized", random_state=seed).fit(fit_points)
+    reduced = np.empty((n_points, n_components), dtype=np.float32)
+    for offset, block in _row_blocks(parts, block_rows(dim)):
+        reduced[offset:offset + len(block)] = pca.transform(np.asarray(block))
+    return reduced
 
 
 def _self_knn_graph(points: np.ndarray, *, k: int) -> tuple[np.ndarray, np.ndarray]:

@@ -54,31 +54,25 @@ def scatter_inputs(
 ) -> tuple[ScatterInput, ScatterInput]:
     """PCA and UMAP :class:`ScatterInput` for the input, the selected samples and the datapool.
 
-    UMAP is fitted on a subsample and transforms only the listed points, so its cost is bounded.
+    Every sample is placed (report.html draws them all); UMAP is fitted on a subsample, so its cost is
+    bounded, and neither projection copies the (n, d) input.
     """
     n_input = len(sets.input)
     listed = listed_input_rows(n_input, seed=seed)
-    needed = np.arange(n_input)  # every sample is projected: report.html draws them all
-    points = sets.with_datapool(sets.input[needed])
-    position = np.full(n_input, -1, dtype=np.int64)
-    position[needed] = np.arange(len(needed))
     n_datapool = 0 if sets.datapool is None else len(sets.datapool)
 
     progress.stage("2-D projection (PCA)")
-    pca = pca_2d(points, fit_indices=np.arange(len(needed)))
-    progress.stage("2-D projection (UMAP)", total=len(points))
-    umap = umap_2d(points, seed=seed, on_progress=progress.advance)
+    pca = pca_2d(sets.input, also_project=sets.datapool)  # every sample is projected: report.html draws them all
+    progress.stage("2-D projection (UMAP)", total=n_input + n_datapool)
+    umap = umap_2d(sets.input, also_project=sets.datapool, seed=seed, on_progress=progress.advance)
 
     def make(projection: Projection2D) -> ScatterInput:
         xy = projection.coordinates
-        datapool_xy = xy[len(needed):] if n_datapool else None
-        examples = [
-            (names[int(row)], (float(xy[position[row], 0]), float(xy[position[row], 1])))
-            for row in _example_rows(sets.selected_indices)
-        ]
+        datapool_xy = xy[n_input:] if n_datapool else None
+        examples = [(names[int(row)], (float(xy[row, 0]), float(xy[row, 1]))) for row in _example_rows(sets.selected_indices)]
         return ScatterInput(
-            input_xy=xy[position[listed]],
-            selected_xy=xy[position[sets.selected_indices]],
+            input_xy=xy[listed],
+            selected_xy=xy[sets.selected_indices],
             datapool_xy=datapool_xy if sets.datapool is not None else None,
             examples=examples,
             method=projection.method,

@@ -10,8 +10,8 @@ import numpy as np
 
 from embedscope.errors import InputFileError
 
-BLOCK_ROWS = 65_536
-"""Rows normalised at a time: their float64 copy is the only temporary (~400 MiB at 768-d)."""
+BLOCK_BYTES = 64 * 2**20
+"""Bytes of the float64 copy of the rows normalised at a time, the only temporary (10,922 rows at 768-d)."""
 
 ZERO_NORM = 1e-12
 """Below this a vector has no direction to normalise."""
@@ -33,8 +33,9 @@ def l2_normalized_rows(vectors: np.ndarray, *, source: Path, names: Sequence[str
         InputFileError: a zero vector (names the file and row).
     """
     out = np.empty(vectors.shape, dtype=np.float32)
-    for start in range(0, vectors.shape[0], BLOCK_ROWS):
-        block = np.asarray(vectors[start : start + BLOCK_ROWS], dtype=np.float64)
+    rows = max(1, BLOCK_BYTES // (8 * max(vectors.shape[1], 1)))
+    for start in range(0, vectors.shape[0], rows):
+        block = np.asarray(vectors[start : start + rows], dtype=np.float64)
         norms = np.linalg.norm(block, axis=1)
         zero = norms < ZERO_NORM
         if zero.any():

@@ -196,22 +196,23 @@ def _float64_argmin(
 
     ``self_indices[i]``, when given, is the index of query i within ``points``; it is excluded.
     In float64 the expansion |y|² - 2x·y has error ~1e-15, far below the 1e-5 distance tolerance.
-    Among exactly equal scores the lowest index wins.
+    Among exactly equal scores the lowest index wins. Memory: one float64 block of points and one of scores,
+    each within ``memory_budget_bytes``.
     """
     m, n = queries.shape[0], points.shape[0]
-    points64 = np.asarray(points, dtype=np.float64)
-    sq_norms = np.einsum("ij,ij->i", points64, points64)
     block_q = max(1, min(m, 4096))
-    block_p = max(1, min(n, memory_budget_bytes // (8 * block_q)))
+    block_p = max(1, min(n, memory_budget_bytes // (8 * max(block_q, points.shape[1]))))
     best_value = np.full(m, np.inf)
     best_index = np.zeros(m, dtype=np.int64)
-    for q0 in range(0, m, block_q):
-        q1 = min(m, q0 + block_q)
-        q64 = np.asarray(queries[q0:q1], dtype=np.float64)
-        rows = np.arange(q1 - q0)
-        for p0 in range(0, n, block_p):
-            p1 = min(n, p0 + block_p)
-            scores = sq_norms[p0:p1] - 2.0 * (q64 @ points64[p0:p1].T)
+    for p0 in range(0, n, block_p):  # points converted one block at a time: no float64 copy of the whole set
+        p1 = min(n, p0 + block_p)
+        points64 = np.asarray(points[p0:p1], dtype=np.float64)
+        sq_norms = np.einsum("ij,ij->i", points64, points64)
+        for q0 in range(0, m, block_q):
+            q1 = min(m, q0 + block_q)
+            q64 = np.asarray(queries[q0:q1], dtype=np.float64)
+            rows = np.arange(q1 - q0)
+            scores = sq_norms - 2.0 * (q64 @ points64.T)
             if self_indices is not None:
                 own = self_indices[q0:q1] - p0
                 inside = (own >= 0) & (own < p1 - p0)

@@ -111,7 +111,6 @@ def _search(points: np.ndarray, queries: np.ndarray | None, *, threshold: float,
         return _empty("exact")
     partition = coarse_partition(points32, n_clusters=max(1, round(CLUSTERS_PER_SQRT_POINT * math.sqrt(n))), seed=seed)
     start, stop = cluster_ranges(partition)
-    ordered = np.ascontiguousarray(points32[partition.order])
     own_cluster = np.empty(n, dtype=np.int64)
     for c in range(start.size):
         own_cluster[partition.order[start[c] : stop[c]]] = c
@@ -133,7 +132,7 @@ def _search(points: np.ndarray, queries: np.ndarray | None, *, threshold: float,
         cand_cluster = np.concatenate([cand_cluster, query_cluster])
     limit = _float32_limit(threshold, queries32, points32)
     tasks = _tasks(cand_query, cand_cluster, start, stop, self_search)
-    first, second = _run_tasks(tasks, queries32, ordered, partition.order, limit)
+    first, second = _run_tasks(tasks, queries32, points32, partition.order, limit)
     result = _finish(queries32, points32, first, second, threshold, self_search, method)
     if method == "approximate":
         recall, size = measured_recall(result, queries32, points32, threshold, self_search, seed)
@@ -209,6 +208,9 @@ def _float32_limit(threshold: float, queries: np.ndarray, points: np.ndarray) ->
     return threshold * threshold + window
 
 
+QUERY_CHUNK = 8_192
+"""Queries gathered at a time by a task (24 MiB at 768-d)."""
+
 Task = tuple[np.ndarray, int, int, bool]
 """(query rows, cluster start, cluster stop in the ordered points, triangle: same rows as the cluster)."""
 
@@ -230,10 +232,14 @@ def _tasks(
 
 
 def _run_tasks(
-    tasks: list[Task], queries: np.ndarray, ordered: np.ndarray, order: np.ndarray, limit: float
+    tasks: list[Task], queries: np.ndarray, points: np.ndarray, order: np.ndarray, limit: float
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Candidate (query, point) pairs under ``limit`` (float32 squared distance), from all tasks, on all cores."""
-    sq_ordered = np.einsum("ij,ij->i", ordered, ordered)
+    """Candidate (query, point) pairs under ``limit`` (float32 squared distance), from all tasks, on all cores.
+
+    Each task gathers its cluster's points (``points[order[start:stop]]``) and its queries in chunks of
+    QUERY_CHUNK rows, so no cluster-ordered copy of the whole set exists: memory per worker is one cluster
+    and one chunk of queries (each cluster is gathered by at most two tasks).
+    """
     weights = [(rows.size or (stop - start)) * (stop - start) for rows, start, stop, _ in tasks]
     by_weight = list(np.argsort(weights)[::-1])
 
@@ -244,26 +250,29 @@ def _run_tasks(
         kept_first, kept_second, count = [], [], 0
         for t in by_weight[worker::workers]:
             rows, start, stop, triangle = tasks[t]
-            if triangle:
-                query_block, query_ids = ordered[start:stop], order[start:stop]
-            else:
-                query_block, query_ids = queries[rows], rows
-            query_sq = np.einsum("ij,ij->i", query_block, query_block)
-            for a in range(0, query_block.shape[0], TILE):
-                qa = query_block[a : a + TILE]
-                for b in range(start + (a if triangle else 0), stop, TILE):
-                    pb = ordered[b : min(stop, b + TILE)]
-                    out = tile[: qa.shape[0], : pb.shape[0]]
-                    np.matmul(qa, pb.T, out=out)
-                    if count + out.size > out_first.size:
-                        kept_first.append(out_first[:count].copy())
-                        kept_second.append(out_second[:count].copy())
-                        count = 0
-                    count = _collect(
-                        out, query_sq[a : a + qa.shape[0]], sq_ordered[b : b + pb.shape[0]], limit,
-                        query_ids[a : a + qa.shape[0]], order[b : b + pb.shape[0]],
-                        (start + a) - b if triangle else -(1 << 62), out_first, out_second, count,
-                    )
+            members = order[start:stop]
+            cluster = points[members]
+            cluster_sq = np.einsum("ij,ij->i", cluster, cluster)
+            chunks = [(cluster, members)] if triangle else [
+                (queries[rows[c : c + QUERY_CHUNK]], rows[c : c + QUERY_CHUNK]) for c in range(0, rows.size, QUERY_CHUNK)
+            ]
+            for query_block, query_ids in chunks:
+                query_sq = np.einsum("ij,ij->i", query_block, query_block)
+                for a in range(0, query_block.shape[0], TILE):
+                    qa = query_block[a : a + TILE]
+                    for b in range(a if triangle else 0, stop - start, TILE):
+                        pb = cluster[b : b + TILE]
+                        out = tile[: qa.shape[0], : pb.shape[0]]
+                        np.matmul(qa, pb.T, out=out)
+                        if count + out.size > out_first.size:
+                            kept_first.append(out_first[:count].copy())
+                            kept_second.append(out_second[:count].copy())
+                            count = 0
+                        count = _collect(
+                            out, query_sq[a : a + qa.shape[0]], cluster_sq[b : b + pb.shape[0]], limit,
+                            query_ids[a : a + qa.shape[0]], members[b : b + pb.shape[0]],
+                            a - b if triangle else -(1 << 62), out_first, out_second, count,
+                        )
         kept_first.append(out_first[:count].copy())
         kept_second.append(out_second[:count].copy())
         return np.concatenate(kept_first), np.concatenate(kept_second)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-ROW_BLOCK = 65_536  # rows accumulated into the d×d Gram matrix per step (block × d float64 in memory)
+ROW_BLOCK_BYTES = 64 * 2**20  # float64 rows accumulated into the d×d Gram matrix per step (two such copies)
 ZERO_NORM = 1e-12  # rows shorter than this have no direction; they are left as zero vectors
 
 
@@ -29,8 +29,9 @@ def vendi_score(vectors: np.ndarray) -> float:
     if n_rows == 0:
         raise ValueError("vendi_score needs at least one row")
     gram = np.zeros((dim, dim), dtype=np.float64)
-    for start in range(0, n_rows, ROW_BLOCK):
-        block = vectors[start:start + ROW_BLOCK].astype(np.float64)
+    rows = max(1, ROW_BLOCK_BYTES // (8 * dim))
+    for start in range(0, n_rows, rows):
+        block = vectors[start:start + rows].astype(np.float64)
         norms = np.linalg.norm(block, axis=1, keepdims=True)
         block = np.divide(block, norms, out=np.zeros_like(block), where=norms > ZERO_NORM)
         gram += block.T @ block
