@@ -15,6 +15,7 @@ import pytest
 from av.video.stream import VideoStream
 from PIL import Image
 
+from embedscope.cli.app import main
 from embedscope.distributed.cluster import cluster_info
 from embedscope.distributed.feature_shards import list_shards
 from embedscope.distributed.options import RayEngineOptions
@@ -23,8 +24,10 @@ from embedscope.distributed.ray_executor import embed_stage_on_ray
 from embedscope.embed.cache_location import CACHE_DIR_ENV
 from embedscope.embed.folder_samples import FolderInputs
 from embedscope.ingest.sample_statistics import SampleStatistics, blank_rows
+from embedscope.io.lightly_csv import read_lightly_csv
 from embedscope.pipeline import stages
 from embedscope.progress import SilentProgress
+from embedscope.report.json_writer import read_report_dict
 from embedscope.run_parameters import RunParameters
 from tests.distributed.conftest import TwoNodeCluster
 from tests.ingest.test_video_frames import write_video
@@ -190,3 +193,28 @@ def test_object_crops_on_ray_equal_the_local_engines(
     _same_statistics(ray.crops.statistics, local.crops.statistics)
     np.testing.assert_allclose(ray.input.vectors, local.input.vectors, rtol=0, atol=1e-5)
     assert both.details["samplesEmbedded"] == 8 and both.details["samples"] == 9
+
+
+def _files(folder: Path) -> list[str]:
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file())
+
+
+def test_run_on_a_video_folder_with_the_ray_engine_writes_the_local_engines_files(
+    ray_two_nodes: TwoNodeCluster, videos: Path, frames: Both, tmp_path: Path
+) -> None:
+    common = ["run", str(videos), "--n-samples", "4", "--embedding-dim", "8", "--frame-stride", str(STRIDE),
+              "--random-seeds", "1", "--quiet"]
+
+    assert main([*common, "--out", str(tmp_path / "local")]) == 0
+    assert main([*common, "--out", str(tmp_path / "ray"), "--engine", "ray", "--ray-address", ray_two_nodes.address,
+                 "--shard-dir", str(frames.details["shardDir"])]) == 0
+
+    assert _files(tmp_path / "ray") == _files(tmp_path / "local")
+    engine = read_report_dict(tmp_path / "ray/report_v2.json")["embedscope"]["engine"]
+    assert engine["embedEngine"] == "ray" and engine["samplesEmbedded"] == 0  # every frame from the shards
+    for name in ("corrupt_filenames.txt", "duplicate_filenames.txt"):
+        assert (tmp_path / "ray/filenames" / name).read_text() == (tmp_path / "local/filenames" / name).read_text()
+    local_csv = read_lightly_csv(tmp_path / "local/data/embeddings.csv")
+    ray_csv = read_lightly_csv(tmp_path / "ray/data/embeddings.csv")
+    assert ray_csv.names == local_csv.names and len(local_csv.names) >= len(frames.local.input.names) - 2
+    np.testing.assert_allclose(ray_csv.vectors, local_csv.vectors, rtol=0, atol=1e-5)

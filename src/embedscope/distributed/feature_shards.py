@@ -135,7 +135,6 @@ def read_shard_features(path: Path, rows: np.ndarray) -> np.ndarray:
 
 def read_shard_statistics(path: Path, rows: np.ndarray) -> dict[str, np.ndarray]:
     """``lightly.<name>`` → (len(rows),) float64 statistics at ``rows`` of one shard (empty: none stored)."""
-    table = pq.read_table(path)
-    names = [name for name in table.column_names if name not in (FILENAME, CONTENT_HASH, FEATURES, FAILURE)]
-    taken = table.select(names).take(pa.array(np.asarray(rows, dtype=np.int64)))
+    names = [name for name in pq.read_schema(path).names if name not in (FILENAME, CONTENT_HASH, FEATURES, FAILURE)]
+    taken = pq.read_table(path, columns=names).take(pa.array(np.asarray(rows, dtype=np.int64)))
     return {name: taken.column(name).to_numpy().astype(np.float64) for name in names}
