@@ -107,6 +107,8 @@ def ray_object_inputs(
         InputFileError, ConfigError: as the local engine; ConfigError: ``--device cuda`` without GPUs, a
             ``--shard-dir`` of another model.
     """
+    import ray
+
     root = Path(image_root)
     progress = progress or SilentProgress()
     sizes = image_sizes if image_sizes is not None else read_image_sizes(root, predictions.predictions)
@@ -130,8 +132,6 @@ def ray_object_inputs(
     ]
     n_from_shards = len(plan.crops) - sum(len(groups[image]) for image in todo)
     progress.advance(n_from_shards, len(plan.crops))
-    import ray
-
     summary = embed_decoded_rows(
         ray.data.from_items(items, override_num_blocks=len(items)).map(
             decode_crops, num_cpus=1,  # type: ignore[arg-type]  # ray passes fn_kwargs

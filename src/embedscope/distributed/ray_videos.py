@@ -1,6 +1,8 @@
 """A folder of videos on Ray: frame extraction as Ray Data CPU tasks, the model in the actor pool, resumable
 Parquet shards; the result equals :func:`embedscope.embed.video_samples.load_video_inputs`'s.
 
+A frame's row in a shard is named ``<video>:<frame index>`` (its final name needs the video's frame count).
+
 Pipeline: the videos' content hashes (Ray Data tasks) → one row per video not finished in an earlier pass →
 ``flat_map`` (a CPU task per video: :class:`~embedscope.ingest.video_frames.VideoFrameReader` decodes every
 ``frame_stride``-th frame to 224×224 RGB as locally, its statistics are measured on those pixels with
@@ -64,7 +66,7 @@ def decode_video(
         measured = statistics.result().columns
         shards.append(shard_name(keys, FRAME_SHARDS))
         yield decoded_row(
-            shards[-1], keys, keys, [""] * len(keys),
+            shards[-1], [f"{video}:{int(index)}" for index in batch.indices], keys, [""] * len(keys),
             [model_input_from_image(pixels, (int(size[0]), int(size[1]))) for pixels in batch.pixels],
             np.column_stack([measured[name] for name in column_names()]),
         )
@@ -111,6 +113,8 @@ def ray_video_inputs(
         InputFileError, ConfigError: as the local engine; ConfigError: ``--device cuda`` without GPUs, a
             ``--shard-dir`` of another model.
     """
+    import ray
+
     root = Path(video_root)
     progress = progress or SilentProgress()
     names = video_names(root, names)
@@ -121,8 +125,6 @@ def ray_video_inputs(
     hashes = hashes_on_ray(root, names)
     keys = {video: f"{hashes[video]}-s{frame_stride}" for video in names}
     todo = [video for video in names if _finished(run.shard_dir, keys[video]) is None]
-    import ray
-
     items = [{"video": video, "key": keys[video]} for video in todo]
     summary = embed_decoded_rows(
         ray.data.from_items(items, override_num_blocks=max(1, len(items))).flat_map(
@@ -135,7 +137,8 @@ def ray_video_inputs(
     summaries = []
     for video in names:
         finished = _finished(run.shard_dir, keys[video])
-        assert finished is not None, f"video {video}: the Ray pass left no marker"
+        if finished is None:  # Ray Data raises when a task or actor fails for good; this is a bug
+            raise RuntimeError(f"video {video}: the Ray embedding pass left no finished marker")
         summaries.append(dataclasses.replace(finished, video=video))
     frame_keys = [f"{keys[s.video]}:{index}" for s in summaries for index in s.sampled]
     frame_names = [ref.name for s in summaries for ref in s.frame_refs()]

@@ -1,11 +1,12 @@
-"""Embedding image files into feature shards with Ray Data: CPU decode tasks feed an actor pool of the ONNX model.
+"""Embedding samples into feature shards with Ray Data: CPU decode tasks feed an actor pool of the ONNX model.
 
 Pipeline: one row per shard (its filenames and content hashes) → ``map`` (per shard: decode, EXIF-orient,
 resize to the model's input with :func:`embedscope.embed.preprocess.model_input_from_file`, exactly as the local
-engine; video frames and object crops have their own decode tasks, see :mod:`embedscope.distributed.ray_videos`
-and :mod:`embedscope.distributed.ray_crops`, feeding the same actors) → ``map_batches`` on an actor pool (one actor per GPU with onnxruntime's CUDA provider, fed by CPU decode tasks;
-on CPU clusters one actor per CPU, into which Ray Data fuses the decode) that runs the network and writes the
-shard atomically → a small summary row per shard.
+engine; video frames and object crops have their own decode tasks, :mod:`embedscope.distributed.ray_videos` and
+:mod:`embedscope.distributed.ray_crops`, giving the same :func:`decoded_row` rows) → ``map_batches`` on an actor
+pool (one actor per GPU with onnxruntime's CUDA provider, fed by CPU decode tasks; on CPU clusters one actor per
+CPU, into which Ray Data fuses the decode) that runs the network and writes the shard atomically → a small
+summary row per shard.
 
 Fault tolerance is Ray Data's: its tasks are retried without limit when a node is lost, and its actors are
 restarted without limit (``max_restarts=-1``), so a lost node or an actor that fails to start does not end the
