@@ -125,3 +125,13 @@ def ray_two_nodes() -> Iterator[TwoNodeCluster]:
         for worker in list(cluster.workers):
             _stop(worker)
         _stop(head)
+
+
+@pytest.fixture(scope="session")
+def ray_model_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A cache folder holding the exported default model, shared by the Ray embedding tests (one export)."""
+    from embedscope.embed.feature_extractor import ensure_onnx_model
+
+    cache = tmp_path_factory.mktemp("ray_model_cache")
+    ensure_onnx_model(cache)
+    return cache

@@ -56,13 +56,11 @@ def test_ray_flags_without_the_ray_engine_are_refused(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("argv", "flag"),
     [
-        (["embed", "{images}", "--out", "{out}.csv", "--engine", "ray", "--model", "{images}/m.onnx"], "--model"),
-        (["embed", "{images}", "--out", "{out}.csv", "--engine", "ray", "--model-precision", "int8"], "--model-precision"),
         (["run", "{images}", "--n-samples", "1", "--out", "{out}", "--engine", "ray", "--train-embedding", "1"],
          "--train-embedding"),
     ],
 )
-def test_model_flags_the_ray_engine_does_not_honour_are_refused(
+def test_flags_the_ray_engine_does_not_honour_are_refused(
     argv: list[str], flag: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from embedscope.cli.app import main

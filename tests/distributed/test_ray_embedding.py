@@ -27,7 +27,6 @@ from embedscope.distributed.ray_image_folder import (
 )
 from embedscope.distributed.vector_blocks import default_memory_budget
 from embedscope.embed.cache_location import CACHE_DIR_ENV
-from embedscope.embed.feature_extractor import ensure_onnx_model
 from embedscope.embed.image_folder_embedding import ImageFolderEmbeddings, embed_image_folder
 from embedscope.ingest.image_folder import file_digest, scan_image_folder
 from embedscope.io.lightly_csv import read_lightly_csv
@@ -39,10 +38,8 @@ FILES_PER_SHARD = 16
 
 
 @pytest.fixture(scope="module")
-def model_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    cache = tmp_path_factory.mktemp("ray_model_cache")
-    ensure_onnx_model(cache)
-    return cache
+def model_cache(ray_model_cache: Path) -> Path:
+    return ray_model_cache
 
 
 @pytest.fixture(scope="module")

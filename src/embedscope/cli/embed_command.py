@@ -16,7 +16,6 @@ from embedscope.cli.engine_options import (
     ShardFiles,
     embed_on_ray,
     ray_engine_options,
-    refuse_local_only_model_flags,
 )
 
 if TYPE_CHECKING:
@@ -62,10 +61,11 @@ def embed_command(
         engine, address=ray_address, shard_dir=shard_dir, shard_files=shard_files, memory_budget_gib=memory_budget,
         partitions=None,
     )
-    refuse_local_only_model_flags(ray_options, model=model, checkpoint=checkpoint, model_precision=model_precision,
-                                  device=device)
     if ray_options is not None:
-        embed_on_ray(image_dir, out, embedding_dim=embedding_dim, options=ray_options, quiet=quiet)
+        from embedscope.embed.model_choice import ModelChoice
+
+        choice = ModelChoice(path=model, checkpoint=checkpoint, precision=model_precision, device=device)
+        embed_on_ray(image_dir, out, embedding_dim=embedding_dim, options=ray_options, quiet=quiet, model=choice)
         return
     from rich.console import Console
 

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import warnings
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from embedscope.distributed.options import DEFAULT_FILES_PER_SHARD, RayEngineOptions
 from embedscope.errors import ConfigError
+
+if TYPE_CHECKING:
+    from embedscope.embed.model_choice import ModelChoice
 
 DEFAULT_SHARD_FILES = DEFAULT_FILES_PER_SHARD
 
@@ -83,31 +86,26 @@ def ray_engine_options(
     )
 
 
-def refuse_local_only_model_flags(
-    ray_options: RayEngineOptions | None, *, model: Path | None, checkpoint: Path | None, model_precision: str,
-    device: str, train_embedding: int = 0,
-) -> None:
-    """Refuse model flags the Ray engine does not honour yet (it embeds with the default model, on the
-    cluster's GPUs when it has them), instead of silently embedding with another model.
+def refuse_local_only_flags(ray_options: RayEngineOptions | None, *, train_embedding: int = 0) -> None:
+    """Refuse the flags the Ray engine does not honour, instead of silently running without them. (``--model``,
+    ``--checkpoint``, ``--model-precision`` and ``--device`` work on Ray: the actors load the same model.)
 
     Raises:
-        ConfigError: ``--engine ray`` with any of --model, --checkpoint, --model-precision, --device,
-            --train-embedding, naming them.
+        ConfigError: ``--engine ray`` with ``--train-embedding`` (training runs on the local engine).
     """
-    given = [name for name, is_given in {
-        "--model": model is not None, "--checkpoint": checkpoint is not None,
-        "--model-precision": model_precision != "float32", "--device": device != "cpu",
-        "--train-embedding": train_embedding > 0,
-    }.items() if is_given]
-    if ray_options is not None and given:
+    if ray_options is not None and train_embedding > 0:
         raise ConfigError(
-            f"{', '.join(given)}: the local engine only (--engine ray embeds with the default model, on the "
-            "cluster's GPUs when it has them); drop them or --engine ray"
+            "--train-embedding: the local engine only (it trains in this process); train with 'embedscope train', "
+            "then pass --checkpoint to --engine ray, or drop --engine ray"
         )
 
 
-def embed_on_ray(image_dir: Path, out: Path, *, embedding_dim: int, options: RayEngineOptions, quiet: bool) -> None:
-    """``embedscope embed --engine ray``: the same CSV as the local engine, embedded on a Ray cluster."""
+def embed_on_ray(
+    image_dir: Path, out: Path, *, embedding_dim: int, options: RayEngineOptions, quiet: bool,
+    model: ModelChoice | None = None,
+) -> None:
+    """``embedscope embed --engine ray``: the same CSV as the local engine, embedded on a Ray cluster with
+    ``model`` (default EfficientNet-Lite0)."""
     from embedscope.distributed.cluster import ray_cluster
 
     with warnings.catch_warnings(), ray_cluster(options.address) as cluster:  # connect first: a bad address fails fast
@@ -120,13 +118,14 @@ def embed_on_ray(image_dir: Path, out: Path, *, embedding_dim: int, options: Ray
 
         record = EngineRecord(cluster=cluster)
         if quiet:
-            embedded, vectors = embed_folder_with_ray(image_dir, record=record, options=options, embedding_dim=embedding_dim)
+            embedded, vectors = embed_folder_with_ray(
+                image_dir, record=record, options=options, embedding_dim=embedding_dim, model=model)
         else:
             with RichProgress() as display:
                 display.stage("embedding images on Ray")
                 embedded, vectors = embed_folder_with_ray(
                     image_dir, record=record, options=options, embedding_dim=embedding_dim,
-                    progress=lambda done, total: display.advance(done, total),
+                    progress=lambda done, total: display.advance(done, total), model=model,
                 )
     write_lightly_csv(out, embedded.scan.names, vectors)
     if not quiet:

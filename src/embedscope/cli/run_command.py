@@ -17,7 +17,7 @@ from embedscope.cli.engine_options import (
     ShardDir,
     ShardFiles,
     ray_engine_options,
-    refuse_local_only_model_flags,
+    refuse_local_only_flags,
 )
 from embedscope.run_parameters import (
     DEFAULT_CROP_PADDING,
@@ -92,8 +92,7 @@ def run_command(
         engine, address=ray_address, shard_dir=shard_dir, shard_files=shard_files, memory_budget_gib=memory_budget,
         partitions=partitions,
     )
-    refuse_local_only_model_flags(ray_options, model=model, checkpoint=checkpoint, model_precision=model_precision,
-                                  device=device, train_embedding=train_embedding)
+    refuse_local_only_flags(ray_options, train_embedding=train_embedding)
     if train_embedding:
         from embedscope.cli.train_command import run_with_training
 

@@ -16,6 +16,7 @@ from embedscope.distributed.ray_image_folder import (
     embed_folder_on_ray,
     scan_image_folder_on_ray,
 )
+from embedscope.embed.model_choice import ModelChoice
 from embedscope.ingest.image_folder import ImageFolderScan
 
 
@@ -52,12 +53,14 @@ def embed_folder_with_ray(
     cache_dir: Path | None = None,
     scan: ImageFolderScan | None = None,
     progress: Callable[[int, int], None] | None = None,
+    model: ModelChoice | None = None,
 ) -> tuple[RayFolderEmbedding, np.ndarray]:
-    """Scan (unless ``scan`` is given) and embed ``image_dir`` on the connected cluster; the (N, D) float32
-    vectors in the final ``scan.names`` order.
+    """Scan (unless ``scan`` is given) and embed ``image_dir`` on the connected cluster with ``model`` (default
+    EfficientNet-Lite0); the (N, D) float32 vectors in the final ``scan.names`` order.
 
     Raises:
-        InputFileError: no usable image; MemoryBudgetError: the vectors exceed the memory budget.
+        InputFileError: no usable image; MemoryBudgetError: the vectors exceed the memory budget;
+            ConfigError: ``--device cuda`` on a cluster without GPUs, a ``--shard-dir`` of another model.
     """
     from embedscope.distributed.vector_blocks import default_memory_budget
 
@@ -68,7 +71,7 @@ def embed_folder_with_ray(
     start = time.perf_counter()
     embedded = embed_folder_on_ray(
         scan, cluster=record.cluster, embedding_dim=embedding_dim, shard_dir=options.shard_dir,
-        files_per_shard=options.files_per_shard, cache_dir=cache_dir, progress=progress,
+        files_per_shard=options.files_per_shard, cache_dir=cache_dir, progress=progress, model=model,
     )
     vectors = embedded.blocks.gather(memory_budget=options.memory_budget or default_memory_budget())
     record.timed("embed", start)
@@ -81,6 +84,7 @@ def embed_folder_with_ray(
             "imagesFromShards": embedded.n_from_shards,
             "modelActors": embedded.run.actors,
             "modelDevice": embedded.run.device,
+            "model": (model or ModelChoice()).label,
         }
     )
     return embedded, vectors

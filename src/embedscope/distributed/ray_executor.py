@@ -1,8 +1,11 @@
 """The Ray executor: the stages of :mod:`embedscope.pipeline.stages` with the heavy ones on a Ray cluster.
 
-ingest: the folder scan (header check + content hash) as Ray Data tasks, the rest as locally. embed: image
-folders on Ray Data into resumable feature shards (:mod:`embedscope.distributed.ray_image_folder`); embeddings
-files as read; video frames and object crops with the local embed stage (recorded as such). select: the
+ingest: the folder scan (header check + content hash) as Ray Data tasks, the rest as locally. embed: images,
+video frames and object crops on Ray Data (decode, frame extraction, cutting as CPU tasks; the ONNX model of
+``--model`` / ``--checkpoint`` / ``--model-precision`` in an actor pool, on GPUs when the cluster has them or
+``--device cuda`` asks) into resumable feature shards (:mod:`embedscope.distributed.ray_image_folder`,
+:mod:`~embedscope.distributed.ray_videos`, :mod:`~embedscope.distributed.ray_crops`); embeddings files as
+read. ``--train-embedding`` is refused (training runs on the local engine). select: the
 composable k-center and the coverage map (:mod:`embedscope.distributed.ray_selection`). analyze and report:
 the local stages, on the gathered N × D matrix (within ``--memory-budget``), given the Ray coverage distances.
 The output folder and ``report_v2.json`` keys are the local engine's, plus ``embedscope.engine``.
@@ -10,6 +13,7 @@ The output folder and ``report_v2.json`` keys are the local engine's, plus ``emb
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -49,24 +53,43 @@ BLOCKS_PER_PARTITION = 4  # round-1 partitions get a few blocks each, so blocks 
 MIN_PARTITIONS = 2
 
 
-def _embed(ingested: stages.Ingested, params: RunParameters, progress: Progress, record: EngineRecord,
-           options: RayEngineOptions) -> LoadedInputs:
-    if ingested.samples is not None or ingested.folder is None or ingested.folder.kind != "images":
-        record.details["embedEngine"] = "local" if ingested.folder is not None else "none (embeddings file)"
+def embed_stage_on_ray(ingested: stages.Ingested, params: RunParameters, progress: Progress, record: EngineRecord,
+                       options: RayEngineOptions) -> LoadedInputs:
+    """The embed stage on Ray: a folder's images, video frames or object crops embedded on the connected
+    cluster with the run's model (an embeddings file as read); ``record.details`` gets the embedding details.
+
+    Raises:
+        EmbedscopeError: as :func:`embedscope.pipeline.stages.embed`; ConfigError: ``--device cuda`` on a cluster
+            without GPUs, a ``--shard-dir`` of another model.
+    """
+    if ingested.samples is not None or ingested.folder is None:
+        record.details["embedEngine"] = "none (embeddings file)"
         return stages.embed(ingested, params, progress)
+    from embedscope.distributed.ray_crops import ray_object_inputs
+    from embedscope.distributed.ray_videos import ray_video_inputs
     from embedscope.embed.folder_samples import embed_folder
     from embedscope.embed.image_samples import samples_of_embedded_images
+    from embedscope.embed.model_choice import model_choice_of
 
     def embed_images(scan: ImageFolderScan, params: RunParameters, progress: Progress) -> LoadedInputs:
-        progress.stage(f"embedding {len(scan.names):,} images on Ray", total=len(scan.names))
+        model = model_choice_of(params)
+        progress.stage(f"embedding {len(scan.names):,} images on Ray ({model.label})", total=len(scan.names))
         embedded, vectors = embed_folder_with_ray(
             scan.root, record=record, options=options, embedding_dim=params.embedding_dim, scan=scan,
-            progress=progress.advance,
+            progress=progress.advance, model=model,
         )
         return samples_of_embedded_images(embedded.scan, vectors, params)
 
+    plan = ingested.folder
+    cluster, details = record.cluster, record.details
     record.details["embedEngine"] = "ray"
-    return embed_folder(ingested.folder, params, progress, embed_images=embed_images)
+    return embed_folder(
+        plan, params, progress, embed_images=embed_images,
+        load_videos=functools.partial(ray_video_inputs, cluster=cluster, options=options, details=details),
+        load_objects=functools.partial(
+            ray_object_inputs, cluster=cluster, options=options, details=details,
+            content_hashes=plan.scan.content_hashes if plan.scan is not None else None),
+    )
 
 
 def _select(ingested: stages.Ingested, samples: LoadedInputs, params: RunParameters, progress: Progress,
@@ -136,7 +159,7 @@ def execute_run_on_ray(
         ingested = _timed(timings, record, "ingest", lambda: stages.ingest(
             params, progress, scan_folder=_ray_scan))
         check_ray_strategies(ingested.config)
-        samples = _timed(timings, record, "embed", lambda: _embed(ingested, params, progress, record, options))
+        samples = _timed(timings, record, "embed", lambda: embed_stage_on_ray(ingested, params, progress, record, options))
         budget = options.memory_budget or default_memory_budget()
         if samples.input.vectors.nbytes > budget:
             raise EmbedscopeError(

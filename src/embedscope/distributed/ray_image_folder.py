@@ -8,7 +8,6 @@ same decode, network and projection code; the same rows fit the PCA), up to floa
 from __future__ import annotations
 
 import hashlib
-from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,14 +15,14 @@ from pathlib import Path
 import numpy as np
 
 from embedscope.distributed.cluster import ClusterInfo
-from embedscope.distributed.feature_shards import ShardIndex, read_shard_features, read_shard_index
+from embedscope.distributed.feature_shards import read_shard_index
 from embedscope.distributed.options import DEFAULT_FILES_PER_SHARD
+from embedscope.distributed.ray_model import RayModel, claim_shard_dir, ray_model
+from embedscope.distributed.ray_projection import project_on_ray
 from embedscope.distributed.shard_embedding import ShardRunSummary, embed_into_shards
 from embedscope.distributed.vector_blocks import VectorBlocks
 from embedscope.embed.cache_location import resolve_cache_dir
-from embedscope.embed.feature_extractor import ensure_onnx_model
-from embedscope.embed.model_spec import FEATURE_DIM, model_key
-from embedscope.embed.projection import FeatureProjection, fit_projection, projection_fit_rows
+from embedscope.embed.model_choice import ModelChoice
 from embedscope.ingest.image_folder import (
     ImageFolderScan,
     check_image_file,
@@ -34,13 +33,13 @@ from embedscope.io.relevant_filenames import RelevantFilenames
 
 SCAN_FILES_PER_TASK = 256  # header check + hash of this many files per task: ~0.1-1 s, small scheduling overhead
 ROOT_KEY_BYTES = 8
-ROWS_PER_BLOCK = 65_536  # projected rows per object-store block: 8 MiB at 32-d, few tasks, bounded task memory
 
 
-def default_shard_dir(root: Path, cache_dir: Path | None = None) -> Path:
-    """``<cache>/ray-shards/<hash of the absolute folder>-<model key>``: a rerun on the same folder resumes."""
+def default_shard_dir(root: Path, model_key: str, cache_dir: Path | None = None) -> Path:
+    """``<cache>/ray-shards/<hash of the absolute folder>-<model key>``: a rerun on the same folder with the same
+    model resumes; another model (``--model``, ``--checkpoint``, int8) gets its own folder."""
     key = hashlib.blake2b(str(Path(root).resolve()).encode("utf-8"), digest_size=ROOT_KEY_BYTES).hexdigest()
-    return resolve_cache_dir(cache_dir) / "ray-shards" / f"{key}-{model_key()}"
+    return resolve_cache_dir(cache_dir) / "ray-shards" / f"{key}-{model_key}"
 
 
 def _check_files(batch: dict[str, np.ndarray], *, root: str) -> dict[str, list[str]]:
@@ -91,28 +90,6 @@ class RayFolderEmbedding:
     shard_dir: Path
 
 
-def _features_at(index: ShardIndex, hashes: list[str]) -> np.ndarray:
-    """(len(hashes), 1280) float32 raw features, read shard by shard (only the needed rows)."""
-    by_shard: dict[Path, list[tuple[int, int]]] = defaultdict(list)
-    for position, digest in enumerate(hashes):
-        path, row = index.location[digest]
-        by_shard[path].append((position, row))
-    out = np.empty((len(hashes), FEATURE_DIM), dtype=np.float32)
-    for path, pairs in by_shard.items():
-        positions, rows = (np.asarray(v, dtype=np.int64) for v in zip(*pairs))
-        out[positions] = read_shard_features(path, rows)
-    return out
-
-
-def _project_shards(
-    parts: list[tuple[str, np.ndarray, np.ndarray]], projection: FeatureProjection
-) -> tuple[np.ndarray, np.ndarray]:
-    """One block: the projected rows of several shards, each given as (path, rows in it, their positions)."""
-    positions = np.concatenate([p for _, _, p in parts])
-    features = np.concatenate([read_shard_features(Path(path), rows) for path, rows, _ in parts])
-    return positions, projection.apply(features)
-
-
 def embed_folder_on_ray(
     scan: ImageFolderScan,
     *,
@@ -122,6 +99,7 @@ def embed_folder_on_ray(
     files_per_shard: int = DEFAULT_FILES_PER_SHARD,
     cache_dir: Path | None = None,
     progress: Callable[[int, int], None] | None = None,
+    model: ModelChoice | RayModel | None = None,
 ) -> RayFolderEmbedding:
     """Embed the usable images of ``scan`` into shards (skipping content hashes already there), then project.
 
@@ -129,23 +107,25 @@ def embed_folder_on_ray(
         shard_dir: the shard folder (default :func:`default_shard_dir`); on a multi-node cluster it must be on
             storage every node sees, as must the image folder.
         progress: ``progress(done, total)`` over ``len(scan.names)`` images.
+        model: the image model (default EfficientNet-Lite0; see :func:`embedscope.distributed.ray_model.ray_model`).
 
     Memory on the driver: the names, the shard index (O(N) hashes) and the PCA's fit rows
-    (≤ 20,000 × 1280 float32, 100 MB); never the N × 1280 features.
+    (≤ 20,000 × D float32, 100 MB for D = 1280); never the N × D features.
 
     Raises:
-        InputFileError: every image is corrupt; ConfigError: bad ``embedding_dim``.
+        InputFileError: every image is corrupt; ConfigError: bad ``embedding_dim``, ``--device cuda`` without
+            GPUs, a ``shard_dir`` of another model.
     """
-    import ray
-
-    shard_dir = Path(shard_dir) if shard_dir is not None else default_shard_dir(scan.root, cache_dir)
+    if not isinstance(model, RayModel):
+        model = ray_model(model, cluster, cache_dir)
+    shard_dir = Path(shard_dir) if shard_dir is not None else default_shard_dir(scan.root, model.key, cache_dir)
+    claim_shard_dir(shard_dir, model)
     hashes = [scan.content_hashes[name] for name in scan.names]
     before = read_shard_index(shard_dir)
     todo = [(name, digest) for name, digest in zip(scan.names, hashes) if digest not in before.location]
     n_from_shards = len(hashes) - len(todo)
     if progress is not None:
         progress(n_from_shards, len(hashes))
-    model = ensure_onnx_model(cache_dir).read_bytes()
     run = embed_into_shards(
         scan.root, todo, shard_dir=shard_dir, model=model, cluster=cluster, files_per_shard=files_per_shard,
         progress=None if progress is None else (lambda done: progress(n_from_shards + done, len(hashes))),
@@ -154,21 +134,5 @@ def embed_folder_on_ray(
     late = {name: index.failures[d] for name, d in zip(scan.names, hashes) if d in index.failures}
     final = scan.with_corrupt(dict(sorted(late.items())))
     usable = [scan.content_hashes[name] for name in final.names]
-    fit_rows = projection_fit_rows(len(usable))
-    projection = fit_projection(
-        _features_at(index, [usable[i] for i in fit_rows]), n_samples=len(usable), embedding_dim=embedding_dim
-    )
-    by_shard: dict[Path, list[tuple[int, int]]] = defaultdict(list)
-    for position, digest in enumerate(usable):
-        path, row = index.location[digest]
-        by_shard[path].append((position, row))
-    parts = []
-    for path, pairs in sorted(by_shard.items()):
-        positions, rows = (np.asarray(v, dtype=np.int64) for v in zip(*pairs))
-        parts.append((str(path), rows, positions))
-    n_blocks = max(1, min(len(parts), -(-len(usable) // ROWS_PER_BLOCK)))
-    project = ray.remote(max_retries=3)(_project_shards)
-    projection_ref = ray.put(projection)
-    refs = [project.remote(parts[b::n_blocks], projection_ref) for b in range(n_blocks)]
-    blocks = VectorBlocks.from_position_refs(refs, n_rows=len(usable), dim=projection.embedding_dim)
+    blocks = project_on_ray(index.location, usable, embedding_dim=embedding_dim, feature_dim=model.feature_dim)
     return RayFolderEmbedding(scan=final, blocks=blocks, run=run, n_from_shards=n_from_shards, shard_dir=shard_dir)

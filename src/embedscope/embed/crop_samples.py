@@ -8,7 +8,7 @@ unchanged.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,6 +31,7 @@ from embedscope.ingest.predictions.image_sizes import read_image_sizes
 from embedscope.ingest.predictions.model import ImageSize, TaskPredictions
 from embedscope.ingest.sample_statistics import SampleStatistics, StatisticsCollector
 from embedscope.ingest.samples import MIN_INPUT_SAMPLES, LoadedInputs, prepare_inputs
+from embedscope.io.embedding_table import EmbeddingTable
 from embedscope.progress import Progress, SilentProgress
 from embedscope.run_parameters import DEFAULT_EMBEDDING_DIM
 
@@ -159,6 +160,32 @@ def load_object_inputs(
         blocks.append(embed_images(crops, batch_size=batch_size, cache_dir=cache_dir, model=model))
         embedded.extend(specs)
         progress.advance(len(embedded), len(plan.crops))
+    return assemble_object_inputs(
+        predictions, embedded, skipped, statistics.result(),
+        table_of=lambda names: projected_table(
+            blocks, names, source=predictions.source, embedding_dim=embedding_dim
+        ),
+        datapool_path=datapool_path, normalize=normalize, progress=progress,
+    )
+
+
+def assemble_object_inputs(
+    predictions: TaskPredictions,
+    embedded: Sequence[CropSpec],
+    skipped: Mapping[str, str],
+    statistics: SampleStatistics,
+    *,
+    table_of: Callable[[list[str]], EmbeddingTable],
+    datapool_path: Path | None,
+    normalize: bool,
+    progress: Progress,
+) -> tuple[LoadedInputs, CropMetadata]:
+    """The crop samples and their :class:`CropMetadata` (the local and the Ray engine's): ``embedded`` crops in
+    embedding order, ``table_of(crop names)`` = their projected embeddings.
+
+    Raises:
+        InputFileError: fewer than 2 crops were embedded.
+    """
     if len(embedded) < MIN_INPUT_SAMPLES:
         raise InputFileError(
             predictions.source,
@@ -168,16 +195,14 @@ def load_object_inputs(
             + (first_reasons({**predictions.skipped, **skipped}) or "the task has no predictions"),
         )
     progress.stage(f"projecting {len(embedded):,} crop embeddings")
-    table = projected_table(
-        blocks, [spec.name for spec in embedded], source=predictions.source, embedding_dim=embedding_dim
-    )
+    table = table_of([spec.name for spec in embedded])
     inputs = prepare_inputs(table, datapool_path=datapool_path, normalize=normalize)
     logger.info("task %s: %d crops embedded, %d skipped", predictions.task, len(embedded), len(skipped))
     metadata = CropMetadata(
         task=predictions.task,
-        crops=embedded,
+        crops=list(embedded),
         skipped=dict(sorted(skipped.items())),
         categories=dict(predictions.categories),
-        statistics=statistics.result(),
+        statistics=statistics,
     )
     return inputs, metadata

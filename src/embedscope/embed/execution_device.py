@@ -9,6 +9,10 @@ from embedscope.errors import ConfigError
 DEVICES = ("cpu", "cuda")
 CPU_PROVIDER = "CPUExecutionProvider"
 CUDA_PROVIDER = "CUDAExecutionProvider"
+NO_CUDA_DEVICE = (
+    "--device cuda: onnxruntime's CUDA execution provider did not start (no usable NVIDIA GPU or CUDA "
+    "libraries); use --device cpu"
+)
 
 
 def check_device(device: str) -> None:
@@ -42,7 +46,4 @@ def check_session_device(session: Any, device: str) -> None:
     CPU; a user who asked for the GPU gets an error instead.
     """
     if device == "cuda" and CUDA_PROVIDER not in session.get_providers():
-        raise ConfigError(
-            "--device cuda: onnxruntime's CUDA execution provider did not start (no usable NVIDIA GPU or CUDA "
-            "libraries); use --device cpu"
-        )
+        raise ConfigError(NO_CUDA_DEVICE)

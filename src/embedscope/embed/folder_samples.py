@@ -41,16 +41,24 @@ def _with_details(inputs: LoadedInputs, **details: object) -> FolderInputs:
 
 
 EmbedImages = Callable[[ImageFolderScan, RunParameters, Progress], LoadedInputs]
+LoadVideos = Callable[..., VideoInputs]
+"""As :func:`~embedscope.embed.video_samples.load_video_inputs` (same arguments and result)."""
+LoadObjects = Callable[..., tuple[LoadedInputs, CropMetadata]]
+"""As :func:`~embedscope.embed.crop_samples.load_object_inputs` (same arguments and result)."""
 
 
 def embed_folder(
-    plan: FolderPlan, params: RunParameters, progress: Progress, *, embed_images: EmbedImages | None = None
+    plan: FolderPlan, params: RunParameters, progress: Progress, *, embed_images: EmbedImages | None = None,
+    load_videos: LoadVideos | None = None, load_objects: LoadObjects | None = None,
 ) -> FolderInputs:
     """Embed the samples of an ingested folder (see :func:`~embedscope.ingest.folder_plan.plan_folder`).
 
     Args:
         embed_images: embeds an image folder's scan (default :func:`~embedscope.embed.image_samples.embed_scanned_images`,
             in this process; the Ray executor passes its own).
+        load_videos, load_objects: embed video frames / object crops (default
+            :func:`~embedscope.embed.video_samples.load_video_inputs` /
+            :func:`~embedscope.embed.crop_samples.load_object_inputs`; the Ray executor passes its own).
 
     Raises:
         InputFileError: every file unreadable; fewer than 2 samples; a bad datapool.
@@ -58,7 +66,7 @@ def embed_folder(
     if plan.kind == "videos":
         from embedscope.embed.video_samples import load_video_inputs
 
-        videos = load_video_inputs(
+        videos = (load_videos or load_video_inputs)(
             plan.root,
             names=plan.videos,
             frame_stride=params.frame_stride,
@@ -72,7 +80,7 @@ def embed_folder(
     assert plan.scan is not None
     if plan.kind == "crops":
         assert plan.predictions is not None
-        return _embed_crops(plan, params, progress)
+        return _embed_crops(plan, params, progress, load_objects)
     from embedscope.embed.image_samples import embed_scanned_images
 
     inputs = (embed_images or embed_scanned_images)(plan.scan, params, progress)
@@ -87,7 +95,9 @@ def embed_folder(
     return _with_details(inputs, predictions=predictions)
 
 
-def _embed_crops(plan: FolderPlan, params: RunParameters, progress: Progress) -> FolderInputs:
+def _embed_crops(
+    plan: FolderPlan, params: RunParameters, progress: Progress, load_objects: LoadObjects | None
+) -> FolderInputs:
     """Object level: cut and embed the crops of ``--object-level TASK`` (an auto task's without padding: its
     tiles and crops are the samples)."""
     from embedscope.embed.crop_samples import load_object_inputs
@@ -97,7 +107,7 @@ def _embed_crops(plan: FolderPlan, params: RunParameters, progress: Progress) ->
     name = str(plan.object_task or params.object_level_task)
     task = predictions.tasks[name]
     generated = any(spec.name == name for spec in plan.auto_tasks)
-    inputs, crops = load_object_inputs(
+    inputs, crops = (load_objects or load_object_inputs)(
         params.input_path,
         task,
         padding=0.0 if generated else params.crop_padding,

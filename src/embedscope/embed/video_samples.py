@@ -8,7 +8,7 @@ and the (n_frames, 1280) float32 features, never the full-size frames.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +30,7 @@ from embedscope.ingest.video_frames import (
     VideoSummary,
     find_video_files,
 )
+from embedscope.io.embedding_table import EmbeddingTable
 from embedscope.progress import Progress, SilentProgress
 from embedscope.run_parameters import DEFAULT_EMBEDDING_DIM
 
@@ -136,11 +137,7 @@ def load_video_inputs(
     """
     root = Path(video_root)
     progress = progress or SilentProgress()
-    names = list(names) if names is not None else find_video_files(root)
-    if not names:
-        raise InputFileError(
-            root, "no video files found (looked recursively for mp4, mov, avi, mkv, webm, m4v)"
-        )
+    names = video_names(root, names)
     progress.stage(f"decoding and embedding frames of {len(names):,} video(s) (stride {frame_stride})")
     feature_blocks: list[np.ndarray] = []
     summaries: list[VideoSummary] = []
@@ -158,6 +155,47 @@ def load_video_inputs(
         feature_blocks.append(embed_images(list(item.pixels), batch_size=batch_size, cache_dir=cache_dir, model=model))
         n_done += len(item.indices)
         progress.advance(n_done)
+    return assemble_video_inputs(
+        root, names, summaries, _named_by_frame(statistics.result(), summaries),
+        table_of=lambda frame_names: projected_table(
+            feature_blocks, frame_names, source=root, embedding_dim=embedding_dim
+        ),
+        frame_stride=frame_stride, datapool_path=datapool_path, normalize=normalize, progress=progress,
+    )
+
+
+def video_names(root: Path, names: Sequence[str] | None) -> list[str]:
+    """``names``, or every video below ``root`` when None.
+
+    Raises:
+        InputFileError: no video.
+    """
+    names = list(names) if names is not None else find_video_files(root)
+    if not names:
+        raise InputFileError(
+            root, "no video files found (looked recursively for mp4, mov, avi, mkv, webm, m4v)"
+        )
+    return names
+
+
+def assemble_video_inputs(
+    root: Path,
+    names: Sequence[str],
+    summaries: Sequence[VideoSummary],
+    statistics: SampleStatistics,
+    *,
+    table_of: Callable[[list[str]], EmbeddingTable],
+    frame_stride: int,
+    datapool_path: Path | None,
+    normalize: bool,
+    progress: Progress,
+) -> VideoInputs:
+    """The :class:`VideoInputs` of decoded videos (the local and the Ray engine's): frame names from the
+    summaries, the corrupt list, and ``table_of(frame names)`` = the projected embeddings of those frames.
+
+    Raises:
+        InputFileError: no decodable frame at all, or fewer than 2 frames.
+    """
     refs = [ref for summary in summaries for ref in summary.frame_refs()]
     corrupt = {s.video: _fault(s) for s in summaries if s.fault or not s.n_frames}
     if not refs:
@@ -167,16 +205,16 @@ def load_video_inputs(
             f"none of the {len(names)} video(s) has a decodable frame (first: '{first}': {corrupt[first]})",
         )
     progress.stage(f"projecting {len(refs):,} frame embeddings")
-    table = projected_table(feature_blocks, [ref.name for ref in refs], source=root, embedding_dim=embedding_dim)
+    table = table_of([ref.name for ref in refs])
     inputs = prepare_inputs(table, datapool_path=datapool_path, normalize=normalize, corrupt=corrupt)
     logger.info("videos: %d, frames embedded: %d, unreadable videos: %d", len(names), len(refs), len(corrupt))
     return VideoInputs(
         inputs=inputs,
-        videos=summaries,
+        videos=list(summaries),
         frames={ref.name: ref for ref in refs},
         frame_stride=frame_stride,
         video_root=root,
-        statistics=_named_by_frame(statistics.result(), summaries),
+        statistics=statistics,
     )
 
 

@@ -64,6 +64,17 @@ class SampleStatistics:
         return out
 
 
+def size_columns(size: tuple[int, int]) -> dict[str, float]:
+    """The ``lightly.width``, ``lightly.height`` and ``lightly.aspect_ratio`` values of a (width, height) size
+    (a video's upright frame size, reported for each of its frames)."""
+    width, height = size
+    return {
+        PREFIX + "width": float(width),
+        PREFIX + "height": float(height),
+        PREFIX + "aspect_ratio": width / height if height else float("nan"),
+    }
+
+
 class StatisticsCollector:
     """Gathers :func:`~embedscope.ingest.image_statistics.image_statistics` sample by sample.
 
@@ -88,12 +99,10 @@ class StatisticsCollector:
     def set_size_since(self, first_row: int, size: tuple[int, int]) -> None:
         """Report (width, height) for the samples measured from row ``first_row`` on (a video's frames: its
         size is known once it is decoded)."""
-        width, height = size
         columns = column_names()
-        w, h, a = (columns.index(PREFIX + key) for key in ("width", "height", "aspect_ratio"))
-        for row in self._rows[first_row:]:
-            row[w], row[h] = float(width), float(height)
-            row[a] = width / height if height else float("nan")
+        for key, value in size_columns(size).items():
+            for row in self._rows[first_row:]:
+                row[columns.index(key)] = value
 
     def result(self) -> SampleStatistics:
         """Everything measured so far."""

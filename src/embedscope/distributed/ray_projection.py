@@ -1,0 +1,73 @@
+"""The PCA projection of shard features on Ray: fitted on the driver on the rows the local engine fits it on
+(:func:`embedscope.embed.projection.projection_fit_rows`), applied per shard in Ray tasks."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from embedscope.distributed.feature_shards import read_shard_features
+from embedscope.distributed.vector_blocks import VectorBlocks
+from embedscope.embed.projection import FeatureProjection, fit_projection, projection_fit_rows
+
+ROWS_PER_BLOCK = 65_536  # projected rows per object-store block: 8 MiB at 32-d, few tasks, bounded task memory
+
+Location = Mapping[str, tuple[Path, int]]
+"""content key → (shard path, row in the shard), as :class:`~embedscope.distributed.feature_shards.ShardIndex`."""
+
+
+def rows_by_shard(location: Location, keys: Sequence[str]) -> dict[Path, tuple[np.ndarray, np.ndarray]]:
+    """shard → (rows in it, positions in ``keys``), int64."""
+    pairs: dict[Path, list[tuple[int, int]]] = defaultdict(list)
+    for position, key in enumerate(keys):
+        path, row = location[key]
+        pairs[path].append((position, row))
+    out = {}
+    for path, found in sorted(pairs.items()):
+        positions, rows = (np.asarray(v, dtype=np.int64) for v in zip(*found))
+        out[path] = (rows, positions)
+    return out
+
+
+def features_at(location: Location, keys: Sequence[str], feature_dim: int) -> np.ndarray:
+    """(len(keys), feature_dim) float32 raw features, read shard by shard (only the needed rows)."""
+    out = np.empty((len(keys), feature_dim), dtype=np.float32)
+    for path, (rows, positions) in rows_by_shard(location, keys).items():
+        out[positions] = read_shard_features(path, rows)
+    return out
+
+
+def _project_shards(
+    parts: list[tuple[str, np.ndarray, np.ndarray]], projection: FeatureProjection
+) -> tuple[np.ndarray, np.ndarray]:
+    """One block: the projected rows of several shards, each given as (path, rows in it, their positions)."""
+    positions = np.concatenate([p for _, _, p in parts])
+    features = np.concatenate([read_shard_features(Path(path), rows) for path, rows, _ in parts])
+    return positions, projection.apply(features)
+
+
+def project_on_ray(location: Location, keys: Sequence[str], *, embedding_dim: int, feature_dim: int) -> VectorBlocks:
+    """The (len(keys), embedding_dim or D) float32 unit rows of :func:`embedscope.embed.projection.project_features`
+    on the features of ``keys`` (in that order), held as blocks in the object store.
+
+    Memory on the driver: the PCA's fit rows (≤ 20,000 × D float32), never all N × D features.
+
+    Raises:
+        ConfigError: a bad ``embedding_dim`` (as the local projection).
+    """
+    import ray
+
+    fit_rows = projection_fit_rows(len(keys))
+    projection = fit_projection(
+        features_at(location, [keys[i] for i in fit_rows], feature_dim), n_samples=len(keys),
+        embedding_dim=embedding_dim,
+    )
+    parts = [(str(path), rows, positions) for path, (rows, positions) in rows_by_shard(location, keys).items()]
+    n_blocks = max(1, min(len(parts), -(-len(keys) // ROWS_PER_BLOCK)))
+    project = ray.remote(max_retries=3)(_project_shards)
+    projection_ref = ray.put(projection)
+    refs = [project.remote(parts[b::n_blocks], projection_ref) for b in range(n_blocks)]
+    return VectorBlocks.from_position_refs(refs, n_rows=len(keys), dim=projection.embedding_dim)
