@@ -39,3 +39,22 @@ def test_matches_float64_brute_force(d: int, monkeypatch: pytest.MonkeyPatch) ->
     result = exact_nearest_in_other_set(queries, points)
     np.testing.assert_allclose(result.distances, expected_dist, rtol=0, atol=1e-12)
     np.testing.assert_array_equal(result.indices, expected_index)
+
+
+@pytest.mark.parametrize("d", [32, 768])
+def test_self_search_through_the_pruning_matches_float64_brute_force(d: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(exact, "SELF_PRUNED_MIN_POINTS", 0)
+    rng = np.random.default_rng(d + 1)
+    points = clustered(rng, 2000, d, 12)
+    points[1500:1510] = points[1000:1010]  # duplicates: the other copy at distance 0, lower index first
+    points[1700:1703] = points[20]
+    expected_dist, expected_index = np.empty(len(points)), np.empty(len(points), dtype=np.int64)
+    x = points.astype(np.float64)
+    for i in range(len(points)):
+        row = np.sqrt(((x - x[i]) ** 2).sum(axis=1))
+        row[i] = np.inf
+        expected_index[i], expected_dist[i] = int(np.argmin(row)), row.min()
+    result = exact.exact_nearest_in_set(points)
+    assert exact._prunable(np.ascontiguousarray(points))
+    np.testing.assert_allclose(result.distances, expected_dist, rtol=0, atol=1e-12)
+    np.testing.assert_array_equal(result.indices, expected_index)

@@ -7,8 +7,9 @@ cluster-ordered copy of the points (3 GB). Here, as in the "re-ranking" indexes 
 
 1. a PCA to :data:`PROJECTED_DIMS` dimensions (faiss ``PCAMatrix``, trained on a seeded sample) maps the
    points, block by block, into one (n, PROJECTED_DIMS) float32 array (512 MB at 1M);
-2. a faiss IVF-Flat index over the projected points gives each point its :data:`CANDIDATES` nearest others
-   in that space;
+2. an inverted file over the projected points (~sqrt(n) lists, :data:`N_PROBE` probed per point, scored list
+   by list with matrix products: :mod:`embedscope.neighbors.list_batched_knn`) gives each point its
+   :data:`CANDIDATES` nearest others in that space;
 3. the candidates are re-ranked by their float32 distance in the full space, read block by block from the
    (possibly memory-mapped) input, and the winner's distance is recomputed in float64.
 
@@ -20,14 +21,12 @@ index).
 
 from __future__ import annotations
 
-import math
-
 import faiss
 import numpy as np
 
 from embedscope.neighbors.approximate import with_measured_recall
 from embedscope.neighbors.exact import exact_distances_to, exact_nearest_in_set
-from embedscope.neighbors.k_nearest import drop_own_index
+from embedscope.neighbors.list_batched_knn import ivf_k_nearest_candidates
 from embedscope.neighbors.result import NearestNeighbors
 
 MIN_DIMENSIONS = 128
@@ -49,10 +48,8 @@ PCA_TRAINING_POINTS = 20_000
 """Seeded sample the PCA is trained on: a 768-d covariance is well estimated by then."""
 
 N_PROBE = 16
-"""Inverted lists scanned per query (of ~sqrt(n))."""
-
-TRAINING_POINTS_PER_LIST = 64
-"""k-means training sample per inverted list."""
+"""Inverted lists scanned per query (of ~sqrt(n)). At 1M × 768 (subspace clusters) the true neighbour was among
+the 32 candidates for 93.6 % of sampled points; at 100k, 99.1 %."""
 
 BLOCK_ROWS = 32_768
 """Rows projected / searched per block: bounds the float32 copies of input rows (96 MiB at 768-d)."""
@@ -117,23 +114,7 @@ def _project(points: np.ndarray, *, seed: int) -> np.ndarray:
 
 def _candidate_neighbours(projected: np.ndarray, *, seed: int) -> np.ndarray:
     """(n, CANDIDATES) int64: each point's nearest others in the PCA space (-1 where fewer were found)."""
-    n, dims = projected.shape
-    n_lists = max(1, min(n // 39, round(math.sqrt(n))))
-    quantizer = faiss.IndexFlatL2(dims)
-    index = faiss.IndexIVFFlat(quantizer, dims, n_lists, faiss.METRIC_L2)
-    index.cp.seed = seed
-    index.cp.max_points_per_centroid = TRAINING_POINTS_PER_LIST
-    rng = np.random.default_rng(seed + 1)
-    training = projected[np.sort(rng.choice(n, size=min(n, TRAINING_POINTS_PER_LIST * n_lists), replace=False))]
-    index.train(training)
-    index.add(projected)
-    index.nprobe = min(N_PROBE, n_lists)
-    candidates = np.empty((n, CANDIDATES), dtype=np.int64)
-    for start in range(0, n, BLOCK_ROWS):
-        stop = min(n, start + BLOCK_ROWS)
-        squared, found = index.search(projected[start:stop], CANDIDATES + 1)
-        candidates[start:stop] = drop_own_index(squared, found, np.arange(start, stop), CANDIDATES)[1]
-    return candidates
+    return ivf_k_nearest_candidates(projected, CANDIDATES, n_probe=N_PROBE, seed=seed)
 
 
 def _rerank(points: np.ndarray, candidates: np.ndarray) -> np.ndarray:

@@ -35,13 +35,15 @@ ROW_TILE = 2048
 
 
 def pruned_nearest_in_other_set(
-    queries: np.ndarray, points: np.ndarray, *, seed: int = 0
+    queries: np.ndarray, points: np.ndarray, *, seed: int = 0, query_self: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per query, the best candidate of ``points`` in float32 scores, skipping unreachable clusters.
 
     Args:
         queries: (m, d) float32 C-contiguous; points: (n, d) float32 C-contiguous, n >= 1.
         seed: seeds the k-means (affects speed only, never the result).
+        query_self: (m,) int64 index of each query within ``points`` (a self search: that point is excluded),
+            or None.
 
     Returns:
         (best, second, arg) as :func:`embedscope.neighbors.block_search.search_blocks`: (m,) float32 best
@@ -66,6 +68,11 @@ def pruned_nearest_in_other_set(
     query_order = np.argsort(assign_to_centroids(queries, centroids), kind="stable")
     blocks = [query_order[a : a + QUERY_BLOCK] for a in range(0, m, QUERY_BLOCK)]
     best_all, second_all, arg_all = new_state(m)
+    own_all = np.full(m, -1, dtype=np.int64)
+    if query_self is not None:
+        rank = np.empty(n, dtype=np.int64)
+        rank[partition.order] = np.arange(n)
+        own_all = rank[np.asarray(query_self, dtype=np.int64)]
 
     def work(worker: int, workers: int) -> None:
         tile = np.empty((ROW_TILE, QUERY_BLOCK), dtype=np.float32)
@@ -78,7 +85,7 @@ def pruned_nearest_in_other_set(
             lower = np.maximum(np.sqrt(np.maximum(dist_sq, 0.0)) - outer[None, :], 0.0)
             lower_sq = lower * lower
             best, second, arg = new_state(rows.size)
-            own = np.full(rows.size, -1, dtype=np.int64)
+            own = own_all[rows]
             for c in np.argsort(lower_sq.min(axis=0), kind="stable"):
                 reach = best.astype(np.float64) + q_sq + 2.0 * window
                 if np.all(lower_sq[:, c] > reach):
