@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from scipy.spatial.distance import pdist
 
 from embedscope.analyze.projection import UMAP_INPUT_DIMS, reduce_dimensions
@@ -48,3 +49,20 @@ def test_pca_of_parts_equals_pca_of_the_stack_fitted_on_the_first_part() -> None
     axes *= np.sign(axes[np.argmax(np.abs(axes), axis=0), [0, 1]])
     expected = (np.concatenate([x, pool]).astype(np.float64) - x.astype(np.float64).mean(axis=0)) @ axes
     np.testing.assert_allclose(parts, expected, atol=1e-5)
+
+
+def test_2d_pca_of_many_points_is_fitted_on_a_seeded_sample(monkeypatch: pytest.MonkeyPatch) -> None:
+    from embedscope.analyze import projection
+
+    monkeypatch.setattr(projection, "PCA_2D_FIT_SAMPLE", 500)
+    assert projection.pca_2d_fit_rows(500, seed=0) is None
+    rows = projection.pca_2d_fit_rows(2000, seed=3)
+    np.testing.assert_array_equal(rows, projection.pca_2d_fit_rows(2000, seed=3))
+    assert len(rows) == 500 and np.all(np.diff(rows) > 0)
+    rng = np.random.default_rng(0)
+    points = (rng.standard_normal((2000, 40)) * np.linspace(3, 0.1, 40)).astype(np.float32)
+    fitted = projection.pca_2d(points, fit_indices=rows).coordinates
+    sample = points[rows].astype(np.float64)
+    _, _, vt = np.linalg.svd(sample - sample.mean(axis=0), full_matrices=False)
+    axes = vt[:2].T * np.sign(vt[:2].T[np.abs(vt[:2].T).argmax(axis=0), [0, 1]])
+    np.testing.assert_allclose(fitted, (points - sample.mean(axis=0)) @ axes, atol=1e-5)

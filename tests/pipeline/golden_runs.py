@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from embedscope.io.lightly_csv import write_lightly_csv
+from embedscope.io.lightly_csv import read_lightly_csv, write_lightly_csv
 from embedscope.report.json_writer import read_report_dict
 from tests.cli.conftest import clustered, run_cli
 
@@ -139,7 +139,28 @@ def run_case(name: str, work: Path) -> dict[str, Any]:
     report = read_report_dict(out / "report_v2.json")
     digests = {f: hashlib.sha256((out / f).read_bytes()).hexdigest() for f in COMPARED_FILES}
     files = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
-    return {"report": _normalized(report, {str(root): "<ROOT>"}), "digests": digests, "files": files}
+    fingerprints = {f: embeddings_fingerprint(out / f) for f in EMBEDDING_FILES}
+    return {
+        "report": _normalized(report, {str(root): "<ROOT>"}), "digests": digests, "files": files,
+        "fingerprints": fingerprints,
+    }
+
+
+EMBEDDING_FILES = ("data/embeddings.csv", "data/selected_embeddings_including_datapool.csv")
+"""Files of float32 embeddings: where a model computed them, their last bits depend on the CPU's kernels."""
+
+
+def embeddings_fingerprint(path: Path) -> dict[str, Any]:
+    """A CPU-portable summary of a Lightly embeddings CSV: the digest of its names and labels (exact) and the
+    float64 sum of each embedding column (compared with a float32 tolerance)."""
+    table = read_lightly_csv(path)
+    names, vectors, labels = table.names, table.vectors, table.labels
+    text = "\n".join(f"{name},{label}" for name, label in zip(names, labels))
+    return {
+        "rows": len(names),
+        "names_and_labels_sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(),
+        "column_sums": [float(v) for v in vectors.astype(np.float64).sum(axis=0)],
+    }
 
 
 def main(destination: str) -> None:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from embedscope.analyze.projection import Projection2D, pca_2d, umap_2d
+from embedscope.analyze.projection import Projection2D, pca_2d, pca_2d_fit_rows, umap_2d
 from embedscope.analyze.sets import AnalysisSets
 from embedscope.progress import Progress
 
@@ -62,7 +62,9 @@ def scatter_inputs(
     n_datapool = 0 if sets.datapool is None else len(sets.datapool)
 
     progress.stage("2-D projection (PCA)")
-    pca = pca_2d(sets.input, also_project=sets.datapool)  # every sample is projected: report.html draws them all
+    pca = pca_2d(  # every sample is projected (report.html draws them all), the axes fitted on a sample above 100k
+        sets.input, fit_indices=pca_2d_fit_rows(n_input, seed=seed), also_project=sets.datapool
+    )
     progress.stage("2-D projection (UMAP)", total=n_input + n_datapool)
     umap = umap_2d(sets.input, also_project=sets.datapool, seed=seed, on_progress=progress.advance)
 
