@@ -33,8 +33,9 @@ import numpy as np
 from bench_images import make_jpegs
 from synthetic import clustered_embeddings
 
-from embedscope.distributed.cluster import ray_cluster
+from embedscope.distributed.cluster import cluster_info, ray_cluster
 from embedscope.distributed.ray_image_folder import embed_folder_on_ray, scan_image_folder_on_ray
+from embedscope.distributed.ray_model import ray_model
 from embedscope.distributed.ray_selection import select_on_blocks
 from embedscope.distributed.vector_blocks import VectorBlocks
 from embedscope.embed.feature_extractor import ensure_onnx_model
@@ -106,6 +107,17 @@ def stop_cluster(processes: list[subprocess.Popen[bytes]]) -> None:
         process.wait(timeout=60)
 
 
+def wait_for_nodes(count: int, timeout_s: float = 120.0) -> None:
+    """Block until ``count`` raylets are alive (the second ``ray start`` joins a few seconds after the head)."""
+    import ray
+
+    deadline = time.monotonic() + timeout_s
+    while sum(1 for node in ray.nodes() if node.get("Alive")) < count:
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the benchmark cluster did not reach {count} alive raylets")
+        time.sleep(0.5)
+
+
 def peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
@@ -120,6 +132,8 @@ def bench_selection(address: str, n: int, k: int, partitions: int, workdir: Path
     local_rss = peak_rss_mib()
     del points, local
     with ray_cluster(address) as cluster, WorkerRss() as workers:
+        wait_for_nodes(2)
+        cluster = cluster_info(address)
         start = time.perf_counter()
         blocks = VectorBlocks.from_npy(path, rows_per_block=max(1, n // (8 * partitions)))
         result = select_on_blocks(blocks, n_samples=k, partitions=partitions)
@@ -138,21 +152,38 @@ def bench_images(address: str, n_images: int, workdir: Path) -> None:
     make_jpegs(folder, n_images)
     cache = workdir / "cache"
     ensure_onnx_model(cache)
+    local: dict[str, float] = {}
     start = time.perf_counter()
-    embed_image_folder(scan_image_folder(folder), embedding_dim=32, cache_dir=cache)
+    scan = scan_image_folder(folder)
+    local["scan"] = time.perf_counter() - start
+    embed_image_folder(scan, embedding_dim=32, cache_dir=cache)
     local_s = time.perf_counter() - start
+    local["embed + projection"] = local_s - local["scan"]
+    phases: dict[str, float] = {}
     with ray_cluster(address) as cluster, WorkerRss() as workers:
+        wait_for_nodes(2)
+        cluster = cluster_info(address)
         start = time.perf_counter()
-        embedded = embed_folder_on_ray(scan_image_folder_on_ray(folder), cluster=cluster, shard_dir=workdir / "shards",
-                                       cache_dir=cache)
+        scan = scan_image_folder_on_ray(folder)
+        phases["scan"] = time.perf_counter() - start
+        model = ray_model(None, cluster, cache)
+        phases["model on driver"] = time.perf_counter() - start - phases["scan"]
+        embedded = embed_folder_on_ray(scan, cluster=cluster, shard_dir=workdir / "shards", cache_dir=cache,
+                                       model=model)
+        phases["shards + index + projection fit"] = time.perf_counter() - start - sum(phases.values())
         embedded.blocks.gather(memory_budget=2**34)
         ray_s = time.perf_counter() - start
+        phases["projection tasks + gather"] = ray_s - sum(phases.values())
     print(f"\n## images: {n_images:,} JPEGs 640×480, 2 cores\n")
-    print("| engine | wall s | images/s | Ray time / local time | worker peak RSS MiB (largest 4) |")
-    print("|---|---|---|---|---|")
-    print(f"| local embed_image_folder | {local_s:.1f} | {n_images / local_s:.0f} | 1.00 | - |")
+    print("| engine | wall s | images/s | Ray time / local time | worker peak RSS MiB (largest 4) | phases s |")
+    print("|---|---|---|---|---|---|")
+    print(f"| local embed_image_folder | {local_s:.1f} | {n_images / local_s:.0f} | 1.00 | - | {_phases(local)} |")
     print(f"| Ray (scan + shards + projection) | {ray_s:.1f} | {n_images / ray_s:.0f} | {ray_s / local_s:.2f} | "
-          f"{workers.summary()} |", flush=True)
+          f"{workers.summary()} | {_phases(phases)} |", flush=True)
+
+
+def _phases(seconds: dict[str, float]) -> str:
+    return "; ".join(f"{name} {value:.1f}" for name, value in seconds.items())
 
 
 def main() -> None:

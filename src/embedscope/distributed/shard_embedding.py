@@ -166,10 +166,16 @@ def embed_decoded_rows(
     Args:
         progress: called with the number of samples done so far after each row.
     """
+    import ray
+
     on_gpu = cluster.gpus > 0
     # GPU clusters: one actor per GPU, fed by CPU decode tasks. CPU clusters: one actor per CPU; Ray Data fuses
     # the decode into it (same resources), so each CPU decodes and embeds its shard without a copy in between.
     actors = cluster.gpus if on_gpu else max(1, cluster.cpus)
+    # All actors start at once (initial_size): growing the pool from one costs the later actors' start-up
+    # (seconds each: worker, imports, the model's session) after the first is ready. min_size 1 lets the job go
+    # on with the actors that did start.
+    pool = ray.data.ActorPoolStrategy(min_size=1, max_size=actors, initial_size=actors)
     dataset = decoded.map_batches(
         ShardEmbedder,
         fn_constructor_kwargs={
@@ -181,7 +187,7 @@ def embed_decoded_rows(
         },
         batch_size=1,
         batch_format="numpy",
-        concurrency=(1, actors),
+        compute=pool,
         num_cpus=1,
         num_gpus=1 if on_gpu else 0,
     )
