@@ -172,10 +172,7 @@ def embed_decoded_rows(
     # GPU clusters: one actor per GPU, fed by CPU decode tasks. CPU clusters: one actor per CPU; Ray Data fuses
     # the decode into it (same resources), so each CPU decodes and embeds its shard without a copy in between.
     actors = cluster.gpus if on_gpu else max(1, cluster.cpus)
-    # All actors start at once (initial_size): growing the pool from one costs the later actors' start-up
-    # (seconds each: worker, imports, the model's session) after the first is ready. min_size 1 lets the job go
-    # on with the actors that did start.
-    pool = ray.data.ActorPoolStrategy(min_size=1, max_size=actors, initial_size=actors)
+    pool = ray.data.ActorPoolStrategy(min_size=1, max_size=actors)  # min 1: the job goes on with the actors that start
     dataset = decoded.map_batches(
         ShardEmbedder,
         fn_constructor_kwargs={
@@ -201,7 +198,8 @@ def embed_decoded_rows(
         done += int(row["n_rows"])
         if progress is not None:
             progress(done)
-    logger.info("Ray Data embedding stats:\n%s", dataset.stats())
+    if logger.isEnabledFor(logging.INFO):  # stats() queries Ray Data's stats actor: only when it is shown
+        logger.info("Ray Data embedding stats:\n%s", dataset.stats())
     return ShardRunSummary(written, n_images, n_calls, actors, "GPU" if on_gpu else "CPU")
 
 
