@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import signal
 import socket
 import subprocess
@@ -33,8 +32,9 @@ import numpy as np
 from bench_images import make_jpegs
 from synthetic import clustered_embeddings
 
-from embedscope.distributed.cluster import ray_cluster
+from embedscope.distributed.cluster import cluster_info, ray_cluster
 from embedscope.distributed.ray_image_folder import embed_folder_on_ray, scan_image_folder_on_ray
+from embedscope.distributed.ray_model import ray_model
 from embedscope.distributed.ray_selection import select_on_blocks
 from embedscope.distributed.vector_blocks import VectorBlocks
 from embedscope.embed.feature_extractor import ensure_onnx_model
@@ -48,9 +48,11 @@ ENV = {**os.environ, "RAY_USAGE_STATS_ENABLED": "0", "RAY_AUTH_MODE": "disabled"
 
 
 class WorkerRss:
-    """Samples the RSS of every ``ray::`` worker process every 0.2 s; keeps each pid's peak (MiB)."""
+    """Samples the RSS of the ``ray::`` worker processes of this benchmark's cluster (the sessions of its
+    ``ray start`` processes, not another Ray instance on the machine) every 0.2 s; keeps each pid's peak (MiB)."""
 
-    def __init__(self) -> None:
+    def __init__(self, sessions: set[int]) -> None:
+        self.sessions = sessions
         self.peaks: dict[int, float] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -62,6 +64,9 @@ class WorkerRss:
                     continue
                 try:
                     if not (pid_dir / "cmdline").read_bytes().startswith(b"ray::"):
+                        continue
+                    session = int((pid_dir / "stat").read_text().rsplit(")", 1)[1].split()[3])
+                    if session not in self.sessions:
                         continue
                     for line in (pid_dir / "status").read_text().splitlines():
                         if line.startswith("VmRSS:"):
@@ -106,53 +111,101 @@ def stop_cluster(processes: list[subprocess.Popen[bytes]]) -> None:
         process.wait(timeout=60)
 
 
+def wait_for_nodes(count: int, timeout_s: float = 120.0) -> None:
+    """Block until ``count`` raylets are alive (the second ``ray start`` joins a few seconds after the head)."""
+    import ray
+
+    deadline = time.monotonic() + timeout_s
+    while sum(1 for node in ray.nodes() if node.get("Alive")) < count:
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the benchmark cluster did not reach {count} alive raylets")
+        time.sleep(0.5)
+
+
+def reset_peak_rss() -> None:
+    """Reset this process's VmHWM to its current RSS (Linux ≥ 4.0), so each engine's driver peak is its own."""
+    Path("/proc/self/clear_refs").write_text("5")
+
+
 def peak_rss_mib() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    """VmHWM of this process since the last :func:`reset_peak_rss`, MiB."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    raise OSError("no VmHWM in /proc/self/status")
 
 
-def bench_selection(address: str, n: int, k: int, partitions: int, workdir: Path) -> None:
+def bench_selection(address: str, sessions: set[int], n: int, k: int, partitions: int, workdir: Path) -> None:
     path = workdir / "points.npy"
     np.save(path, clustered_embeddings(n, 32, n_clusters=200, seed=0))
+    reset_peak_rss()
     points = np.load(path)
     start = time.perf_counter()
     local = k_center_greedy(points, n_samples=k)
     local_s, local_radius = time.perf_counter() - start, float(local.min_distances.max())
     local_rss = peak_rss_mib()
     del points, local
-    with ray_cluster(address) as cluster, WorkerRss() as workers:
+    reset_peak_rss()
+    with ray_cluster(address) as cluster, WorkerRss(sessions) as workers:
+        wait_for_nodes(2)
+        cluster = cluster_info(address)
         start = time.perf_counter()
         blocks = VectorBlocks.from_npy(path, rows_per_block=max(1, n // (8 * partitions)))
         result = select_on_blocks(blocks, n_samples=k, partitions=partitions)
         ray_s = time.perf_counter() - start
+        ray_rss = peak_rss_mib()
         nodes = cluster.nodes
     print(f"\n## selection: {n:,} × 32, k = {k:,}, Ray: {nodes} raylets, P = {partitions}, k′ = {result.k_prime:,}\n")
     print("| engine | wall s | driver peak RSS MiB | worker peak RSS MiB (largest 4) | radius | ratio |")
     print("|---|---|---|---|---|---|")
     print(f"| local pruned greedy | {local_s:.1f} | {local_rss:,.0f} | - | {local_radius:.4f} | 1.000 |")
-    print(f"| Ray composable k-center + coverage | {ray_s:.1f} | {peak_rss_mib():,.0f} (process peak, incl. local row) | "
+    print(f"| Ray composable k-center + coverage | {ray_s:.1f} | {ray_rss:,.0f} | "
           f"{workers.summary()} | {result.radius:.4f} | {result.radius / local_radius:.3f} |", flush=True)
 
 
-def bench_images(address: str, n_images: int, workdir: Path) -> None:
+def bench_images(address: str, sessions: set[int], n_images: int, workdir: Path) -> None:
     folder = workdir / "images"
     make_jpegs(folder, n_images)
     cache = workdir / "cache"
     ensure_onnx_model(cache)
+    local: dict[str, float] = {}
+    reset_peak_rss()
     start = time.perf_counter()
-    embed_image_folder(scan_image_folder(folder), embedding_dim=32, cache_dir=cache)
+    scan = scan_image_folder(folder)
+    local["scan"] = time.perf_counter() - start
+    embed_image_folder(scan, embedding_dim=32, cache_dir=cache)
     local_s = time.perf_counter() - start
-    with ray_cluster(address) as cluster, WorkerRss() as workers:
+    local["embed + projection"] = local_s - local["scan"]
+    local_rss = peak_rss_mib()
+    reset_peak_rss()
+    phases: dict[str, float] = {}
+    with ray_cluster(address) as cluster, WorkerRss(sessions) as workers:
+        wait_for_nodes(2)
+        cluster = cluster_info(address)
         start = time.perf_counter()
-        embedded = embed_folder_on_ray(scan_image_folder_on_ray(folder), cluster=cluster, shard_dir=workdir / "shards",
-                                       cache_dir=cache)
+        scan = scan_image_folder_on_ray(folder)
+        phases["scan"] = time.perf_counter() - start
+        model = ray_model(None, cluster, cache)
+        phases["model on driver"] = time.perf_counter() - start - phases["scan"]
+        embedded = embed_folder_on_ray(scan, cluster=cluster, shard_dir=workdir / "shards", cache_dir=cache,
+                                       model=model)
+        phases["shards + index + projection fit"] = time.perf_counter() - start - sum(phases.values())
         embedded.blocks.gather(memory_budget=2**34)
         ray_s = time.perf_counter() - start
+        phases["projection tasks + gather"] = ray_s - sum(phases.values())
+        ray_rss = peak_rss_mib()
     print(f"\n## images: {n_images:,} JPEGs 640×480, 2 cores\n")
-    print("| engine | wall s | images/s | Ray time / local time | worker peak RSS MiB (largest 4) |")
-    print("|---|---|---|---|---|")
-    print(f"| local embed_image_folder | {local_s:.1f} | {n_images / local_s:.0f} | 1.00 | - |")
+    print("| engine | wall s | images/s | Ray time / local time | driver peak RSS MiB | worker peak RSS MiB (largest 4) "
+          "| phases s |")
+    print("|---|---|---|---|---|---|---|")
+    print(f"| local embed_image_folder | {local_s:.1f} | {n_images / local_s:.0f} | 1.00 | {local_rss:,.0f} | - | "
+          f"{_phases(local)} |")
     print(f"| Ray (scan + shards + projection) | {ray_s:.1f} | {n_images / ray_s:.0f} | {ray_s / local_s:.2f} | "
-          f"{workers.summary()} |", flush=True)
+          f"{ray_rss:,.0f} | {workers.summary()} | {_phases(phases)} |", flush=True)
+
+
+def _phases(seconds: dict[str, float]) -> str:
+    return "; ".join(f"{name} {value:.1f}" for name, value in seconds.items())
 
 
 def main() -> None:
@@ -165,12 +218,13 @@ def main() -> None:
     args = parser.parse_args()
     os.environ.update({key: ENV[key] for key in ("RAY_USAGE_STATS_ENABLED", "RAY_AUTH_MODE")})
     address, processes = start_cluster(args.cpus_per_node)
+    sessions = {process.pid for process in processes}  # start_new_session: each node's processes share its sid
     try:
         with tempfile.TemporaryDirectory() as tmp:
             if args.n:
-                bench_selection(address, args.n, args.k, args.partitions, Path(tmp))
+                bench_selection(address, sessions, args.n, args.k, args.partitions, Path(tmp))
             if args.images:
-                bench_images(address, args.images, Path(tmp))
+                bench_images(address, sessions, args.images, Path(tmp))
     finally:
         stop_cluster(processes)
 

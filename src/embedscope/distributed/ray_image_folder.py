@@ -1,4 +1,4 @@
-"""An image folder on Ray: the scan (corrupt + duplicate check) as Ray Data tasks, the embedding into
+"""An image folder on Ray: the scan (corrupt + duplicate check) as Ray tasks, the embedding into
 resumable feature shards, and the PCA projection fitted on the local engine's rows and applied per shard.
 
 The result equals :func:`embedscope.embed.image_folder_embedding.embed_image_folder` on the same folder (the
@@ -12,10 +12,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
 from embedscope.distributed.cluster import ClusterInfo
 from embedscope.distributed.feature_shards import read_shard_index
+from embedscope.distributed.file_tasks import map_file_chunks
 from embedscope.distributed.options import DEFAULT_FILES_PER_SHARD
 from embedscope.distributed.ray_model import RayModel, claim_shard_dir, ray_model
 from embedscope.distributed.ray_projection import project_on_ray
@@ -31,7 +30,6 @@ from embedscope.ingest.image_folder import (
 )
 from embedscope.io.relevant_filenames import RelevantFilenames
 
-SCAN_FILES_PER_TASK = 256  # header check + hash of this many files per task: ~0.1-1 s, small scheduling overhead
 ROOT_KEY_BYTES = 8
 
 
@@ -42,34 +40,21 @@ def default_shard_dir(root: Path, model_key: str, cache_dir: Path | None = None)
     return resolve_cache_dir(cache_dir) / "ray-shards" / f"{key}-{model_key}"
 
 
-def _check_files(batch: dict[str, np.ndarray], *, root: str) -> dict[str, list[str]]:
-    reasons, digests = [], []
-    for name in batch["name"]:
-        reason, digest = check_image_file(Path(root) / str(name))
-        reasons.append(reason or "")
-        digests.append(digest)
-    return {"name": [str(n) for n in batch["name"]], "reason": reasons, "digest": digests}
+def _check_files(names: list[str], *, root: str) -> list[tuple[str | None, str]]:
+    return [check_image_file(Path(root) / name) for name in names]
 
 
 def scan_image_folder_on_ray(root: Path, *, relevant: RelevantFilenames | None = None) -> ImageFolderScan:
-    """:func:`embedscope.ingest.image_folder.scan_image_folder` with the per-file checks as Ray Data tasks
-    (``relevant``: only the images it lists take part).
+    """:func:`embedscope.ingest.image_folder.scan_image_folder` with the per-file checks in Ray tasks of
+    :data:`~embedscope.distributed.file_tasks.FILES_PER_TASK` files (``relevant``: only the images it lists
+    take part).
 
     Raises:
         InputFileError: as the local scan.
     """
-    import ray
-
     root = Path(root)
     names = listed_image_files(root, relevant)
-    n_blocks = max(1, -(-len(names) // SCAN_FILES_PER_TASK))
-    rows = (
-        ray.data.from_items([{"name": n} for n in names], override_num_blocks=n_blocks)
-        .map_batches(_check_files, fn_kwargs={"root": str(root)}, batch_size=SCAN_FILES_PER_TASK)  # type: ignore[arg-type]  # ray passes fn_kwargs
-        .take_all()
-    )
-    by_name = {str(r["name"]): (str(r["reason"]) or None, str(r["digest"])) for r in rows}
-    return scan_from_checks(root, names, [by_name[n] for n in names])
+    return scan_from_checks(root, names, map_file_chunks(_check_files, names, root=str(root)))
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,9 @@ import numpy as np
 
 from embedscope.distributed.cluster import ClusterInfo
 from embedscope.distributed.feature_shards import read_shard_statistics
+from embedscope.distributed.file_tasks import map_file_chunks
 from embedscope.distributed.options import RayEngineOptions
-from embedscope.distributed.ray_image_folder import SCAN_FILES_PER_TASK, default_shard_dir
+from embedscope.distributed.ray_image_folder import default_shard_dir
 from embedscope.distributed.ray_model import RayModel, claim_shard_dir, ray_model
 from embedscope.distributed.ray_projection import Location, project_on_ray, rows_by_shard
 from embedscope.distributed.shard_embedding import ShardRunSummary
@@ -70,28 +71,20 @@ class SampleRun:
         return EmbeddingTable(names=list(names), vectors=vectors, source=source, labels=np.zeros(len(names), np.int64))
 
 
-def _digests(batch: dict[str, np.ndarray], *, root: str) -> dict[str, list[str]]:
+def _digests(names: list[str], *, root: str) -> list[str]:
     digests = []
-    for name in batch["name"]:
+    for name in names:
         try:
-            digests.append(file_digest(Path(root) / str(name)))
+            digests.append(file_digest(Path(root) / name))
         except OSError:  # decoding reports the file's problem; the name keys it
             digests.append(f"unreadable-{name}")
-    return {"name": [str(n) for n in batch["name"]], "digest": digests}
+    return digests
 
 
 def hashes_on_ray(root: Path, names: Sequence[str]) -> dict[str, str]:
     """name → content hash (:func:`~embedscope.ingest.image_folder.file_digest`) of files of ``root``, hashed in
-    Ray Data tasks (the files are read on the cluster, not by the driver)."""
-    import ray
-
-    n_blocks = max(1, -(-len(names) // SCAN_FILES_PER_TASK))
-    rows = (
-        ray.data.from_items([{"name": n} for n in names], override_num_blocks=n_blocks)
-        .map_batches(_digests, fn_kwargs={"root": str(root)}, batch_size=SCAN_FILES_PER_TASK)  # type: ignore[arg-type]  # ray passes fn_kwargs
-        .take_all()
-    )
-    return {str(r["name"]): str(r["digest"]) for r in rows}
+    Ray tasks (the files are read on the cluster, not by the driver)."""
+    return dict(zip(names, map_file_chunks(_digests, names, root=str(root)), strict=True))
 
 
 def statistics_at(location: Location, keys: Sequence[str], names: Sequence[str]) -> SampleStatistics:

@@ -160,16 +160,27 @@ def embed_decoded_rows(
     cluster: ClusterInfo,
     statistics: Sequence[str] = (),
     progress: Callable[[int], None] | None = None,
+    fused_decode: bool = False,
 ) -> ShardRunSummary:
     """Run the actor pool over ``decoded`` (a Ray Dataset of :func:`decoded_row` rows) and write the shards.
 
     Args:
         progress: called with the number of samples done so far after each row.
+        fused_decode: ``decoded`` is a one-to-one ``map`` with ``num_cpus=1`` that Ray Data fuses into the
+            actors on a CPU cluster (the image path), so the pool may start with all its actors.
     """
+    import ray
+
     on_gpu = cluster.gpus > 0
     # GPU clusters: one actor per GPU, fed by CPU decode tasks. CPU clusters: one actor per CPU; Ray Data fuses
     # the decode into it (same resources), so each CPU decodes and embeds its shard without a copy in between.
     actors = cluster.gpus if on_gpu else max(1, cluster.cpus)
+    # min 1: the job goes on with the actors that do start. A decode fused into the actors (``fused_decode``)
+    # needs no other CPUs, so the pool starts whole instead of growing from one actor after it is ready (each
+    # start-up is seconds: worker, imports, model session); otherwise the decode tasks need the CPUs the pool
+    # has not taken (a whole pool on a CPU-only cluster starves them: the job would wait forever).
+    initial = actors if fused_decode and not on_gpu else 1
+    pool = ray.data.ActorPoolStrategy(min_size=1, max_size=actors, initial_size=initial)
     dataset = decoded.map_batches(
         ShardEmbedder,
         fn_constructor_kwargs={
@@ -181,7 +192,7 @@ def embed_decoded_rows(
         },
         batch_size=1,
         batch_format="numpy",
-        concurrency=(1, actors),
+        compute=pool,
         num_cpus=1,
         num_gpus=1 if on_gpu else 0,
     )
@@ -195,7 +206,8 @@ def embed_decoded_rows(
         done += int(row["n_rows"])
         if progress is not None:
             progress(done)
-    logger.info("Ray Data embedding stats:\n%s", dataset.stats())
+    if logger.isEnabledFor(logging.INFO):  # stats() queries Ray Data's stats actor: only when it is shown
+        logger.info("Ray Data embedding stats:\n%s", dataset.stats())
     return ShardRunSummary(written, n_images, n_calls, actors, "GPU" if on_gpu else "CPU")
 
 
@@ -226,4 +238,5 @@ def embed_into_shards(
     decoded = ray.data.from_items(items, override_num_blocks=len(items)).map(
         decode_shard, fn_kwargs={"root": str(root), "size": list(model.input_size)}, num_cpus=1  # type: ignore[arg-type]  # ray passes fn_kwargs
     )
-    return embed_decoded_rows(decoded, shard_dir=shard_dir, model=model, cluster=cluster, progress=progress)
+    return embed_decoded_rows(decoded, shard_dir=shard_dir, model=model, cluster=cluster, progress=progress,
+                              fused_decode=True)
