@@ -1,0 +1,167 @@
+"""``run --engine ray`` above ``--memory-budget``: a ``.npy`` INPUT stays on the cluster (the driver never holds the
+N × D matrix), and the run writes the local engine's files and keys with numbers equal to float64 references."""
+
+from __future__ import annotations
+
+import json
+import tracemalloc
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from scipy.spatial import cKDTree
+
+from embedscope.analyze.extra_metrics.vendi import vendi_score
+from embedscope.analyze.projection import pca_2d
+from embedscope.analyze.sets import random_subset
+from embedscope.cli.app import main
+from embedscope.distributed import ray_executor, ray_ivf
+from embedscope.distributed.cluster_scatter import pca_fit_rows
+from embedscope.distributed.vector_blocks import VectorBlocks
+from embedscope.report.json_writer import read_report_dict
+from tests.distributed.conftest import TwoNodeCluster
+
+N_ROWS, DIM, N_PICKS = 30_000, 100, 60
+BUDGET = 2 * 2**20  # 2 MiB; the matrix is 11.4 MiB
+
+
+def _clustered(rng: np.random.Generator, n: int, dim: int, clusters: int = 50) -> np.ndarray:
+    centres = rng.normal(size=(clusters, dim))
+    return (centres[rng.integers(0, clusters, n)] + 0.3 * rng.normal(size=(n, dim))).astype(np.float32)
+
+
+def _normalized(points: np.ndarray) -> np.ndarray:
+    as64 = points.astype(np.float64)
+    return (as64 / np.linalg.norm(as64, axis=1, keepdims=True)).astype(np.float32)
+
+
+def _nearest_other(points: np.ndarray) -> np.ndarray:
+    """float64 brute force, in blocks: each row's distance to its nearest other row."""
+    as64 = points.astype(np.float64)
+    squared = np.einsum("ij,ij->i", as64, as64)
+    out = np.empty(len(points))
+    for start in range(0, len(points), 2_000):
+        block = as64[start:start + 2_000]
+        d2 = squared[start:start + 2_000, None] + squared[None, :] - 2.0 * block @ as64.T
+        d2[np.arange(len(block)), np.arange(start, start + len(block))] = np.inf
+        nearest = np.argmin(d2, axis=1)
+        out[start:start + len(block)] = np.linalg.norm(as64[nearest] - block, axis=1)
+    return out
+
+
+def _keys(value: Any, prefix: str = "") -> set[str]:
+    if isinstance(value, dict):
+        return set().union(*[{f"{prefix}.{k}"} | _keys(v, f"{prefix}.{k}") for k, v in value.items()]) if value else set()
+    return set()
+
+
+@pytest.fixture(scope="module")
+def runs(ray_two_nodes: TwoNodeCluster, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """The same ``.npy`` run locally and on Ray with a 2 MiB budget; the Ray run's outcome and driver peak."""
+    root = tmp_path_factory.mktemp("budget")
+    rng = np.random.default_rng(11)
+    points = _clustered(rng, N_ROWS, DIM)
+    points[1::997] = points[0::997][: len(points[1::997])] + 1e-4 * rng.normal(size=(len(points[1::997]), DIM))
+    np.save(root / "input.npy", points)
+    common = ["run", str(root / "input.npy"), "-n", str(N_PICKS), "--random-seeds", "2", "--quiet"]
+    assert main([*common, "--out", str(root / "local")]) == 0
+
+    captured: dict[str, Any] = {}
+    real = ray_executor.execute_run_on_ray
+
+    def measured(*args: Any, **kwargs: Any) -> Any:
+        tracemalloc.start()
+        try:
+            captured["outcome"] = real(*args, **kwargs)
+            captured["peak"] = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+        return captured["outcome"]
+
+    def refuse(*_args: Any, **_kwargs: Any) -> None:
+        raise AssertionError("the driver gathered the N × D matrix")
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(ray_executor, "execute_run_on_ray", measured)
+        patch.setattr(VectorBlocks, "gather", refuse)
+        patch.setattr(ray_executor, "load_inputs", refuse)
+        code = main([*common, "--out", str(root / "ray"), "--engine", "ray", "--ray-address", ray_two_nodes.address,
+                     "--memory-budget", str(BUDGET / 2**30)])
+    assert code == 0
+    return {"root": root, "points": _normalized(points), **captured}
+
+
+def test_driver_never_holds_the_matrix(runs: dict[str, Any]) -> None:
+    points = runs["points"]
+    report = read_report_dict(runs["root"] / "ray/report_v2.json")
+    engine = report["embedscope"]["engine"]
+    assert engine["driverHoldsMatrix"] is False
+    assert runs["outcome"].inputs.input.vectors.shape == (0, DIM)
+    assert points.nbytes > 5 * BUDGET
+    assert runs["peak"] < points.nbytes  # the driver's Python/numpy allocations never reached one copy of the matrix
+    assert engine["searches"]["input"]["method"] == "exact (ray block pairs)"
+
+
+def test_same_files_keys_and_embeddings_csv_as_the_local_engine(runs: dict[str, Any]) -> None:
+    root = runs["root"]
+    local_files = sorted(str(p.relative_to(root / "local")) for p in (root / "local").rglob("*") if p.is_file())
+    ray_files = sorted(str(p.relative_to(root / "ray")) for p in (root / "ray").rglob("*") if p.is_file())
+    assert ray_files == local_files
+    local, on_ray = (json.loads((root / name / "report_v2.json").read_text()) for name in ("local", "ray"))
+    ignored = (".embedscope.engine", ".embedscope.stageSeconds")
+    assert {k for k in _keys(on_ray) if not k.startswith(ignored)} == {k for k in _keys(local) if not k.startswith(ignored)}
+    assert (root / "ray/data/embeddings.csv").read_bytes() == (root / "local/data/embeddings.csv").read_bytes()
+
+
+def test_metrics_equal_float64_references_for_the_selection_made(runs: dict[str, Any]) -> None:
+    points, outcome = runs["points"], runs["outcome"]
+    selected = outcome.selection.indices
+    assert len(selected) == N_PICKS
+    as64 = points.astype(np.float64)
+    cover_selected = cKDTree(as64[selected]).query(as64)[0]
+    np.testing.assert_allclose(outcome.metrics.cover_input["selected"], cover_selected, rtol=0, atol=1e-9)
+    random_rows = random_subset(N_ROWS, N_PICKS, seed=0)
+    np.testing.assert_array_equal(outcome.sets.random_indices, random_rows)
+    np.testing.assert_allclose(outcome.metrics.cover_input["random"], cKDTree(as64[random_rows]).query(as64)[0],
+                               rtol=0, atol=1e-9)
+    np.testing.assert_allclose(outcome.metrics.nearest_in_set["input"], _nearest_other(points), rtol=0, atol=1e-9)
+    np.testing.assert_allclose(outcome.metrics.nearest_in_set["selected"],
+                               cKDTree(as64[selected]).query(as64[selected], k=2)[0][:, 1], rtol=0, atol=1e-9)
+    extra = read_report_dict(runs["root"] / "ray/report_v2.json")["embedscope"]["extraMetrics"]
+    local_extra = read_report_dict(runs["root"] / "local/report_v2.json")["embedscope"]["extraMetrics"]
+    assert extra["vendiScore"]["input"] == pytest.approx(vendi_score(points), rel=1e-9)
+    assert extra["vendiScore"]["input"] == pytest.approx(local_extra["vendiScore"]["input"], rel=1e-9)
+    assert extra["kCenter"]["radius"] == pytest.approx(cover_selected.max(), abs=1e-9)
+
+
+def test_near_duplicates_and_pca_equal_the_local_engine(runs: dict[str, Any]) -> None:
+    root, points, outcome = runs["root"], runs["points"], runs["outcome"]
+    local, on_ray = (read_report_dict(root / name / "report_v2.json")["embedscope"] for name in ("local", "ray"))
+    assert on_ray["nearDuplicates"] == local["nearDuplicates"]
+    assert outcome.hygiene.groups.groups and len(outcome.hygiene.groups.groups) >= 25
+    rows = pca_fit_rows(N_ROWS, dim=DIM, seed=0, memory_budget=BUDGET)
+    reference = pca_2d(points, fit_indices=rows).coordinates
+    pca, umap = outcome.scatter
+    np.testing.assert_allclose(pca.all_xy, reference, rtol=0, atol=1e-6)
+    assert umap.all_xy.shape == (N_ROWS, 2) and np.isfinite(umap.all_xy).all()
+
+
+def test_approximate_input_neighbours_measure_their_recall(
+    ray_two_nodes: TwoNodeCluster, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    points = _normalized(_clustered(np.random.default_rng(12), 6_000, 16, clusters=30))
+    blocks = VectorBlocks.from_array(points, n_blocks=6)
+    monkeypatch.setattr(ray_ivf, "EXACT_LIMIT", 1_000)
+
+    found = ray_ivf.input_nearest_on_blocks(blocks, exact=False, seed=0, memory_budget=BUDGET)
+
+    exact = _nearest_other(points)
+    assert found.method == "ivf (ray tasks)"
+    assert (found.indices != np.arange(len(points))).all()
+    np.testing.assert_allclose(found.distances, np.linalg.norm(
+        points[found.indices].astype(np.float64) - points.astype(np.float64), axis=1), rtol=0, atol=1e-12)
+    assert (found.distances >= exact - 1e-9).all()
+    sample = random_subset(len(points), 1_000, seed=0)
+    assert found.recall == pytest.approx(float(np.mean(np.abs(found.distances[sample] - exact[sample]) <= 1e-6)))
+    assert found.recall_sample_size == 1_000 and found.recall >= 0.9
