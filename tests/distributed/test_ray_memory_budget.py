@@ -20,7 +20,7 @@ from embedscope.distributed.vector_blocks import VectorBlocks
 from embedscope.report.json_writer import read_report_dict
 from tests.distributed.conftest import TwoNodeCluster
 
-N_ROWS, DIM, N_PICKS = 30_000, 100, 60
+N_ROWS, DIM, N_PICKS, N_POOL = 30_000, 100, 60, 20
 BUDGET = 2 * 2**20  # 2 MiB; the matrix is 11.4 MiB
 
 
@@ -65,13 +65,18 @@ def _keys(value: Any, prefix: str = "") -> set[str]:
 
 @pytest.fixture(scope="module")
 def runs(ray_two_nodes: TwoNodeCluster, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    """The same ``.npy`` run locally and on Ray with a 2 MiB budget; the Ray run's outcome and driver peak."""
+    """The same ``.npy`` run locally and on Ray with a 2 MiB budget (a datapool whose 20 names leave the input,
+    near-duplicates removed); the Ray run's outcome, the bytes its driver received per ``ray.get``, and the
+    normalised input rows (in the outcome's order) and datapool."""
     root = tmp_path_factory.mktemp("budget")
     rng = np.random.default_rng(11)
     points = _clustered(rng, N_ROWS, DIM)
     points[1::997] = points[0::997][: len(points[1::997])] + 1e-4 * rng.normal(size=(len(points[1::997]), DIM))
+    pool = _clustered(rng, N_POOL, DIM)
     np.save(root / "input.npy", points)
-    common = ["run", str(root / "input.npy"), "-n", str(N_PICKS), "--random-seeds", "2", "--quiet"]
+    np.save(root / "pool.npy", pool)  # generated names sample_000000.. : those input rows leave the input
+    common = ["run", str(root / "input.npy"), "-n", str(N_PICKS), "--random-seeds", "2", "--quiet",
+              "--datapool", str(root / "pool.npy"), "--remove-near-duplicates"]
     assert main([*common, "--out", str(root / "local")]) == 0
 
     received: list[int] = []
@@ -100,20 +105,21 @@ def runs(ray_two_nodes: TwoNodeCluster, tmp_path_factory: pytest.TempPathFactory
         code = main([*common, "--out", str(root / "ray"), "--engine", "ray", "--ray-address", ray_two_nodes.address,
                      "--memory-budget", str(BUDGET / 2**30)])
     assert code == 0
-    return {"root": root, "points": _normalized(points), "received": received, **captured}
+    rows = [int(name.removeprefix("sample_")) for name in captured["outcome"].inputs.input.names]
+    return {"root": root, "points": _normalized(points)[rows], "pool": _normalized(pool), "received": received,
+            "file_bytes": points.nbytes, **captured}
 
 
 def test_driver_never_holds_the_matrix(runs: dict[str, Any]) -> None:
-    points = runs["points"]
     report = read_report_dict(runs["root"] / "ray/report_v2.json")
     engine = report["embedscope"]["engine"]
     assert engine["driverHoldsMatrix"] is False
     assert runs["outcome"].inputs.input.vectors.shape == (0, DIM)
-    assert points.nbytes > 5 * BUDGET
+    assert runs["file_bytes"] > 5 * BUDGET
     # every array reaching the driver from the cluster came in pieces of at most half the budget (a block, the
     # wanted rows, or per-sample results): the matrix only ever passed through it block by block (embeddings.csv)
     assert max(runs["received"]) <= BUDGET // 2
-    assert sum(runs["received"]) < 2 * points.nbytes
+    assert sum(runs["received"]) < 2 * runs["file_bytes"]
     assert engine["searches"]["input"]["method"] == "exact (ray block pairs)"
 
 
@@ -131,19 +137,22 @@ def test_same_files_keys_and_embeddings_csv_as_the_local_engine(runs: dict[str, 
 
 
 def test_metrics_equal_float64_references_for_the_selection_made(runs: dict[str, Any]) -> None:
-    points, outcome = runs["points"], runs["outcome"]
+    points, pool, outcome = runs["points"], runs["pool"], runs["outcome"]
+    n = len(points)
+    assert n < N_ROWS - N_POOL  # the datapool's names and the near-duplicates left the input
     selected = outcome.selection.indices
     assert len(selected) == N_PICKS
-    as64 = points.astype(np.float64)
-    cover_selected = cKDTree(as64[selected]).query(as64)[0]
+    as64, pool64 = points.astype(np.float64), pool.astype(np.float64)
+    cover_selected = cKDTree(np.concatenate([as64[selected], pool64])).query(as64)[0]
     np.testing.assert_allclose(outcome.metrics.cover_input["selected"], cover_selected, rtol=0, atol=1e-9)
-    random_rows = random_subset(N_ROWS, N_PICKS, seed=0)
+    random_rows = random_subset(n, N_PICKS, seed=0)
     np.testing.assert_array_equal(outcome.sets.random_indices, random_rows)
-    np.testing.assert_allclose(outcome.metrics.cover_input["random"], cKDTree(as64[random_rows]).query(as64)[0],
-                               rtol=0, atol=1e-9)
+    np.testing.assert_allclose(outcome.metrics.cover_input["random"],
+                               cKDTree(np.concatenate([as64[random_rows], pool64])).query(as64)[0], rtol=0, atol=1e-9)
     np.testing.assert_allclose(outcome.metrics.nearest_in_set["input"], _nearest_other(points), rtol=0, atol=1e-9)
-    np.testing.assert_allclose(outcome.metrics.nearest_in_set["selected"],
-                               cKDTree(as64[selected]).query(as64[selected], k=2)[0][:, 1], rtol=0, atol=1e-9)
+    with_pool = np.concatenate([as64[selected], pool64])
+    np.testing.assert_allclose(outcome.metrics.nearest_in_set["selectedWithDatapool"],
+                               cKDTree(with_pool).query(with_pool, k=2)[0][:, 1], rtol=0, atol=1e-9)
     extra = read_report_dict(runs["root"] / "ray/report_v2.json")["embedscope"]["extraMetrics"]
     local_extra = read_report_dict(runs["root"] / "local/report_v2.json")["embedscope"]["extraMetrics"]
     assert extra["vendiScore"]["input"] == pytest.approx(vendi_score(points), rel=1e-9)
@@ -156,11 +165,11 @@ def test_near_duplicates_and_pca_equal_the_local_engine(runs: dict[str, Any]) ->
     local, on_ray = (read_report_dict(root / name / "report_v2.json")["embedscope"] for name in ("local", "ray"))
     assert on_ray["nearDuplicates"] == local["nearDuplicates"]
     assert outcome.hygiene.groups.groups and len(outcome.hygiene.groups.groups) >= 25
-    rows = pca_fit_rows(N_ROWS, dim=DIM, seed=0, memory_budget=BUDGET)
-    reference = pca_2d(points, fit_indices=rows).coordinates
+    rows = pca_fit_rows(len(points), dim=DIM, seed=0, memory_budget=BUDGET)
+    reference = pca_2d(points, fit_indices=rows, also_project=runs["pool"]).coordinates
     pca, umap = outcome.scatter
     np.testing.assert_allclose(pca.all_xy, reference, rtol=0, atol=1e-6)
-    assert umap.all_xy.shape == (N_ROWS, 2) and np.isfinite(umap.all_xy).all()
+    assert umap.all_xy.shape == (len(points) + N_POOL, 2) and np.isfinite(umap.all_xy).all()
 
 
 def test_approximate_input_neighbours_measure_their_recall(

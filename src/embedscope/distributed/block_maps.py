@@ -112,10 +112,16 @@ def _unit_gram(vectors: np.ndarray) -> np.ndarray:
 
 def vendi_on_blocks(blocks: VectorBlocks) -> float:
     """The Vendi score of the whole input (:func:`embedscope.analyze.extra_metrics.vendi.vendi_score`): the
-    D × D Gram matrix of the unit rows summed over block tasks, then its eigenvalues on the driver. Equal to the
-    local score up to the float64 summation order."""
-    gram = sum(result for _, result in map_blocks(blocks, _unit_gram))
-    eigenvalues = np.linalg.eigvalsh(np.asarray(gram) / blocks.n_rows)
+    D × D Gram matrix of the unit rows of each block (a task), summed on the driver one block's at a time, then
+    its eigenvalues. Equal to the local score up to the float64 summation order."""
+    import ray
+
+    task = ray.remote(max_retries=TASK_RETRIES)(_apply)
+    pending = [task.remote(ref, _unit_gram) for ref in blocks.refs]
+    gram = np.zeros((blocks.dim, blocks.dim), dtype=np.float64)
+    for ref in pending:  # one D × D matrix on the driver at a time
+        gram += get_unwrapped([ref])[0][1]
+    eigenvalues = np.linalg.eigvalsh(gram / blocks.n_rows)
     eigenvalues = eigenvalues[eigenvalues > 0]
     eigenvalues = eigenvalues / eigenvalues.sum()
     return float(np.exp(-np.sum(eigenvalues * np.log(eigenvalues))))
