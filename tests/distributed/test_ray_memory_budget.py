@@ -20,8 +20,8 @@ from embedscope.distributed.vector_blocks import VectorBlocks
 from embedscope.report.json_writer import read_report_dict
 from tests.distributed.conftest import TwoNodeCluster
 
-N_ROWS, DIM, N_PICKS, N_POOL = 30_000, 100, 60, 20
-BUDGET = 2 * 2**20  # 2 MiB; the matrix is 11.4 MiB
+N_ROWS, DIM, N_PICKS, N_POOL = 20_000, 100, 60, 20
+BUDGET = 2 * 2**20  # 2 MiB; the matrix is 7.6 MiB
 
 
 def _clustered(rng: np.random.Generator, n: int, dim: int, clusters: int = 50) -> np.ndarray:
@@ -115,7 +115,7 @@ def test_driver_never_holds_the_matrix(runs: dict[str, Any]) -> None:
     engine = report["embedscope"]["engine"]
     assert engine["driverHoldsMatrix"] is False
     assert runs["outcome"].inputs.input.vectors.shape == (0, DIM)
-    assert runs["file_bytes"] > 5 * BUDGET
+    assert runs["file_bytes"] > 3 * BUDGET
     # every array reaching the driver from the cluster came in pieces of at most half the budget (a block, the
     # wanted rows, or per-sample results): the matrix only ever passed through it block by block (embeddings.csv)
     assert max(runs["received"]) <= BUDGET // 2
@@ -164,7 +164,7 @@ def test_near_duplicates_and_pca_equal_the_local_engine(runs: dict[str, Any]) ->
     root, points, outcome = runs["root"], runs["points"], runs["outcome"]
     local, on_ray = (read_report_dict(root / name / "report_v2.json")["embedscope"] for name in ("local", "ray"))
     assert on_ray["nearDuplicates"] == local["nearDuplicates"]
-    assert outcome.hygiene.groups.groups and len(outcome.hygiene.groups.groups) >= 25
+    assert outcome.hygiene.groups.groups and len(outcome.hygiene.groups.groups) >= 15
     rows = pca_fit_rows(len(points), dim=DIM, seed=0, memory_budget=BUDGET)
     reference = pca_2d(points, fit_indices=rows, also_project=runs["pool"]).coordinates
     pca, umap = outcome.scatter
