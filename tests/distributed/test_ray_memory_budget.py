@@ -3,6 +3,7 @@ N × D matrix), and the run writes the local engine's files and keys with number
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -190,3 +191,37 @@ def test_approximate_input_neighbours_measure_their_recall(
     sample = random_subset(len(points), 1_000, seed=0)
     assert found.recall == pytest.approx(float(np.mean(np.abs(found.distances[sample] - exact[sample]) <= 1e-6)))
     assert found.recall_sample_size == 1_000 and found.recall >= 0.9
+
+
+def test_a_bad_value_in_a_block_gets_the_local_engines_one_line(
+    ray_two_nodes: TwoNodeCluster, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    points = _clustered(np.random.default_rng(13), 3_000, 16)
+    points[2_345, 7] = np.nan
+    np.save(tmp_path / "input.npy", points)
+    common = ["run", str(tmp_path / "input.npy"), "-n", "10", "--quiet"]
+
+    assert main([*common, "--out", str(tmp_path / "local")]) == 2
+    local_err = capsys.readouterr().err.strip().splitlines()
+    code = main([*common, "--out", str(tmp_path / "ray"), "--engine", "ray", "--ray-address", ray_two_nodes.address,
+                 "--memory-budget", str(16 * 2**10 / 2**30)])
+
+    ray_err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(ray_err) == 1 and ray_err == local_err
+    assert "2346" in ray_err[0] and "Traceback" not in ray_err[0]
+
+
+def test_an_embeddings_csv_above_the_budget_is_refused_with_one_line(
+    ray_two_nodes: TwoNodeCluster, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    points = _normalized(_clustered(np.random.default_rng(14), 300, 16))
+    header = "filenames," + ",".join(f"embedding_{i}" for i in range(16)) + ",labels\n"
+    rows = "".join(f"s{i:04d}.png," + ",".join(f"{v:.7f}" for v in row) + ",0\n" for i, row in enumerate(points))
+    (tmp_path / "input.csv").write_text(header + rows)
+
+    code = main(["run", str(tmp_path / "input.csv"), "-n", "10", "--quiet", "--out", str(tmp_path / "out"),
+                 "--engine", "ray", "--ray-address", ray_two_nodes.address, "--memory-budget", str(2**10 / 2**30)])
+
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1
+    assert "--memory-budget" in err[0] and ".npy" in err[0]
