@@ -57,7 +57,7 @@ def select_stage_on_ray(
 
     Raises:
         ConfigError: ``--outliers`` or sequence selection (local engine only); thresholds that keep nothing.
-        EmbeddingsError: as the local select stage (bad names in ``--selected``, bad sample counts).
+        EmbedscopeError: as the local select stage (bad names in ``--selected``, bad sample counts).
     """
     sample_data = align_run_sample_data(ingested.side_files, samples)
     if params.extra.get("outliers") is not None:
