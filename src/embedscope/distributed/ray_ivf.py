@@ -128,9 +128,12 @@ def _ivf_search(blocks: VectorBlocks, *, seed: int, memory_budget: int) -> tuple
     search = ray.remote(max_retries=TASK_RETRIES)(_search_group)
     best = np.full(n, np.inf)
     best_position = np.full(n, -1, dtype=np.int64)
-    for positions, distance, found in get_unwrapped([search.remote(group) for group in parts]):
+    pending = [search.remote(group) for group in parts]
+    for ref in pending:  # one group's results on the driver at a time (a row is a query of up to N_PROBE groups)
+        positions, distance, found = get_unwrapped([ref])[0]
         better = (distance < best[positions]) | ((distance == best[positions]) & (found < best_position[positions]))
         best[positions[better]], best_position[positions[better]] = distance[better], found[better]
+        del positions, distance, found
     return best, best_position
 
 
