@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import numpy as np
@@ -18,7 +19,7 @@ def test_blocks_of_any_split_give_the_same_bytes(tmp_path: Path) -> None:
     bounds = [0, 1, 40, 41, 90, 101]
 
     write_lightly_csv_blocks(tmp_path / "blocks.csv", 7, (
-        (names[a:b], vectors[a:b], labels[a:b]) for a, b in zip(bounds[:-1], bounds[1:])
+        (names[a:b], vectors[a:b], labels[a:b]) for a, b in itertools.pairwise(bounds)
     ))
 
     assert (tmp_path / "blocks.csv").read_bytes() == (tmp_path / "whole.csv").read_bytes()
