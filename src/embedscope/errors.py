@@ -27,6 +27,12 @@ class InputFileError(EmbedscopeError):
         self.problem = problem
         super().__init__(f"{path}: {problem}")
 
+    def __reduce__(self) -> tuple[type[InputFileError], tuple[str, str]]:
+        """Pickle with the path as shown and the problem, so the error survives a trip from a worker process (a
+        Ray task reading a block of the input) with its message unchanged."""
+        shown_path = str(self.args[0])[: -(len(self.problem) + 2)]
+        return (type(self), (shown_path, self.problem))
+
 
 class ConfigError(EmbedscopeError):
     """A bad flag or configuration value."""

@@ -13,6 +13,7 @@ import logging
 import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -71,7 +72,39 @@ def pca_2d(
     Memory: O(d² + block × d) besides the output (and a copy of ``points[fit_indices]`` when given).
     """
     points = np.asarray(points, dtype=np.float32)
-    fit = points if fit_indices is None else points[fit_indices]
+    axes = fit_pca_axes(points if fit_indices is None else points[fit_indices])
+    parts = [points] if also_project is None or len(also_project) == 0 else [points, np.asarray(also_project, dtype=np.float32)]
+    return Projection2D(coordinates=axes.project(parts), method="pca", fit_sample_size=axes.fit_sample_size)
+
+
+@dataclass(frozen=True)
+class PcaAxes:
+    """The first two principal axes fitted by :func:`fit_pca_axes`.
+
+    Attributes:
+        mean: (d,) float64 mean of the fitted rows.
+        axes: (d, n_components) float64 unit axes, n_components = min(2, n_fit, d).
+        fit_sample_size: rows fitted.
+    """
+
+    mean: np.ndarray
+    axes: np.ndarray
+    fit_sample_size: int
+
+    def project(self, parts: list[np.ndarray]) -> np.ndarray:
+        """(Σ len(part), 2) float32 coordinates of ``parts`` stacked vertically (read block by block; a missing
+        second axis stays 0). The blocks are those of the stacked rows, so a row's value does not depend on
+        how the rows are split into parts."""
+        n_components = self.axes.shape[1]
+        coordinates = np.zeros((sum(len(part) for part in parts), 2), dtype=np.float32)
+        for offset, block in _row_blocks(parts, block_rows(len(self.mean))):
+            coordinates[offset:offset + len(block), :n_components] = (np.asarray(block, dtype=np.float64) - self.mean) @ self.axes
+        return coordinates
+
+
+def fit_pca_axes(fit: np.ndarray) -> PcaAxes:
+    """The first two principal axes of ``fit`` (n, d) float32 (float64 covariance in row blocks, signs fixed
+    as scikit-learn's ``svd_flip``); see :func:`pca_2d`."""
     fit_size = len(fit)
     n_components = min(2, fit.shape[0], fit.shape[1])
     mean = fit.mean(axis=0, dtype=np.float64)
@@ -80,16 +113,11 @@ def pca_2d(
     for start in range(0, fit.shape[0], rows):
         block = np.asarray(fit[start:start + rows], dtype=np.float64) - mean
         covariance += block.T @ block
-    del fit
     eigenvalues, eigenvectors = np.linalg.eigh(covariance)
     axes = eigenvectors[:, np.argsort(eigenvalues)[::-1][:n_components]]
     signs = np.sign(axes[np.argmax(np.abs(axes), axis=0), np.arange(n_components)])
     axes = axes * np.where(signs == 0, 1.0, signs)
-    parts = [points] if also_project is None or len(also_project) == 0 else [points, np.asarray(also_project, dtype=np.float32)]
-    coordinates = np.zeros((sum(len(part) for part in parts), 2), dtype=np.float32)
-    for offset, block in _row_blocks(parts, rows):
-        coordinates[offset:offset + len(block), :n_components] = (np.asarray(block, dtype=np.float64) - mean) @ axes
-    return Projection2D(coordinates=coordinates, method="pca", fit_sample_size=fit_size)
+    return PcaAxes(mean=mean, axes=axes, fit_sample_size=fit_size)
 
 
 def pca_2d_fit_rows(n_points: int, *, seed: int) -> np.ndarray | None:
@@ -153,11 +181,6 @@ def umap_2d(
     if n_points < UMAP_MIN_POINTS:
         fallback = pca_2d(np.concatenate(parts))
         return Projection2D(fallback.coordinates, "pca (too few points for umap)", fallback.fit_sample_size)
-    import umap
-
-    from embedscope.analyze.umap_kernel_cache import enable_umap_kernel_cache
-
-    enable_umap_kernel_cache()
     method = "umap"
     if parts[0].shape[1] > UMAP_INPUT_DIMS:
         points = reduce_dimensions(parts, n_components=UMAP_INPUT_DIMS, seed=seed)
@@ -166,8 +189,51 @@ def umap_2d(
         points = parts[0] if len(parts) == 1 else np.concatenate(parts)
     rng = np.random.default_rng(seed)
     fit_indices = np.sort(rng.choice(n_points, size=min(fit_sample, n_points), replace=False))
-    fit_points = points[fit_indices]
-    n_neighbors = min(UMAP_NEIGHBORS, len(fit_indices) - 1)
+    layout = fit_umap_layout(points[fit_indices], seed=seed)
+    coordinates = np.zeros((n_points, 2), dtype=np.float32)
+    coordinates[fit_indices] = layout.fitted
+    rest = np.setdiff1d(np.arange(n_points), fit_indices)
+    done = len(fit_indices)
+    for start in range(0, len(rest), UMAP_TRANSFORM_BATCH):
+        batch = rest[start:start + UMAP_TRANSFORM_BATCH]
+        coordinates[batch] = layout.place(points[batch])
+        done += len(batch)
+        if on_progress is not None:
+            on_progress(done, n_points)
+    return Projection2D(coordinates=coordinates, method=method, fit_sample_size=len(fit_indices))
+
+
+@dataclass(frozen=True)
+class UmapLayout:
+    """A UMAP layout fitted by :func:`fit_umap_layout`, and the points it was fitted on.
+
+    Attributes:
+        fit_points: (m, d') float32 fitted points (d' ≤ UMAP_INPUT_DIMS after the PCA reduction).
+        fitted: (m, 2) float32 their UMAP coordinates.
+        n_neighbors: neighbours of the UMAP graph (and of the placement of other points).
+    """
+
+    fit_points: np.ndarray
+    fitted: np.ndarray
+    n_neighbors: int
+
+    def place(self, points: np.ndarray) -> np.ndarray:
+        """(b, 2) float32 positions of ``points`` (b, d'), at most UMAP_TRANSFORM_BATCH rows: the
+        membership-weighted mean of their ``n_neighbors`` nearest fitted points (UMAP's ``transform`` start)."""
+        distances, neighbors = k_nearest_neighbors(points, self.fit_points, k=self.n_neighbors)
+        return _weighted_placement(distances, neighbors, self.fitted)
+
+
+def fit_umap_layout(fit_points: np.ndarray, *, seed: int) -> UmapLayout:
+    """UMAP (umap-learn, ``random_state=seed``, one thread) of ``fit_points`` (m, d') float32, m ≥ UMAP_MIN_POINTS,
+    on their exact k-nearest-neighbour graph computed here (so umap-learn does not JIT-compile its approximate
+    search on every run)."""
+    import umap
+
+    from embedscope.analyze.umap_kernel_cache import enable_umap_kernel_cache
+
+    enable_umap_kernel_cache()
+    n_neighbors = min(UMAP_NEIGHBORS, len(fit_points) - 1)
     knn_distances, knn_indices = _self_knn_graph(fit_points, k=n_neighbors)
     reducer = umap.UMAP(
         n_components=2,
@@ -180,18 +246,7 @@ def umap_2d(
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         fitted = np.asarray(reducer.fit_transform(fit_points), dtype=np.float32)
-    coordinates = np.zeros((n_points, 2), dtype=np.float32)
-    coordinates[fit_indices] = fitted
-    rest = np.setdiff1d(np.arange(n_points), fit_indices)
-    done = len(fit_indices)
-    for start in range(0, len(rest), UMAP_TRANSFORM_BATCH):
-        batch = rest[start:start + UMAP_TRANSFORM_BATCH]
-        distances, neighbors = k_nearest_neighbors(points[batch], fit_points, k=n_neighbors)
-        coordinates[batch] = _weighted_placement(distances, neighbors, fitted)
-        done += len(batch)
-        if on_progress is not None:
-            on_progress(done, n_points)
-    return Projection2D(coordinates=coordinates, method=method, fit_sample_size=len(fit_indices))
+    return UmapLayout(fit_points=fit_points, fitted=fitted, n_neighbors=n_neighbors)
 
 
 def reduce_dimensions(points: np.ndarray | list[np.ndarray], *, n_components: int, seed: int = 0) -> np.ndarray:
@@ -201,22 +256,32 @@ def reduce_dimensions(points: np.ndarray | list[np.ndarray], *, n_components: in
     Args:
         points: (n, d) float32, or a list of such parts stacked vertically (not copied: read block by block).
     """
-    from sklearn.decomposition import PCA
-
     parts = [points] if isinstance(points, np.ndarray) else list(points)
     n_points, dim = sum(len(part) for part in parts), parts[0].shape[1]
-    n_components = min(n_components, n_points, dim)
-    rng = np.random.default_rng(seed)
-    fit_rows = np.sort(rng.choice(n_points, size=min(PCA_FIT_SAMPLE, n_points), replace=False))
+    fit_rows = reduction_fit_rows(n_points, seed=seed)
     fit_points = np.concatenate([
         np.asarray(part[fit_rows[(fit_rows >= offset) & (fit_rows < offset + len(part))] - offset])
         for offset, part in zip(np.cumsum([0] + [len(part) for part in parts[:-1]]), parts)
     ])
-    pca = PCA(n_components=n_components, svd_solver="randomized", random_state=seed).fit(fit_points)
-    reduced = np.empty((n_points, n_components), dtype=np.float32)
+    pca = fit_reduction(fit_points, n_components=min(n_components, n_points, dim), seed=seed)
+    reduced = np.empty((n_points, pca.n_components_), dtype=np.float32)
     for offset, block in _row_blocks(parts, block_rows(dim)):
         reduced[offset:offset + len(block)] = pca.transform(np.asarray(block))
     return reduced
+
+
+def reduction_fit_rows(n_points: int, *, seed: int) -> np.ndarray:
+    """(min(n_points, PCA_FIT_SAMPLE),) sorted int64 rows the pre-UMAP PCA of :func:`reduce_dimensions` is fitted on."""
+    rng = np.random.default_rng(seed)
+    return np.sort(rng.choice(n_points, size=min(PCA_FIT_SAMPLE, n_points), replace=False))
+
+
+def fit_reduction(fit_points: np.ndarray, *, n_components: int, seed: int) -> Any:
+    """scikit-learn's ``PCA(n_components, svd_solver="randomized", random_state=seed)`` fitted on ``fit_points``
+    (m, d) float32; its ``transform`` gives float64 (b, n_components) coordinates."""
+    from sklearn.decomposition import PCA
+
+    return PCA(n_components=n_components, svd_solver="randomized", random_state=seed).fit(fit_points)
 
 
 def _self_knn_graph(points: np.ndarray, *, k: int) -> tuple[np.ndarray, np.ndarray]:

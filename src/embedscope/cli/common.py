@@ -43,7 +43,7 @@ def run_and_write(params: RunParameters, *, quiet: bool, ray_options: RayEngineO
             else:
                 from embedscope.distributed.ray_executor import execute_run_on_ray
 
-                outcome = execute_run_on_ray(params, options=ray_options, progress=display)
+                outcome = execute_run_on_ray(params, options=ray_options, progress=display, out_dir=folder.staging)
             display.stage("writing report.pdf, report.html, report_v2.json and data files")
             staged = write_outputs(outcome, folder.staging, final_dir=params.out_dir)
     final = {name: params.out_dir / Path(path).relative_to(folder.staging) for name, path in vars(staged).items()}

@@ -6,8 +6,9 @@ video frames and object crops on Ray Data (decode, frame extraction, cutting as 
 ``--device cuda`` asks) into resumable feature shards (:mod:`embedscope.distributed.ray_image_folder`,
 :mod:`~embedscope.distributed.ray_videos`, :mod:`~embedscope.distributed.ray_crops`); embeddings files as
 read. ``--train-embedding`` is refused (training runs on the local engine). select: the
-composable k-center and the coverage map (:mod:`embedscope.distributed.ray_selection`). analyze and report:
-the local stages, on the gathered N × D matrix (within ``--memory-budget``), given the Ray coverage distances.
+composable k-center and the coverage map (:mod:`embedscope.distributed.ray_select_stage`). analyze and report:
+the local stages on the gathered N × D matrix within ``--memory-budget``; above it (a ``.npy`` INPUT) the matrix
+stays on the cluster and the analysis runs from its blocks (:mod:`embedscope.distributed.cluster_analysis`).
 The output folder and ``report_v2.json`` keys are the local engine's, plus ``embedscope.engine``.
 """
 
@@ -19,38 +20,25 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
-import numpy as np
-
 from embedscope.distributed.cluster import ray_cluster
+from embedscope.distributed.cluster_analysis import analyze_on_cluster, write_embeddings_csv_from_blocks
+from embedscope.distributed.npy_blocks import InputOnCluster, load_npy_on_cluster, npy_matrix_bytes
 from embedscope.distributed.options import RayEngineOptions
 from embedscope.distributed.ray_embed import EngineRecord, embed_folder_with_ray
-from embedscope.distributed.ray_selection import (
-    check_ray_strategies,
-    diversity_min_distance,
-    select_on_blocks,
-)
-from embedscope.distributed.vector_blocks import VectorBlocks, default_memory_budget
-from embedscope.errors import ConfigError, EmbedscopeError
+from embedscope.distributed.ray_select_stage import select_stage_on_ray
+from embedscope.distributed.ray_selection import check_ray_strategies
+from embedscope.distributed.vector_blocks import MemoryBudgetError, default_memory_budget
+from embedscope.errors import ConfigError
 from embedscope.ingest.image_folder import ImageFolderScan
-from embedscope.ingest.samples import LoadedInputs
+from embedscope.ingest.samples import LoadedInputs, load_inputs
 from embedscope.io.relevant_filenames import RelevantFilenames
 from embedscope.pipeline import stages
 from embedscope.progress import Progress, SilentProgress
 from embedscope.report.assemble.run_report import RunClock
-from embedscope.report.run_outcome import RunOutcome
+from embedscope.report.run_outcome import EMBEDDINGS_CSV, InputOffDriver, RunOutcome
 from embedscope.run_parameters import RunParameters
-from embedscope.select.config import config_sample_request
-from embedscope.select.hygiene import find_hygiene
-from embedscope.select.path_metadata import with_path_metadata
-from embedscope.select.run_sample_data import align_run_sample_data
-from embedscope.select.run_selection import Selection, selection_from_names
-from embedscope.select.sample_count import resolve_n_samples
-from embedscope.select.strategies.threshold import apply_thresholds
 
 Result = TypeVar("Result")
-
-BLOCKS_PER_PARTITION = 4  # round-1 partitions get a few blocks each, so blocks stay small (object-store friendly)
-MIN_PARTITIONS = 2
 
 
 def embed_stage_on_ray(ingested: stages.Ingested, params: RunParameters, progress: Progress, record: EngineRecord,
@@ -92,85 +80,67 @@ def embed_stage_on_ray(ingested: stages.Ingested, params: RunParameters, progres
     )
 
 
-def _select(ingested: stages.Ingested, samples: LoadedInputs, params: RunParameters, progress: Progress,
-            record: EngineRecord, options: RayEngineOptions) -> stages.Selected:
-    sample_data = align_run_sample_data(ingested.side_files, samples)
-    if params.extra.get("outliers") is not None:
-        raise ConfigError("--outliers (k-center with outliers) runs on the local engine only; drop --engine ray")
-    if params.selected_sequence_length > 1:
-        raise ConfigError("selected_sequence_length (sequence selection) runs on the local engine only; drop --engine ray")
-    if ingested.config is not None and ingested.config.lightly_path_regex is not None:
-        sample_data = with_path_metadata(sample_data, ingested.config.lightly_path_regex)
-    hygiene, reduced, sample_data = find_hygiene(samples, sample_data, params, progress)
-    kept = reduced if reduced is not samples else None
-    samples = reduced
-    if params.selected_path is not None:
-        selection = selection_from_names(samples, params.selected_path)
-        return stages.Selected(sample_data=sample_data, selection=selection, hygiene=hygiene, samples=kept)
-    config = ingested.config
-    n_samples, proportion = params.n_samples, params.proportion
-    if config is not None:
-        n_samples, proportion = config_sample_request(config, cli_n_samples=n_samples, cli_proportion=proportion)
-    n_input = len(samples.input)
-    n_samples = resolve_n_samples(n_input, n_samples=n_samples, proportion=proportion)
-    partitions = options.partitions or max(MIN_PARTITIONS, record.cluster.cpus)
-    keep = np.ones(n_input, dtype=bool)
-    if config is not None:
-        prefix = f"{config.source}: " if config.source is not None else ""
-        keep = apply_thresholds(list(enumerate(config.strategies)), sample_data.input, n=n_input, prefix=prefix)
-        if not keep.any():
-            raise ConfigError(f"{prefix}the THRESHOLD strategies keep no input sample; loosen a threshold")
-    candidates = np.flatnonzero(keep)
-    n_picks = min(n_samples, len(candidates))
-    progress.stage(f"selecting {n_picks:,} of {len(candidates):,} samples on Ray (composable k-center, P = {partitions})")
-    vectors = samples.input.vectors if keep.all() else samples.input.vectors[candidates]
-    blocks = VectorBlocks.from_array(vectors, n_blocks=BLOCKS_PER_PARTITION * partitions)
-    min_distance = diversity_min_distance(config, params.min_distance)
-    result = select_on_blocks(
-        blocks, n_samples=n_picks, partitions=partitions, min_distance=min_distance,
-        datapool=samples.datapool.vectors if samples.datapool is not None else None,
-    )
-    record.details["selection"] = result.as_json()
-    reason = f"only {len(candidates)} samples pass the thresholds" if n_picks < n_samples else None
-    if result.stopped_by_min_distance:
-        reason = f"no remaining sample is farther than the minimum distance {min_distance}"
-    selection = Selection(
-        indices=candidates[result.indices], cover_distances=result.cover if keep.all() else None,
-        stopped_early=reason is not None, stopped_reason=reason, n_filtered_out=int(np.count_nonzero(~keep)),
-    )
-    return stages.Selected(sample_data=sample_data, selection=selection, hygiene=hygiene, samples=kept)
-
-
 def execute_run_on_ray(
-    params: RunParameters, *, options: RayEngineOptions, progress: Progress | None = None
+    params: RunParameters, *, options: RayEngineOptions, progress: Progress | None = None, out_dir: Path | None = None,
 ) -> RunOutcome:
     """Run every stage (the heavy ones on Ray) up to the report model; ``report.embedscope["engine"]`` records
-    the cluster, partitions, seconds per stage and object-store bytes spilled.
+    the cluster, partitions, seconds per stage, object-store bytes spilled and ``driverHoldsMatrix``.
+
+    A ``.npy`` INPUT whose N × D × 4 bytes exceed ``--memory-budget`` stays on the cluster
+    (:mod:`embedscope.distributed.npy_blocks`): select, analyze and ``data/embeddings.csv`` run from its blocks,
+    and the outcome's ``input_off_driver`` carries what the writers need instead of the matrix.
+
+    Args:
+        out_dir: the folder the outputs are written into (the CLI's staging folder); needed above the budget,
+            where ``data/embeddings.csv`` is written there block by block while the cluster holds the blocks.
 
     Raises:
         EmbedscopeError: any input or parameter problem; RayClusterError: the cluster cannot be reached;
-            MemoryBudgetError: the N × D matrix exceeds ``--memory-budget``.
+            MemoryBudgetError: an input other than a ``.npy`` file exceeds ``--memory-budget``.
     """
     progress = progress or SilentProgress()
     clock = RunClock(start_wall=time.time(), start_perf=time.perf_counter())
     timings: dict[str, float] = {}
+    budget = options.memory_budget or default_memory_budget()
     with ray_cluster(options.address) as cluster:
         record = EngineRecord(cluster=cluster)
+        reader = _EmbeddingsReader(budget)
         ingested = _timed(timings, record, "ingest", lambda: stages.ingest(
-            params, progress, scan_folder=_ray_scan))
+            params, progress, scan_folder=_ray_scan, load_embeddings=reader.load))
         check_ray_strategies(ingested.config)
         samples = _timed(timings, record, "embed", lambda: embed_stage_on_ray(ingested, params, progress, record, options))
-        budget = options.memory_budget or default_memory_budget()
-        if samples.input.vectors.nbytes > budget:
-            raise EmbedscopeError(
+        held = reader.held
+        record.details["driverHoldsMatrix"] = held is None
+        if held is None and samples.input.vectors.nbytes > budget:
+            raise MemoryBudgetError(
                 f"the {len(samples.input):,} × {samples.input.dim} embeddings exceed --memory-budget "
-                f"{budget / 2**30:.2f} GiB; the report's metrics need them on the driver: raise the budget"
+                f"{budget / 2**30:.2f} GiB; above the budget --engine ray keeps only a .npy INPUT off the driver: "
+                "convert INPUT to .npy (names in --filenames) or raise --memory-budget"
             )
-        selected = _timed(timings, record, "select", lambda: _select(ingested, samples, params, progress, record, options))
+        if held is not None and out_dir is None:
+            raise ConfigError("an INPUT above --memory-budget needs the output folder (out_dir) to write into")
+        on_ray = _timed(timings, record, "select", lambda: select_stage_on_ray(
+            ingested, samples, params, progress, record, options, blocks=None if held is None else held.blocks,
+            memory_budget=budget))
+        selected = on_ray.selected
         from_greedy = False  # the 2-approximation bound of one greedy does not apply to the composable selection
-        analysis = stages.analyze(samples, selected, params, from_greedy=from_greedy, progress=progress)
+        if on_ray.blocks is None:
+            analysis = stages.analyze(samples, selected, params, from_greedy=from_greedy, progress=progress)
+        else:
+            analysis = analyze_on_cluster(samples, on_ray, params, from_greedy=from_greedy, memory_budget=budget,
+                                          progress=progress, details=record.details)
         timings.update(analysis.seconds)
         record.stage_seconds.update(analysis.seconds)
+        off_driver = None
+        if on_ray.blocks is not None and out_dir is not None:
+            start = time.perf_counter()
+            progress.stage("writing data/embeddings.csv block by block")
+            inputs = stages.samples_of(samples, selected)
+            write_embeddings_csv_from_blocks(out_dir / EMBEDDINGS_CSV, on_ray.blocks, inputs.input.names,
+                                             inputs.input.labels)
+            timings["embeddings csv"] = time.perf_counter() - start
+            record.timed("embeddings csv", start)
+            off_driver = InputOffDriver(selected_vectors=on_ray.selected_vectors, written=frozenset({EMBEDDINGS_CSV}))
         assembled = stages.report(ingested, samples, selected, analysis, params, timings=timings, clock=clock)
         assembled.report.embedscope["engine"] = record.as_json()
     return RunOutcome(
@@ -178,7 +148,24 @@ def execute_run_on_ray(
         metrics=analysis.metrics, report=assembled.report, timings=timings, extra_plots=assembled.extra_plots,
         extra_plot_titles=assembled.extra_plot_titles, side_outputs=assembled.side_outputs,
         scatter=(analysis.pca, analysis.umap), sample_data=selected.sample_data, hygiene=selected.hygiene,
+        input_off_driver=off_driver,
     )
+
+
+class _EmbeddingsReader:
+    """The ingest stage's reader of an embeddings-file INPUT: a ``.npy`` above the budget is left on the cluster
+    (``held``), anything else read as the local engine reads it."""
+
+    def __init__(self, memory_budget: int) -> None:
+        self.memory_budget = memory_budget
+        self.held: InputOnCluster | None = None
+
+    def load(self, path: Path, *, datapool_path: Path | None, filenames_path: Path | None, normalize: bool) -> LoadedInputs:
+        if path.suffix.lower() == ".npy" and path.is_file() and (npy_matrix_bytes(path) or 0) > self.memory_budget:
+            self.held = load_npy_on_cluster(path, datapool_path=datapool_path, filenames_path=filenames_path,
+                                            normalize=normalize, memory_budget=self.memory_budget)
+            return self.held.samples
+        return load_inputs(path, datapool_path=datapool_path, filenames_path=filenames_path, normalize=normalize)
 
 
 def _ray_scan(root: Path, *, relevant: RelevantFilenames | None = None) -> ImageFolderScan:

@@ -6,8 +6,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from embedscope.distributed.block_maps import rows_at
 from embedscope.distributed.composable_k_center import DEFAULT_OVERSAMPLING, composable_k_center
-from embedscope.distributed.coverage import cover_distances, rows_at
+from embedscope.distributed.coverage import cover_distances
 from embedscope.distributed.vector_blocks import VectorBlocks
 from embedscope.errors import ConfigError
 from embedscope.select.config import SelectionConfig
@@ -54,12 +55,14 @@ class RaySelection:
 
     Attributes:
         indices: (k,) int64 input rows in pick order.
+        vectors: (k, d) float32 their rows.
         cover: (n,) float64 every input row's distance to selected ∪ datapool (exact, from the coverage map).
         radius: cover.max(), the k-center radius reached; k_prime, partitions: of round 1.
         stopped_by_min_distance: the stopping distance ended the selection early.
     """
 
     indices: np.ndarray
+    vectors: np.ndarray
     cover: np.ndarray
     radius: float
     k_prime: int
@@ -96,11 +99,12 @@ def select_on_blocks(
     )
     if len(selection.indices) == 0:
         raise ConfigError(f"--min-distance {min_distance} stopped the selection before its first pick; use a smaller value")
-    centres = rows_at(blocks, selection.indices)
+    picked = rows_at(blocks, selection.indices)
+    centres = picked
     if datapool is not None and len(datapool):
         centres = np.concatenate([centres, np.asarray(datapool, dtype=np.float32)])
     cover = cover_distances(blocks, centres)
     return RaySelection(
-        indices=selection.indices, cover=cover, radius=float(cover.max()), k_prime=selection.k_prime,
+        indices=selection.indices, vectors=picked, cover=cover, radius=float(cover.max()), k_prime=selection.k_prime,
         partitions=selection.partitions, stopped_by_min_distance=selection.stopped_by_min_distance,
     )

@@ -20,6 +20,10 @@ from embedscope.errors import EmbedscopeError
 DEFAULT_BUDGET_FRACTION = 0.25
 """Default ``--memory-budget``: a quarter of this machine's RAM for the matrix, leaving room for the report."""
 BYTES_PER_VALUE = 4  # float32
+MIN_DRIVER_SAMPLE = 1_000
+"""Rows a driver-side sample (PCA / UMAP fit, PRDC reference, k-means training) keeps at least, whatever the budget."""
+SAMPLE_SHARE_OF_BUDGET = 16
+"""A driver-side sample takes at most 1/16 of ``--memory-budget`` as float32: the fits hold a few copies of it."""
 
 
 class MemoryBudgetError(EmbedscopeError):
@@ -29,6 +33,13 @@ class MemoryBudgetError(EmbedscopeError):
 def default_memory_budget() -> int:
     """:data:`DEFAULT_BUDGET_FRACTION` of the physical memory, in bytes."""
     return int(DEFAULT_BUDGET_FRACTION * os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
+
+
+def driver_sample_rows(local_size: int, *, dim: int, memory_budget: int) -> int:
+    """Rows of a seeded sample gathered on the driver when the matrix is not: the local engine's ``local_size``,
+    fewer when that would pass 1/:data:`SAMPLE_SHARE_OF_BUDGET` of the budget (never under :data:`MIN_DRIVER_SAMPLE`)."""
+    fits = memory_budget // (SAMPLE_SHARE_OF_BUDGET * dim * BYTES_PER_VALUE)
+    return max(MIN_DRIVER_SAMPLE, min(local_size, int(fits)))
 
 
 def _read_npy_rows(path: str, start: int, stop: int) -> tuple[np.ndarray, np.ndarray]:

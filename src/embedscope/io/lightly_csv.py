@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -181,17 +182,28 @@ def write_lightly_csv(path: Path, names: list[str], vectors: np.ndarray, labels:
     if labels is None:
         labels = np.zeros(n_samples, dtype=np.int64)
     labels = np.asarray(labels, dtype=np.int64)
+    rows_per_block = max(1, WRITE_BLOCK_VALUES // max(1, dim))
+    write_lightly_csv_blocks(path, dim, (
+        (names[start:start + rows_per_block], vectors[start:start + rows_per_block], labels[start:start + rows_per_block])
+        for start in range(0, n_samples, rows_per_block)
+    ))
+
+
+def write_lightly_csv_blocks(
+    path: Path, dim: int, blocks: Iterable[tuple[Sequence[str], np.ndarray, np.ndarray]]
+) -> None:
+    """Write a Lightly embeddings CSV atomically from consecutive row blocks (names (m,), vectors (m, dim)
+    float, labels (m,) int), each formatted as :func:`write_lightly_csv` formats its rows: the file does not
+    depend on how the rows are split. Memory: one block at a time (the caller's blocks are consumed lazily)."""
     column_names = [FILENAMES_COLUMN, *embedding_column_names(dim), LABELS_COLUMN]
     schema = pa.schema([(FILENAMES_COLUMN, pa.string())] + [(name, pa.float32()) for name in column_names[1:-1]]
                        + [(LABELS_COLUMN, pa.int64())])
-    rows_per_block = max(1, WRITE_BLOCK_VALUES // max(1, dim))
     with atomic_path(Path(path)) as tmp, tmp.open("wb") as handle:
         handle.write((",".join(column_names) + "\n").encode("utf-8"))
         options = pacsv.WriteOptions(include_header=False, quoting_style="needed")
         with pacsv.CSVWriter(handle, schema, write_options=options) as writer:
-            for start in range(0, n_samples, rows_per_block):
-                stop = min(n_samples, start + rows_per_block)
-                columns = np.ascontiguousarray(np.asarray(vectors[start:stop], dtype=np.float32).T)
-                arrays = [pa.array(names[start:stop], type=pa.string()), *(pa.array(column) for column in columns),
-                          pa.array(labels[start:stop])]
+            for names, vectors, labels in blocks:
+                columns = np.ascontiguousarray(np.asarray(vectors, dtype=np.float32).T)
+                arrays = [pa.array(list(names), type=pa.string()), *(pa.array(column) for column in columns),
+                          pa.array(np.asarray(labels, dtype=np.int64))]
                 writer.write_table(pa.Table.from_arrays(arrays, schema=schema))

@@ -38,6 +38,26 @@ def read_npy(path: Path, *, filenames_path: Path | None = None) -> EmbeddingTabl
 
     Memory: n·d·4 bytes at most (the float32 conversion), none for float32 files; O(block) temporaries.
     """
+    array = open_npy(path)
+    vectors = checked_float32(path, array)
+    if filenames_path is not None:
+        names = read_filename_list(filenames_path)
+        if len(names) != vectors.shape[0]:
+            raise InputFileError(
+                filenames_path, f"has {len(names)} filenames but {path} has {vectors.shape[0]} rows; they must match"
+            )
+    else:
+        names = generated_names(vectors.shape[0])
+    check_unique_names(path, names)
+    return EmbeddingTable(names=names, vectors=vectors, source=path, labels=np.zeros(len(names), dtype=np.int64))
+
+
+def open_npy(path: Path) -> np.ndarray:
+    """The (n_samples, dim) real numeric array of a ``.npy`` file as a read-only memory map (only the header is read).
+
+    Raises:
+        InputFileError: not a readable .npy, not 2-D, not real numeric, empty.
+    """
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # e.g. "created on Python 2": the checks below decide
@@ -51,30 +71,27 @@ def read_npy(path: Path, *, filenames_path: Path | None = None) -> EmbeddingTabl
         raise InputFileError(path, f"expected a real numeric array, got dtype {array.dtype}")
     if array.shape[0] == 0 or array.shape[1] == 0:
         raise InputFileError(path, f"the array is empty (shape {array.shape})")
-    vectors = _checked_float32(path, array)
-    if filenames_path is not None:
-        names = read_filename_list(filenames_path)
-        if len(names) != vectors.shape[0]:
-            raise InputFileError(
-                filenames_path, f"has {len(names)} filenames but {path} has {vectors.shape[0]} rows; they must match"
-            )
-    else:
-        names = generated_names(vectors.shape[0])
-    check_unique_names(path, names)
-    return EmbeddingTable(names=names, vectors=vectors, source=path, labels=np.zeros(len(names), dtype=np.int64))
+    return array
 
 
-def _checked_float32(path: Path, array: np.ndarray) -> np.ndarray:
-    """``array`` as float32 (the memory map itself when it already is float32 and C-ordered), checked finite."""
+def checked_float32(path: Path, array: np.ndarray, *, first_row: int = 0) -> np.ndarray:
+    """``array`` as float32 (the memory map itself when it already is float32 and C-ordered), checked finite.
+
+    Args:
+        first_row: the file row of ``array``'s first row (a block of the file), for the error messages.
+
+    Raises:
+        InputFileError: a non-finite value, or one beyond float32's range (file row and column named).
+    """
     in_place = array.dtype == np.float32 and array.flags.c_contiguous
     out = array if in_place else np.empty(array.shape, dtype=np.float32)
     columns = embedding_column_names(array.shape[1])
     for start in range(0, array.shape[0], CHECK_BLOCK_ROWS):
         block = np.asarray(array[start : start + CHECK_BLOCK_ROWS])
-        check_finite(path, block, columns, first_line=0, first_row=start)
+        check_finite(path, block, columns, first_line=0, first_row=first_row + start)
         if not in_place:  # beyond float32's range is named here rather than becoming infinite
             out[start : start + block.shape[0]] = as_float32(
-                path, block.astype(np.float64), columns, first_line=0, first_row=start
+                path, block.astype(np.float64), columns, first_line=0, first_row=first_row + start
             )
         release_mapped_pages(array)
     return out

@@ -17,7 +17,7 @@ ZERO_NORM = 1e-12
 """Below this a vector has no direction to normalise."""
 
 
-def l2_normalized_rows(vectors: np.ndarray, *, source: Path, names: Sequence[str]) -> np.ndarray:
+def l2_normalized_rows(vectors: np.ndarray, *, source: Path, names: Sequence[str], first_row: int = 0) -> np.ndarray:
     """Rows of ``vectors`` scaled to unit length, as a new (n, d) float32 array.
 
     Each row is divided by its float64 norm in float64 and rounded once to float32 (the same values as
@@ -27,7 +27,8 @@ def l2_normalized_rows(vectors: np.ndarray, *, source: Path, names: Sequence[str
 
     Args:
         vectors: (n, d) float (may be a read-only ``np.memmap``); never modified.
-        source, names: name the file and row in the error.
+        source, names: name the file and row in the error (``names`` of these rows).
+        first_row: the row number of the first row in the whole input (a block of it), for the error.
 
     Raises:
         InputFileError: a zero vector (names the file and row).
@@ -42,7 +43,7 @@ def l2_normalized_rows(vectors: np.ndarray, *, source: Path, names: Sequence[str
             row = start + int(np.argmax(zero))
             raise InputFileError(
                 source,
-                f"row {row + 1} ('{names[row]}') is a zero vector, which cannot be L2-normalised; "
+                f"row {first_row + row + 1} ('{names[row]}') is a zero vector, which cannot be L2-normalised; "
                 "remove it or pass --no-normalize",
             )
         block /= norms[:, None]

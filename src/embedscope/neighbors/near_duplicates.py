@@ -10,6 +10,7 @@ https://arxiv.org/abs/2303.09540), which keeps one sample per cluster of near-du
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -83,8 +84,19 @@ def near_duplicate_groups(
     """
     threshold = validate_threshold(threshold)
     points = np.asarray(embeddings)
-    n = points.shape[0]
     pairs = pairs_within(points, threshold=threshold, exact=exact, seed=seed)
+    return groups_from_pairs(pairs, n=points.shape[0], threshold=threshold, rows_of=lambda rows: points[rows])
+
+
+def groups_from_pairs(
+    pairs: RangePairs, *, n: int, threshold: float, rows_of: Callable[[np.ndarray], np.ndarray]
+) -> NearDuplicateGroups:
+    """The groups (connected components of size ≥ 2) of ``pairs`` among ``n`` samples, each with its
+    representative; ``rows_of(members)`` returns the (m, d) float32 embeddings of those sample indices (called
+    once per group). See :func:`near_duplicate_groups`.
+
+    Cost: O(n + pairs) for the components, plus the members' rows.
+    """
     graph = coo_matrix((np.ones(pairs.first.size, dtype=np.int8), (pairs.first, pairs.second)), shape=(n, n))
     _, labels = connected_components(graph, directed=False)
     sizes = np.bincount(labels, minlength=labels.max(initial=-1) + 1)
@@ -98,7 +110,7 @@ def near_duplicate_groups(
     group_of = np.full(n, -1, dtype=np.int64)
     for g, members in enumerate(groups):
         group_of[members] = g
-    representatives = np.array([_representative(points, members) for members in groups], dtype=np.int64)
+    representatives = np.array([_representative(rows_of(members), members) for members in groups], dtype=np.int64)
     removed = np.setdiff1d(np.flatnonzero(group_of >= 0), representatives)
     return NearDuplicateGroups(
         threshold=threshold,
@@ -110,7 +122,7 @@ def near_duplicate_groups(
     )
 
 
-def _representative(points: np.ndarray, members: np.ndarray) -> int:
-    vectors = points[members].astype(np.float64)
+def _representative(member_rows: np.ndarray, members: np.ndarray) -> int:
+    vectors = np.asarray(member_rows).astype(np.float64)
     distances = np.linalg.norm(vectors - vectors.mean(axis=0), axis=1)
     return int(members[int(np.argmin(distances))])

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -100,12 +101,18 @@ class Analysis:
     seconds: dict[str, float] = field(default_factory=dict)
 
 
-def ingest(params: RunParameters, progress: Progress, *, scan_folder: ScanFolder | None = None) -> Ingested:
+def ingest(
+    params: RunParameters, progress: Progress, *, scan_folder: ScanFolder | None = None,
+    load_embeddings: Callable[..., LoadedInputs] = load_inputs,
+) -> Ingested:
     """Read the selection config and the side files, then INPUT: an embeddings file (with the datapool) or a
     folder's plan. Everything that can fail on bad input fails here, before any embedding.
 
     Args:
         scan_folder: scans an image folder (default: in this process; the Ray executor scans on the cluster).
+        load_embeddings: reads an embeddings-file INPUT with the datapool, with the keyword arguments of
+            :func:`~embedscope.ingest.samples.load_inputs` (the default); the Ray executor passes a reader that
+            leaves a large ``.npy`` on the cluster.
 
     Raises:
         EmbedscopeError: any input or parameter problem.
@@ -138,7 +145,7 @@ def ingest(params: RunParameters, progress: Progress, *, scan_folder: ScanFolder
             f"{params.input_path}: {', '.join(flags)} need a folder of images or videos as INPUT, not an embeddings file"
         )
     progress.stage("reading embeddings")
-    samples = load_inputs(
+    samples = load_embeddings(
         params.input_path, datapool_path=params.datapool_path, filenames_path=params.filenames_path,
         normalize=params.normalize,
     )

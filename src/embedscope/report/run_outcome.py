@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from embedscope.analyze.embedding_metrics import EmbeddingMetrics
 from embedscope.analyze.scatter import ScatterInput
 from embedscope.analyze.sets import AnalysisSets
@@ -17,6 +19,24 @@ from embedscope.select.run_selection import Selection
 
 if TYPE_CHECKING:
     from embedscope.report.assemble.side_files import SideOutput
+
+
+EMBEDDINGS_CSV = "data/embeddings.csv"
+
+
+@dataclass(frozen=True)
+class InputOffDriver:
+    """The input's N × D matrix stayed off the driver (the Ray engine above ``--memory-budget``): what the
+    writers need instead of ``inputs.input.vectors``, which then has no rows.
+
+    Attributes:
+        selected_vectors: (k, D) float32 embeddings of the selected input samples, in selection order.
+        written: output files (paths relative to the output folder) the engine already wrote there, block by
+            block (:data:`EMBEDDINGS_CSV`).
+    """
+
+    selected_vectors: np.ndarray
+    written: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -36,6 +56,7 @@ class RunOutcome:
         scatter: the PCA and UMAP views of every sample (report.html's map).
         sample_data: the per-sample data aligned with the samples (colour-by columns of the map).
         hygiene: the select stage's near-duplicate groups and outliers (colour-by columns of the map).
+        input_off_driver: set when the input matrix stayed on a cluster (see :class:`InputOffDriver`).
     """
 
     parameters: RunParameters
@@ -51,3 +72,4 @@ class RunOutcome:
     scatter: tuple[ScatterInput, ScatterInput] | None = None
     sample_data: RunSampleData | None = None
     hygiene: HygieneFindings | None = None
+    input_off_driver: InputOffDriver | None = None

@@ -26,7 +26,7 @@ from embedscope.report.hygiene_map_columns import hygiene_map_columns
 from embedscope.report.json_writer import write_report_json
 from embedscope.report.pdf import render_pdf
 from embedscope.report.platform_fields import platform_fields
-from embedscope.report.run_outcome import RunOutcome
+from embedscope.report.run_outcome import EMBEDDINGS_CSV, RunOutcome
 from embedscope.report.run_sample_map import run_sample_map
 from embedscope.report.sample_map import SampleMap
 from embedscope.report.thumbnails import jpeg_data_uri, png_data_uris
@@ -82,7 +82,7 @@ def sample_map(outcome: RunOutcome) -> SampleMap | None:
         projections={"UMAP": umap.all_xy, "PCA": pca.all_xy},  # type: ignore[dict-item]
         cover_distance=metrics.cover_input.get(SELECTED), nearest_neighbor_distance=metrics.nearest_in_set.get(INPUT),
         sample_data=(data.input, data.datapool) if data is not None and not data.is_empty else None,
-        vectors=inputs.input.vectors, labels=_labels(inputs.input),
+        vectors=inputs.input.vectors if outcome.input_off_driver is None else None, labels=_labels(inputs.input),
         extra_columns=hygiene_map_columns(outcome.hygiene, inputs.input.names,
                                           n_datapool=len(inputs.datapool.names) if inputs.datapool is not None else 0),
     )
@@ -126,8 +126,10 @@ def write_outputs(outcome: RunOutcome, out_dir: Path, *, final_dir: Path | None 
     )
     write_report_json(outcome.report, report_json, platform)
     input_labels = _labels(inputs.input)
-    write_lightly_csv(out_dir / "data" / "embeddings.csv", names, inputs.input.vectors, input_labels)
-    chosen_vectors = inputs.input.vectors[selection.indices]
+    off_driver = outcome.input_off_driver
+    if off_driver is None or EMBEDDINGS_CSV not in off_driver.written:
+        write_lightly_csv(out_dir / EMBEDDINGS_CSV, names, inputs.input.vectors, input_labels)
+    chosen_vectors = inputs.input.vectors[selection.indices] if off_driver is None else off_driver.selected_vectors
     chosen_names = list(selected_names)
     chosen_labels = input_labels[selection.indices]
     if inputs.datapool is not None:
