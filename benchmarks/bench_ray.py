@@ -33,8 +33,7 @@ from bench_images import make_jpegs
 from synthetic import clustered_embeddings
 
 from embedscope.distributed.cluster import cluster_info, ray_cluster
-from embedscope.distributed.ray_image_folder import embed_folder_on_ray, scan_image_folder_on_ray
-from embedscope.distributed.ray_model import ray_model
+from embedscope.distributed.ray_image_folder import embed_folder_on_ray, scan_with_model_on_ray
 from embedscope.distributed.ray_selection import select_on_blocks
 from embedscope.distributed.vector_blocks import VectorBlocks
 from embedscope.embed.feature_extractor import ensure_onnx_model
@@ -183,10 +182,8 @@ def bench_images(address: str, sessions: set[int], n_images: int, workdir: Path)
         wait_for_nodes(2)
         cluster = cluster_info(address)
         start = time.perf_counter()
-        scan = scan_image_folder_on_ray(folder)
-        phases["scan"] = time.perf_counter() - start
-        model = ray_model(None, cluster, cache)
-        phases["model on driver"] = time.perf_counter() - start - phases["scan"]
+        scan, model = scan_with_model_on_ray(folder, None, cluster=cluster, cache_dir=cache)
+        phases["scan ‖ model on driver"] = time.perf_counter() - start
         embedded = embed_folder_on_ray(scan, cluster=cluster, shard_dir=workdir / "shards", cache_dir=cache,
                                        model=model)
         phases["shards + index + projection fit"] = time.perf_counter() - start - sum(phases.values())

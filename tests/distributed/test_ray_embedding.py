@@ -19,13 +19,15 @@ import pytest
 
 from embedscope.cli.app import main
 from embedscope.distributed.cluster import cluster_info
-from embedscope.distributed.feature_shards import list_shards
+from embedscope.distributed.feature_shards import list_shards, read_shard_index
 from embedscope.distributed.ray_image_folder import (
     RayFolderEmbedding,
     embed_folder_on_ray,
     scan_image_folder_on_ray,
 )
+from embedscope.distributed.ray_projection import features_at, project_on_ray
 from embedscope.distributed.vector_blocks import default_memory_budget
+from embedscope.embed import projection
 from embedscope.embed.cache_location import CACHE_DIR_ENV
 from embedscope.embed.image_folder_embedding import ImageFolderEmbeddings, embed_image_folder
 from embedscope.ingest.image_folder import file_digest, scan_image_folder
@@ -35,6 +37,7 @@ from tests.distributed.conftest import TwoNodeCluster, ray_env
 from tests.distributed.image_folders import TRUNCATED, make_image_folder
 
 FILES_PER_SHARD = 16
+FEATURE_DIM = 1280  # EfficientNet-Lite0, the default model
 
 
 @pytest.fixture(scope="module")
@@ -92,6 +95,28 @@ def test_same_corrupt_and_duplicate_lists_and_vectors_as_the_local_engine(
     np.testing.assert_allclose(uninterrupted.vectors, local.vectors, rtol=0, atol=1e-5)
     assert result.run.n_model_images == len(result.scan.names)
     assert result.run.n_model_calls == len(list_shards(result.shard_dir))
+
+
+@pytest.mark.parametrize("fit_max_samples", [projection.PCA_FIT_MAX_SAMPLES, 100])
+def test_the_projection_on_the_driver_and_in_tasks_is_the_local_engines(
+    uninterrupted: Uninterrupted, fit_max_samples: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """All rows fit (≤ PCA_FIT_MAX_SAMPLES): applied on the driver, bit-identical to the local projection; a
+    subsample fit (the limit lowered under the ~290 rows): applied per shard in Ray tasks, to float rounding."""
+    monkeypatch.setattr(projection, "PCA_FIT_MAX_SAMPLES", fit_max_samples)
+    result = uninterrupted.result
+    location = read_shard_index(result.shard_dir).location
+    keys = [result.scan.content_hashes[name] for name in result.scan.names]
+    features = features_at(location, keys, FEATURE_DIM)
+    expected = projection.project_features(features, embedding_dim=32)
+
+    vectors = project_on_ray(location, keys, embedding_dim=32, feature_dim=FEATURE_DIM).gather(memory_budget=2**30)
+
+    if fit_max_samples >= len(keys):
+        np.testing.assert_array_equal(vectors, expected)
+    else:
+        assert len(projection.projection_fit_rows(len(keys))) == fit_max_samples
+        np.testing.assert_allclose(vectors, expected, rtol=0, atol=1e-6)
 
 
 def test_a_worker_node_killed_mid_embedding_and_every_image_appears_once(

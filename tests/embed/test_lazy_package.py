@@ -1,5 +1,6 @@
 """``embedscope.embed`` imports its exports on first use: a Ray model actor or decode task, which imports only
-the preprocessing and network modules, starts without scikit-learn and SciPy (seconds per worker process)."""
+the preprocessing and network modules, and a scan task (``distributed.ray_image_folder``, whose imports reach the
+PCA projection module) start without scikit-learn and SciPy (seconds per worker process)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import pytest
 WORKER_IMPORTS = """
 import json, sys
 import embedscope.embed.preprocess, embedscope.embed.feature_extractor, embedscope.distributed.shard_embedding
+import embedscope.distributed.ray_image_folder
 print(json.dumps(sorted(m for m in sys.modules if m.split(".")[0] in ("sklearn", "scipy", "torch"))))
 """
 

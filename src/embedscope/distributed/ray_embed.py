@@ -14,8 +14,9 @@ from embedscope.distributed.options import RayEngineOptions
 from embedscope.distributed.ray_image_folder import (
     RayFolderEmbedding,
     embed_folder_on_ray,
-    scan_image_folder_on_ray,
+    scan_with_model_on_ray,
 )
+from embedscope.distributed.ray_model import RayModel
 from embedscope.embed.model_choice import ModelChoice
 from embedscope.ingest.image_folder import ImageFolderScan
 
@@ -64,14 +65,15 @@ def embed_folder_with_ray(
     """
     from embedscope.distributed.vector_blocks import default_memory_budget
 
-    if scan is None:
+    prepared: ModelChoice | RayModel | None = model
+    if scan is None:  # the model is loaded on the driver while the scan's tasks run
         start = time.perf_counter()
-        scan = scan_image_folder_on_ray(image_dir)
+        scan, prepared = scan_with_model_on_ray(image_dir, model, cluster=record.cluster, cache_dir=cache_dir)
         record.timed("scan", start)
     start = time.perf_counter()
     embedded = embed_folder_on_ray(
         scan, cluster=record.cluster, embedding_dim=embedding_dim, shard_dir=options.shard_dir,
-        files_per_shard=options.files_per_shard, cache_dir=cache_dir, progress=progress, model=model,
+        files_per_shard=options.files_per_shard, cache_dir=cache_dir, progress=progress, model=prepared,
     )
     vectors = embedded.blocks.gather(memory_budget=options.memory_budget or default_memory_budget())
     record.timed("embed", start)

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-from sklearn.decomposition import PCA
 from threadpoolctl import threadpool_limits
 
 from embedscope.errors import ConfigError
+
+if TYPE_CHECKING:  # scikit-learn (~1 s to import) is loaded by the fit: Ray workers importing this module skip it
+    from sklearn.decomposition import PCA
 
 logger = logging.getLogger(__name__)
 
@@ -93,6 +96,8 @@ def fit_projection(fit_rows: np.ndarray, *, n_samples: int, embedding_dim: int) 
             n_components,
             embedding_dim - n_components,
         )
+    from sklearn.decomposition import PCA
+
     solver = "full" if len(fit_rows) < n_features else "covariance_eigh"
     with threadpool_limits(limits=PCA_BLAS_THREADS, user_api="blas"):
         pca = PCA(n_components=n_components, svd_solver=solver).fit(fit_rows.astype(np.float64))
