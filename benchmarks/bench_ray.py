@@ -30,6 +30,7 @@ from typing import Self
 
 import numpy as np
 from bench_images import make_jpegs
+from process_memory import peak_rss_mib, reset_peak_rss
 from synthetic import clustered_embeddings
 
 from embedscope.distributed.cluster import cluster_info, ray_cluster
@@ -119,19 +120,6 @@ def wait_for_nodes(count: int, timeout_s: float = 120.0) -> None:
         if time.monotonic() > deadline:
             raise RuntimeError(f"the benchmark cluster did not reach {count} alive raylets")
         time.sleep(0.5)
-
-
-def reset_peak_rss() -> None:
-    """Reset this process's VmHWM to its current RSS (Linux ≥ 4.0), so each engine's driver peak is its own."""
-    Path("/proc/self/clear_refs").write_text("5")
-
-
-def peak_rss_mib() -> float:
-    """VmHWM of this process since the last :func:`reset_peak_rss`, MiB."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    raise OSError("no VmHWM in /proc/self/status")
 
 
 def bench_selection(address: str, sessions: set[int], n: int, k: int, partitions: int, workdir: Path) -> None:

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+from process_memory import peak_rss_mib, reset_peak_rss
 from synthetic import clustered_embeddings
 
 from embedscope.distributed.composable_k_center import DEFAULT_OVERSAMPLING
@@ -37,19 +38,6 @@ from embedscope.select.k_center_greedy import k_center_greedy
 MEASURE_ROWS = 1 << 18  # rows per coverage block: 32 MiB at d = 32
 BLOCKS_PER_PARTITION = 4  # at the largest P, as the engine's default blocks (several per round-1 task)
 N_CLUSTERS = 200
-
-
-def reset_peak_rss() -> None:
-    """Reset this process's VmHWM to its current RSS (Linux ≥ 4.0, ``/proc/PID/clear_refs``)."""
-    Path("/proc/self/clear_refs").write_text("5")
-
-
-def peak_rss_mib() -> float:
-    """VmHWM of this process since the last :func:`reset_peak_rss`, MiB."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    raise OSError("no VmHWM in /proc/self/status")
 
 
 @dataclass
