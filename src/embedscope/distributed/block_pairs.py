@@ -14,8 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from embedscope.analyze.example_pairs import BLOCK_BYTES as EXAMPLE_BLOCK_BYTES
-from embedscope.analyze.example_pairs import ExamplePair
+from embedscope.analyze.example_pairs import ExamplePair, nearest_unselected_rows
 from embedscope.distributed.block_maps import TASK_RETRIES, rows_at
 from embedscope.distributed.ray_errors import get_unwrapped
 from embedscope.distributed.vector_blocks import VectorBlocks
@@ -112,19 +111,9 @@ def _example_task(
     """Per query, the smallest float64 squared distance to an unselected row of the block and that row (the
     formula of :func:`embedscope.analyze.example_pairs.selected_and_removed_pairs`)."""
     positions, vectors = block
-    query_sq = np.einsum("ij,ij->i", queries, queries)
-    best = np.full(len(queries), np.inf)
-    best_row = np.zeros(len(queries), dtype=np.int64)
-    is_selected = np.isin(positions, selected)
-    rows = max(1, EXAMPLE_BLOCK_BYTES // (8 * vectors.shape[1]))
-    for start in range(0, len(vectors), rows):
-        part = np.asarray(vectors[start:start + rows], dtype=np.float64)
-        squared = query_sq[:, None] + np.einsum("ij,ij->i", part, part)[None, :] - 2.0 * (queries @ part.T)
-        squared[:, is_selected[start:start + rows]] = np.inf
-        local = np.argmin(squared, axis=1)
-        value = squared[np.arange(len(queries)), local]
-        better = value < best
-        best[better], best_row[better] = value[better], positions[start + local[better]]
+    best, best_row = nearest_unselected_rows(queries, vectors, np.isin(positions, selected))
+    found = np.isfinite(best)
+    best_row[found] = positions[best_row[found]]
     return best, best_row
 
 
