@@ -9,9 +9,14 @@ stopped at the end) and runs, in this process as the driver:
    worker process (sampled from /proc), and the radius ratio Ray / local.
 2. --images 640×480 JPEGs (default 2,000): images/s of the local ``embed_image_folder`` vs the Ray engine
    (scan + shards + projection) on the same 2 cores, both from empty caches.
+3. --run-repeats R (default 0): ``embedscope run`` on those images, local vs ``--engine ray --ray-address`` this
+   cluster (the command connects, scans with the model loading, embeds, selects, analyses and writes), R times
+   each, alternating, each from an empty cache and shard folder; wall time and the engine JSON's stage seconds.
 
     .venv/bin/python benchmarks/bench_ray.py
     .venv/bin/python benchmarks/bench_ray.py --n 200000 --k 500 --images 300     # quick
+    .venv/bin/python benchmarks/bench_ray.py --n 0 --run-repeats 2                # images and `run`, local vs Ray
+    .venv/bin/python benchmarks/bench_ray.py --n 0 --skip-images --run-repeats 3  # `run` only
 """
 
 from __future__ import annotations
@@ -170,10 +175,10 @@ def bench_images(address: str, sessions: set[int], n_images: int, workdir: Path)
         wait_for_nodes(2)
         cluster = cluster_info(address)
         start = time.perf_counter()
-        scan, model = scan_with_model_on_ray(folder, None, cluster=cluster, cache_dir=cache)
+        scanned = scan_with_model_on_ray(folder, None, cluster=cluster, cache_dir=cache)
         phases["scan ‖ model on driver"] = time.perf_counter() - start
-        embedded = embed_folder_on_ray(scan, cluster=cluster, shard_dir=workdir / "shards", cache_dir=cache,
-                                       model=model)
+        embedded = embed_folder_on_ray(scanned.scan, cluster=cluster, shard_dir=workdir / "shards", cache_dir=cache,
+                                       model=scanned.model)
         phases["shards + index + projection fit"] = time.perf_counter() - start - sum(phases.values())
         embedded.blocks.gather(memory_budget=2**34)
         ray_s = time.perf_counter() - start
@@ -189,6 +194,66 @@ def bench_images(address: str, sessions: set[int], n_images: int, workdir: Path)
           f"{ray_rss:,.0f} | {workers.summary()} | {_phases(phases)} |", flush=True)
 
 
+def bench_run(n_images: int, repeats: int, cpus_per_node: int, workdir: Path) -> None:
+    """``embedscope run FOLDER -n 20`` local vs ``--engine ray --ray-address`` a fresh two-raylet cluster (started
+    before and stopped after each Ray run, outside the timing: every Ray run meets a cold cluster), alternating;
+    each run in its own process (the CLI as a user starts it) from an empty cache and shard folder."""
+    import shutil
+
+    from embedscope.embed.cache_location import CACHE_DIR_ENV
+    from embedscope.report.json_writer import read_report_dict
+
+    folder = workdir / "images"
+    if not folder.is_dir():
+        make_jpegs(folder, n_images)
+    model_cache = workdir / "model-cache"
+    ensure_onnx_model(model_cache)
+    rows = []
+    for repeat in range(repeats):
+        for engine in ("local", "ray"):
+            out, cache = workdir / f"run-{engine}-{repeat}", workdir / f"run-cache-{engine}-{repeat}"
+            shutil.copytree(model_cache, cache)  # the exported model only: no features, no shards
+            command = [sys.executable, "-m", "embedscope.cli.app", "run", str(folder), "--out", str(out), "-n", "20",
+                       "--quiet"]
+            processes: list[subprocess.Popen[bytes]] = []
+            if engine == "ray":
+                address, processes = start_cluster(cpus_per_node)
+                _wait_for_nodes_of(address, 2)
+                command += ["--engine", "ray", "--ray-address", address]
+            try:
+                before = os.getloadavg()[0]
+                start = time.perf_counter()
+                subprocess.run(command, env={**ENV, CACHE_DIR_ENV: str(cache)}, check=True)
+                wall = time.perf_counter() - start
+                after = os.getloadavg()[0]
+            finally:
+                stop_cluster(processes)
+            report = read_report_dict(out / "report_v2.json")["embedscope"]
+            stages = report.get("engine", {}).get("stageSeconds") or report.get("stageSeconds") or {}
+            rows.append((repeat, engine, wall, before, after, stages, report.get("engine", {}).get("modelLoadSeconds")))
+    print(f"\n## `embedscope run` on {n_images:,} JPEGs, -n 20: local vs --engine ray on 2 raylets × {cpus_per_node} CPU\n")
+    print("| repeat | engine | wall s | Ray / local | load 1-min before → after | stage seconds |")
+    print("|---|---|---|---|---|---|")
+    local_wall = 0.0
+    for repeat, engine, wall, before, after, stages, model_s in rows:
+        local_wall = wall if engine == "local" else local_wall
+        ratio = "1.00" if engine == "local" else f"{wall / local_wall:.2f}"
+        seconds = _phases({k: v for k, v in stages.items() if v >= 0.05})
+        seconds += f"; model load ‖ scan {model_s:.1f}" if model_s is not None else ""
+        print(f"| {repeat} | {engine} | {wall:.1f} | {ratio} | {before:.2f} → {after:.2f} | {seconds} |", flush=True)
+
+
+def _wait_for_nodes_of(address: str, count: int) -> None:
+    """Connect to ``address`` until ``count`` raylets are alive, then disconnect (the timed command connects)."""
+    import ray
+
+    ray.init(address=address, logging_level="ERROR", log_to_driver=False)
+    try:
+        wait_for_nodes(count)
+    finally:
+        ray.shutdown()
+
+
 def _phases(seconds: dict[str, float]) -> str:
     return "; ".join(f"{name} {value:.1f}" for name, value in seconds.items())
 
@@ -198,20 +263,26 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=2_000_000)
     parser.add_argument("--k", type=int, default=1_000)
     parser.add_argument("--partitions", type=int, default=2)
-    parser.add_argument("--images", type=int, default=2_000)
+    parser.add_argument("--images", type=int, default=2_000, help="images of the image part and the run part")
     parser.add_argument("--cpus-per-node", type=int, default=1)
+    parser.add_argument("--run-repeats", type=int, default=0, help="time `embedscope run` local vs Ray this often")
+    parser.add_argument("--skip-images", action="store_true", help="only the run part (with --n 0)")
     args = parser.parse_args()
     os.environ.update({key: ENV[key] for key in ("RAY_USAGE_STATS_ENABLED", "RAY_AUTH_MODE")})
-    address, processes = start_cluster(args.cpus_per_node)
-    sessions = {process.pid for process in processes}  # start_new_session: each node's processes share its sid
-    try:
+    if args.n or (args.images and not args.skip_images):
+        address, processes = start_cluster(args.cpus_per_node)
+        sessions = {process.pid for process in processes}  # start_new_session: each node's processes share its sid
+        try:
+            with tempfile.TemporaryDirectory() as tmp:
+                if args.n:
+                    bench_selection(address, sessions, args.n, args.k, args.partitions, Path(tmp))
+                if args.images and not args.skip_images:
+                    bench_images(address, sessions, args.images, Path(tmp))
+        finally:
+            stop_cluster(processes)
+    if args.run_repeats:
         with tempfile.TemporaryDirectory() as tmp:
-            if args.n:
-                bench_selection(address, sessions, args.n, args.k, args.partitions, Path(tmp))
-            if args.images:
-                bench_images(address, sessions, args.images, Path(tmp))
-    finally:
-        stop_cluster(processes)
+            bench_run(args.images, args.run_repeats, args.cpus_per_node, Path(tmp))
 
 
 if __name__ == "__main__":
