@@ -1,5 +1,6 @@
-"""``run --engine ray`` above ``--memory-budget``: a ``.npy`` INPUT stays on the cluster (the driver never holds the
-N × D matrix), and the run writes the local engine's files and keys with numbers equal to float64 references."""
+"""``run --engine ray`` above ``--memory-budget``: a ``.npy`` INPUT and an image folder stay on the cluster (the driver
+never holds the N × D matrix), and the run writes the local engine's files and keys with numbers equal to float64
+references."""
 
 from __future__ import annotations
 
@@ -15,14 +16,20 @@ from embedscope.analyze.extra_metrics.vendi import vendi_score
 from embedscope.analyze.projection import pca_2d
 from embedscope.analyze.sets import random_subset
 from embedscope.cli.app import main
-from embedscope.distributed import ray_executor, ray_ivf
+from embedscope.distributed import ray_executor, ray_ivf, vector_blocks
 from embedscope.distributed.cluster_scatter import pca_fit_rows
 from embedscope.distributed.vector_blocks import VectorBlocks
+from embedscope.embed import image_samples
+from embedscope.embed.cache_location import CACHE_DIR_ENV
+from embedscope.io.lightly_csv import read_lightly_csv, write_lightly_csv
 from embedscope.report.json_writer import read_report_dict
 from tests.distributed.conftest import TwoNodeCluster
+from tests.distributed.image_folders import make_image_folder
 
 N_ROWS, DIM, N_PICKS, N_POOL = 20_000, 100, 60, 20
 BUDGET = 2 * 2**20  # 2 MiB; the matrix is 7.6 MiB
+FOLDER_VIEWS, FOLDER_DIM, FOLDER_BUDGET = 80, 32, 2 * 2**10
+FOLDER_POOL = ("views/003.jpg", "views/010.jpg", "views/020.jpg")
 
 
 def _clustered(rng: np.random.Generator, n: int, dim: int, clusters: int = 50) -> np.ndarray:
@@ -64,28 +71,27 @@ def _keys(value: Any, prefix: str = "") -> set[str]:
     return set()
 
 
-@pytest.fixture(scope="module")
-def runs(ray_two_nodes: TwoNodeCluster, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    """The same ``.npy`` run locally and on Ray with a 2 MiB budget (a datapool whose 20 names leave the input,
-    near-duplicates removed); the Ray run's outcome, the bytes its driver received per ``ray.get``, and the
-    normalised input rows (in the outcome's order) and datapool."""
-    root = tmp_path_factory.mktemp("budget")
-    rng = np.random.default_rng(11)
-    points = _clustered(rng, N_ROWS, DIM)
-    points[1::997] = points[0::997][: len(points[1::997])] + 1e-4 * rng.normal(size=(len(points[1::997]), DIM))
-    pool = _clustered(rng, N_POOL, DIM)
-    np.save(root / "input.npy", points)
-    np.save(root / "pool.npy", pool)  # generated names sample_000000.. : those input rows leave the input
-    common = ["run", str(root / "input.npy"), "-n", str(N_PICKS), "--random-seeds", "2", "--quiet",
-              "--datapool", str(root / "pool.npy"), "--remove-near-duplicates"]
-    assert main([*common, "--out", str(root / "local")]) == 0
+def _rows_of_width(value: Any, dim: int) -> int:
+    """Rows of the (m, dim) float32 arrays in a ``ray.get`` result: rows of an input matrix of that width."""
+    if isinstance(value, np.ndarray):
+        return int(value.shape[0]) if value.dtype == np.float32 and value.ndim == 2 and value.shape[1] == dim else 0
+    if isinstance(value, (list, tuple)):
+        return sum(_rows_of_width(item, dim) for item in value)
+    return 0
 
+
+def _ray_run(argv: list[str], *, budget: int, dim: int) -> tuple[int, Any, list[int], list[int]]:
+    """``main(argv + --memory-budget budget)`` with every way of gathering the matrix on the driver refused: its exit
+    code, the executor's outcome, and the bytes of numpy arrays and the rows of width ``dim`` each ``ray.get``
+    delivered to the driver."""
     received: list[int] = []
+    rows: list[int] = []
     real_get = ray.get
 
     def counted_get(refs: Any, *args: Any, **kwargs: Any) -> Any:
         values = real_get(refs, *args, **kwargs)
         received.append(_array_bytes(values))
+        rows.append(_rows_of_width(values, dim))
         return values
 
     captured: dict[str, Any] = {}
@@ -102,13 +108,34 @@ def runs(ray_two_nodes: TwoNodeCluster, tmp_path_factory: pytest.TempPathFactory
         patch.setattr(ray_executor, "execute_run_on_ray", kept)
         patch.setattr(VectorBlocks, "gather", refuse)
         patch.setattr(ray_executor, "load_inputs", refuse)
+        patch.setattr(image_samples, "samples_of_embedded_images", refuse)
         patch.setattr(ray, "get", counted_get)
-        code = main([*common, "--out", str(root / "ray"), "--engine", "ray", "--ray-address", ray_two_nodes.address,
-                     "--memory-budget", str(BUDGET / 2**30)])
+        code = main([*argv, "--memory-budget", str(budget / 2**30)])
+    return code, captured.get("outcome"), received, rows
+
+
+@pytest.fixture(scope="module")
+def runs(ray_two_nodes: TwoNodeCluster, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """The same ``.npy`` run locally and on Ray with a 2 MiB budget (a datapool whose 20 names leave the input,
+    near-duplicates removed); the Ray run's outcome, the bytes its driver received per ``ray.get``, and the
+    normalised input rows (in the outcome's order) and datapool."""
+    root = tmp_path_factory.mktemp("budget")
+    rng = np.random.default_rng(11)
+    points = _clustered(rng, N_ROWS, DIM)
+    points[1::997] = points[0::997][: len(points[1::997])] + 1e-4 * rng.normal(size=(len(points[1::997]), DIM))
+    pool = _clustered(rng, N_POOL, DIM)
+    np.save(root / "input.npy", points)
+    np.save(root / "pool.npy", pool)  # generated names sample_000000.. : those input rows leave the input
+    common = ["run", str(root / "input.npy"), "-n", str(N_PICKS), "--random-seeds", "2", "--quiet",
+              "--datapool", str(root / "pool.npy"), "--remove-near-duplicates"]
+    assert main([*common, "--out", str(root / "local")]) == 0
+
+    code, outcome, received, _ = _ray_run([*common, "--out", str(root / "ray"), "--engine", "ray", "--ray-address",
+                                           ray_two_nodes.address], budget=BUDGET, dim=DIM)
     assert code == 0
-    rows = [int(name.removeprefix("sample_")) for name in captured["outcome"].inputs.input.names]
+    rows = [int(name.removeprefix("sample_")) for name in outcome.inputs.input.names]
     return {"root": root, "points": _normalized(points)[rows], "pool": _normalized(pool), "received": received,
-            "file_bytes": points.nbytes, **captured}
+            "file_bytes": points.nbytes, "outcome": outcome}
 
 
 def test_driver_never_holds_the_matrix(runs: dict[str, Any]) -> None:
@@ -225,3 +252,72 @@ def test_an_embeddings_csv_above_the_budget_is_refused_with_one_line(
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 2 and len(err) == 1
     assert "--memory-budget" in err[0] and ".npy" in err[0]
+
+
+@pytest.fixture(scope="module")
+def folder_runs(
+    ray_two_nodes: TwoNodeCluster, ray_model_cache: Path, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, Any]:
+    """An image folder (corrupt and duplicate files, a datapool naming 3 of its images) run locally and on Ray with a
+    2 KiB budget, under the 9.6 KiB matrix of its 77 × 32 embeddings. The driver-side samples of the Ray run
+    (PCA / UMAP fits, PRDC reference) are cut to 8 rows, so that they are samples here too."""
+    root = tmp_path_factory.mktemp("budget_folder")
+    folder = make_image_folder(root / "images", n_views=FOLDER_VIEWS)
+    write_lightly_csv(root / "pool.csv", list(FOLDER_POOL),
+                      _normalized(np.random.default_rng(15).normal(size=(len(FOLDER_POOL), FOLDER_DIM))))
+    common = ["run", str(folder), "-n", "2", "--random-seeds", "2", "--quiet", "--datapool", str(root / "pool.csv")]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(CACHE_DIR_ENV, str(ray_model_cache))
+        assert main([*common, "--out", str(root / "local")]) == 0
+        patch.setattr(vector_blocks, "MIN_DRIVER_SAMPLE", 8)
+        code, outcome, _, rows = _ray_run(
+            [*common, "--out", str(root / "ray"), "--engine", "ray", "--ray-address", ray_two_nodes.address,
+             "--shard-dir", str(root / "shards")], budget=FOLDER_BUDGET, dim=FOLDER_DIM)
+    assert code == 0
+    return {"root": root, "outcome": outcome, "rows": rows}
+
+
+def test_an_image_folder_above_the_budget_stays_on_the_cluster(folder_runs: dict[str, Any]) -> None:
+    outcome = folder_runs["outcome"]
+    engine = read_report_dict(folder_runs["root"] / "ray/report_v2.json")["embedscope"]["engine"]
+    assert engine["driverHoldsMatrix"] is False and engine["embedEngine"] == "ray"
+    n_input = len(outcome.inputs.input.names)
+    assert n_input == FOLDER_VIEWS - len(FOLDER_POOL)
+    assert outcome.inputs.input.vectors.shape == (0, FOLDER_DIM)
+    assert n_input * FOLDER_DIM * 4 > 2 * FOLDER_BUDGET
+    # input rows reach the driver only in blocks of a quarter of the budget (4 rows: embeddings.csv), samples of 8
+    # rows, the k picks and round 1's P·k′ = 2 · 8 · 2 centres: never as much as half the matrix
+    assert max(folder_runs["rows"]) <= 2 * 8 * 2 < n_input // 2
+
+
+def test_an_image_folder_above_the_budget_gives_the_local_engines_files_and_embeddings(
+    folder_runs: dict[str, Any]
+) -> None:
+    root = folder_runs["root"]
+    local_files = sorted(str(p.relative_to(root / "local")) for p in (root / "local").rglob("*") if p.is_file())
+    assert sorted(str(p.relative_to(root / "ray")) for p in (root / "ray").rglob("*") if p.is_file()) == local_files
+    local, on_ray = (read_report_dict(root / name / "report_v2.json") for name in ("local", "ray"))
+    ignored = (".embedscope.engine", ".embedscope.stageSeconds")
+    assert {k for k in _keys(on_ray) if not k.startswith(ignored)} == {k for k in _keys(local) if not k.startswith(ignored)}
+    # the computed image statistics of every input image: the same file, the same input distributions
+    assert (root / "ray/data/computed_metadata.csv").read_bytes() == (root / "local/data/computed_metadata.csv").read_bytes()
+    local_columns, ray_columns = (run["datasetAnalysis"]["metadataInformation"] for run in (local, on_ray))
+    assert len(ray_columns) == 9 and ray_columns.keys() == local_columns.keys()
+    for column, summary in ray_columns.items():
+        assert summary["numericDistribution"]["input"] == local_columns[column]["numericDistribution"]["input"], column
+    for name in ("corrupt_filenames.txt", "duplicate_filenames.txt"):
+        assert (root / "ray/filenames" / name).read_text() == (root / "local/filenames" / name).read_text()
+    local_csv, ray_csv = (read_lightly_csv(root / name / "data/embeddings.csv") for name in ("local", "ray"))
+    assert ray_csv.names == local_csv.names == folder_runs["outcome"].inputs.input.names
+    assert not set(FOLDER_POOL) & set(ray_csv.names)
+    np.testing.assert_allclose(ray_csv.vectors, local_csv.vectors, rtol=0, atol=1e-5)
+
+
+def test_an_image_folders_metrics_equal_float64_references(folder_runs: dict[str, Any]) -> None:
+    outcome = folder_runs["outcome"]
+    points = read_lightly_csv(folder_runs["root"] / "ray/data/embeddings.csv").vectors.astype(np.float64)
+    pool = outcome.inputs.datapool.vectors.astype(np.float64)
+    selected = outcome.selection.indices
+    cover = cKDTree(np.concatenate([points[selected], pool])).query(points)[0]
+    np.testing.assert_allclose(outcome.metrics.cover_input["selected"], cover, rtol=0, atol=1e-9)
+    np.testing.assert_allclose(outcome.metrics.nearest_in_set["input"], _nearest_other(points), rtol=0, atol=1e-9)

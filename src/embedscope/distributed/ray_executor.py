@@ -24,13 +24,14 @@ from embedscope.distributed.cluster import ray_cluster
 from embedscope.distributed.cluster_analysis import analyze_on_cluster, write_embeddings_csv_from_blocks
 from embedscope.distributed.npy_blocks import InputOnCluster, load_npy_on_cluster, npy_matrix_bytes
 from embedscope.distributed.options import RayEngineOptions
-from embedscope.distributed.ray_embed import EngineRecord, embed_folder_with_ray
+from embedscope.distributed.ray_embed import EngineRecord, embed_folder_blocks_with_ray, folder_samples_on_ray
 from embedscope.distributed.ray_select_stage import select_stage_on_ray
 from embedscope.distributed.ray_selection import check_ray_strategies
 from embedscope.distributed.vector_blocks import MemoryBudgetError, default_memory_budget
 from embedscope.errors import ConfigError
 from embedscope.ingest.image_folder import ImageFolderScan
 from embedscope.ingest.samples import LoadedInputs, load_inputs
+from embedscope.io.embedding_table import EmbeddingTable
 from embedscope.io.relevant_filenames import RelevantFilenames
 from embedscope.pipeline import stages
 from embedscope.progress import Progress, SilentProgress
@@ -42,13 +43,16 @@ Result = TypeVar("Result")
 
 
 def embed_stage_on_ray(ingested: stages.Ingested, params: RunParameters, progress: Progress, record: EngineRecord,
-                       options: RayEngineOptions) -> LoadedInputs:
+                       options: RayEngineOptions, *, held_by: _EmbeddingsReader | None = None) -> LoadedInputs:
     """The embed stage on Ray: a folder's images, video frames or object crops embedded on the connected
     cluster with the run's model (an embeddings file as read); ``record.details`` gets the embedding details.
+    An image folder's vectors above ``--memory-budget`` stay on the cluster, kept in ``held_by.held``
+    (:func:`~embedscope.distributed.ray_embed.folder_samples_on_ray`).
 
     Raises:
         EmbedscopeError: as :func:`embedscope.pipeline.stages.embed`; ConfigError: ``--device cuda`` on a cluster
-            without GPUs, a ``--shard-dir`` of another model.
+            without GPUs, a ``--shard-dir`` of another model; MemoryBudgetError: vectors above the budget and no
+            ``held_by``.
     """
     if ingested.samples is not None or ingested.folder is None:
         record.details["embedEngine"] = "none (embeddings file)"
@@ -56,17 +60,22 @@ def embed_stage_on_ray(ingested: stages.Ingested, params: RunParameters, progres
     from embedscope.distributed.ray_crops import ray_object_inputs
     from embedscope.distributed.ray_videos import ray_video_inputs
     from embedscope.embed.folder_samples import embed_folder
-    from embedscope.embed.image_samples import samples_of_embedded_images
     from embedscope.embed.model_choice import model_choice_of
 
     def embed_images(scan: ImageFolderScan, params: RunParameters, progress: Progress) -> LoadedInputs:
         model = model_choice_of(params)
         progress.stage(f"embedding {len(scan.names):,} images on Ray ({model.label})", total=len(scan.names))
-        embedded, vectors = embed_folder_with_ray(
+        embedded = embed_folder_blocks_with_ray(
             scan.root, record=record, options=options, embedding_dim=params.embedding_dim, scan=scan,
             progress=progress.advance, model=model,
         )
-        return samples_of_embedded_images(embedded.scan, vectors, params)
+        budget = options.memory_budget or default_memory_budget()
+        samples, on_cluster = folder_samples_on_ray(embedded, params, memory_budget=budget)
+        if on_cluster is not None:
+            if held_by is None:
+                raise MemoryBudgetError(_above_budget(samples.input, budget))
+            held_by.held = on_cluster
+        return samples
 
     plan = ingested.folder
     cluster, details = record.cluster, record.details
@@ -108,15 +117,12 @@ def execute_run_on_ray(
         ingested = _timed(timings, record, "ingest", lambda: stages.ingest(
             params, progress, scan_folder=_ray_scan, load_embeddings=reader.load))
         check_ray_strategies(ingested.config)
-        samples = _timed(timings, record, "embed", lambda: embed_stage_on_ray(ingested, params, progress, record, options))
+        samples = _timed(timings, record, "embed", lambda: embed_stage_on_ray(ingested, params, progress, record, options,
+                                                                              held_by=reader))
         held = reader.held
         record.details["driverHoldsMatrix"] = held is None
         if held is None and samples.input.vectors.nbytes > budget:
-            raise MemoryBudgetError(
-                f"the {len(samples.input):,} × {samples.input.dim} embeddings exceed --memory-budget "
-                f"{budget / 2**30:.2f} GiB; above the budget --engine ray keeps only a .npy INPUT off the driver: "
-                "convert INPUT to .npy (names in --filenames) or raise --memory-budget"
-            )
+            raise MemoryBudgetError(_above_budget(samples.input, budget))
         if held is not None and out_dir is None:
             raise ConfigError("an INPUT above --memory-budget needs the output folder (out_dir) to write into")
         on_ray = _timed(timings, record, "select", lambda: select_stage_on_ray(
@@ -166,6 +172,13 @@ class _EmbeddingsReader:
                                             normalize=normalize, memory_budget=self.memory_budget)
             return self.held.samples
         return load_inputs(path, datapool_path=datapool_path, filenames_path=filenames_path, normalize=normalize)
+
+
+def _above_budget(table: EmbeddingTable, budget: int) -> str:
+    """The one line refusing an input that --engine ray cannot keep off the driver above the budget."""
+    return (f"the {len(table):,} × {table.dim} embeddings exceed --memory-budget {budget / 2**30:.2f} GiB; above the "
+            "budget --engine ray keeps only a .npy INPUT and image folders off the driver (not video frames, object "
+            "crops or .csv/.parquet embeddings): convert INPUT to .npy (names in --filenames) or raise --memory-budget")
 
 
 def _ray_scan(root: Path, *, relevant: RelevantFilenames | None = None) -> ImageFolderScan:
