@@ -4,10 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TypeAlias
 
 import numpy as np
 
 from embedscope.errors import InputFileError
+
+Problem: TypeAlias = tuple[tuple[int, ...], InputFileError]
+"""A problem of a file and its rank: readers that check a file in pieces (row groups, chunks) rank each problem by the
+order in which the reader of the whole file meets it, and report the one of smallest rank (:func:`raise_first`)."""
+
+
+def raise_first(problems: Sequence[Problem | None]) -> None:
+    """Raise the problem of smallest rank, if any."""
+    found = [problem for problem in problems if problem is not None]
+    if found:
+        raise min(found, key=lambda problem: problem[0])[1]
 
 
 def check_finite(
@@ -19,15 +31,39 @@ def check_finite(
         first_line: the file line number of row 0 (for CSV: 2, below the header), or 0 to report rows only.
         first_row: the file row index of ``values[0]`` when ``values`` is a block of a larger array.
     """
-    bad = ~np.isfinite(values)
-    if not bad.any():
-        return
-    row, col = (int(i) for i in np.argwhere(bad)[0])
-    kind = "NaN" if np.isnan(values[row, col]) else "an infinite value"
-    raise InputFileError(path, f"{_where(row + first_row, first_line)}, column '{column_names[col]}': {kind}; embeddings must be finite numbers")
+    problem = value_problem(path, values, column_names, first_line=first_line, first_row=first_row, finite_only=True)
+    if problem is not None:
+        raise problem[1]
 
 
 FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+NON_FINITE, BEYOND_FLOAT32 = 0, 1
+"""Kinds of :func:`value_problem`, in the order the checks report them (every non-finite cell comes first)."""
+
+
+def value_problem(
+    path: Path, values: np.ndarray, column_names: Sequence[str], *, first_line: int, first_row: int = 0,
+    finite_only: bool = False,
+) -> tuple[tuple[int, int, int], InputFileError] | None:
+    """The first problem :func:`as_float32` would raise for ``values`` (n_rows, n_cols) float64, without raising:
+    ``((kind, file row, column), error)`` with kind :data:`NON_FINITE` or :data:`BEYOND_FLOAT32`; None when fine.
+    The tuples of two blocks of one file compare as their problems' order in the whole file."""
+    bad = ~np.isfinite(values)
+    if bad.any():
+        row, col = (int(i) for i in np.argwhere(bad)[0])
+        kind = "NaN" if np.isnan(values[row, col]) else "an infinite value"
+        return (NON_FINITE, row + first_row, col), InputFileError(
+            path, f"{_where(row + first_row, first_line)}, column '{column_names[col]}': {kind}; embeddings must be finite numbers")
+    beyond = np.zeros(0, dtype=bool) if finite_only else (values > FLOAT32_MAX) | (values < -FLOAT32_MAX)
+    if beyond.any():
+        row, col = (int(i) for i in np.argwhere(beyond)[0])
+        return (BEYOND_FLOAT32, row + first_row, col), InputFileError(
+            path,
+            f"{_where(row + first_row, first_line)}, column '{column_names[col]}': {values[row, col]:g} is beyond the "
+            f"float32 range (±{FLOAT32_MAX:.3g}); embeddings are stored as float32",
+        )
+    return None
 
 
 def as_float32(
@@ -39,15 +75,9 @@ def as_float32(
         InputFileError: naming the first NaN/infinite cell, or the first cell beyond ±3.4e38 (it would
             become infinite as float32).
     """
-    check_finite(path, values, column_names, first_line=first_line, first_row=first_row)
-    beyond = (values > FLOAT32_MAX) | (values < -FLOAT32_MAX)
-    if beyond.any():
-        row, col = (int(i) for i in np.argwhere(beyond)[0])
-        raise InputFileError(
-            path,
-            f"{_where(row + first_row, first_line)}, column '{column_names[col]}': {values[row, col]:g} is beyond the "
-            f"float32 range (±{FLOAT32_MAX:.3g}); embeddings are stored as float32",
-        )
+    problem = value_problem(path, values, column_names, first_line=first_line, first_row=first_row)
+    if problem is not None:
+        raise problem[1]
     return values.astype(np.float32)
 
 
