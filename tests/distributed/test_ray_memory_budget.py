@@ -9,20 +9,25 @@ from typing import Any
 
 import numpy as np
 import pytest
-import ray
 from scipy.spatial import cKDTree
 
 from embedscope.analyze.extra_metrics.vendi import vendi_score
 from embedscope.analyze.projection import pca_2d
 from embedscope.analyze.sets import random_subset
 from embedscope.cli.app import main
-from embedscope.distributed import ray_executor, ray_ivf, vector_blocks
+from embedscope.distributed import ray_ivf, vector_blocks
 from embedscope.distributed.cluster_scatter import pca_fit_rows
 from embedscope.distributed.vector_blocks import VectorBlocks
-from embedscope.embed import image_samples
 from embedscope.embed.cache_location import CACHE_DIR_ENV
 from embedscope.io.lightly_csv import read_lightly_csv, write_lightly_csv
 from embedscope.report.json_writer import read_report_dict
+from tests.distributed.budget_runs import (
+    clustered,
+    nearest_other,
+    normalized,
+    ray_run,
+    report_keys,
+)
 from tests.distributed.conftest import TwoNodeCluster
 from tests.distributed.image_folders import make_image_folder
 
@@ -32,88 +37,6 @@ FOLDER_VIEWS, FOLDER_DIM, FOLDER_BUDGET = 80, 32, 2 * 2**10
 FOLDER_POOL = ("views/003.jpg", "views/010.jpg", "views/020.jpg")
 
 
-def _clustered(rng: np.random.Generator, n: int, dim: int, clusters: int = 50) -> np.ndarray:
-    centres = rng.normal(size=(clusters, dim))
-    return (centres[rng.integers(0, clusters, n)] + 0.3 * rng.normal(size=(n, dim))).astype(np.float32)
-
-
-def _normalized(points: np.ndarray) -> np.ndarray:
-    as64 = points.astype(np.float64)
-    return (as64 / np.linalg.norm(as64, axis=1, keepdims=True)).astype(np.float32)
-
-
-def _nearest_other(points: np.ndarray) -> np.ndarray:
-    """float64 brute force, in blocks: each row's distance to its nearest other row."""
-    as64 = points.astype(np.float64)
-    squared = np.einsum("ij,ij->i", as64, as64)
-    out = np.empty(len(points))
-    for start in range(0, len(points), 2_000):
-        block = as64[start:start + 2_000]
-        d2 = squared[start:start + 2_000, None] + squared[None, :] - 2.0 * block @ as64.T
-        d2[np.arange(len(block)), np.arange(start, start + len(block))] = np.inf
-        nearest = np.argmin(d2, axis=1)
-        out[start:start + len(block)] = np.linalg.norm(as64[nearest] - block, axis=1)
-    return out
-
-
-def _array_bytes(value: Any) -> int:
-    """Bytes of the numpy arrays in a ``ray.get`` result (nested tuples / lists)."""
-    if isinstance(value, np.ndarray):
-        return int(value.nbytes)
-    if isinstance(value, (list, tuple)):
-        return sum(_array_bytes(item) for item in value)
-    return 0
-
-
-def _keys(value: Any, prefix: str = "") -> set[str]:
-    if isinstance(value, dict):
-        return set().union(*[{f"{prefix}.{k}"} | _keys(v, f"{prefix}.{k}") for k, v in value.items()]) if value else set()
-    return set()
-
-
-def _rows_of_width(value: Any, dim: int) -> int:
-    """Rows of the (m, dim) float32 arrays in a ``ray.get`` result: rows of an input matrix of that width."""
-    if isinstance(value, np.ndarray):
-        return int(value.shape[0]) if value.dtype == np.float32 and value.ndim == 2 and value.shape[1] == dim else 0
-    if isinstance(value, (list, tuple)):
-        return sum(_rows_of_width(item, dim) for item in value)
-    return 0
-
-
-def _ray_run(argv: list[str], *, budget: int, dim: int) -> tuple[int, Any, list[int], list[int]]:
-    """``main(argv + --memory-budget budget)`` with every way of gathering the matrix on the driver refused: its exit
-    code, the executor's outcome, and the bytes of numpy arrays and the rows of width ``dim`` each ``ray.get``
-    delivered to the driver."""
-    received: list[int] = []
-    rows: list[int] = []
-    real_get = ray.get
-
-    def counted_get(refs: Any, *args: Any, **kwargs: Any) -> Any:
-        values = real_get(refs, *args, **kwargs)
-        received.append(_array_bytes(values))
-        rows.append(_rows_of_width(values, dim))
-        return values
-
-    captured: dict[str, Any] = {}
-    real = ray_executor.execute_run_on_ray
-
-    def kept(*args: Any, **kwargs: Any) -> Any:
-        captured["outcome"] = real(*args, **kwargs)
-        return captured["outcome"]
-
-    def refuse(*_args: Any, **_kwargs: Any) -> None:
-        raise AssertionError("the driver gathered the N × D matrix")
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(ray_executor, "execute_run_on_ray", kept)
-        patch.setattr(VectorBlocks, "gather", refuse)
-        patch.setattr(ray_executor, "load_inputs", refuse)
-        patch.setattr(image_samples, "samples_of_embedded_images", refuse)
-        patch.setattr(ray, "get", counted_get)
-        code = main([*argv, "--memory-budget", str(budget / 2**30)])
-    return code, captured.get("outcome"), received, rows
-
-
 @pytest.fixture(scope="module")
 def runs(ray_two_nodes: TwoNodeCluster, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """The same ``.npy`` run locally and on Ray with a 2 MiB budget (a datapool whose 20 names leave the input,
@@ -121,20 +44,20 @@ def runs(ray_two_nodes: TwoNodeCluster, tmp_path_factory: pytest.TempPathFactory
     normalised input rows (in the outcome's order) and datapool."""
     root = tmp_path_factory.mktemp("budget")
     rng = np.random.default_rng(11)
-    points = _clustered(rng, N_ROWS, DIM)
+    points = clustered(rng, N_ROWS, DIM)
     points[1::997] = points[0::997][: len(points[1::997])] + 1e-4 * rng.normal(size=(len(points[1::997]), DIM))
-    pool = _clustered(rng, N_POOL, DIM)
+    pool = clustered(rng, N_POOL, DIM)
     np.save(root / "input.npy", points)
     np.save(root / "pool.npy", pool)  # generated names sample_000000.. : those input rows leave the input
     common = ["run", str(root / "input.npy"), "-n", str(N_PICKS), "--random-seeds", "2", "--quiet",
               "--datapool", str(root / "pool.npy"), "--remove-near-duplicates"]
     assert main([*common, "--out", str(root / "local")]) == 0
 
-    code, outcome, received, _ = _ray_run([*common, "--out", str(root / "ray"), "--engine", "ray", "--ray-address",
+    code, outcome, received, _ = ray_run([*common, "--out", str(root / "ray"), "--engine", "ray", "--ray-address",
                                            ray_two_nodes.address], budget=BUDGET, dim=DIM)
     assert code == 0
     rows = [int(name.removeprefix("sample_")) for name in outcome.inputs.input.names]
-    return {"root": root, "points": _normalized(points)[rows], "pool": _normalized(pool), "received": received,
+    return {"root": root, "points": normalized(points)[rows], "pool": normalized(pool), "received": received,
             "file_bytes": points.nbytes, "outcome": outcome}
 
 
@@ -158,8 +81,8 @@ def test_same_files_keys_and_embeddings_csv_as_the_local_engine(runs: dict[str, 
     assert ray_files == local_files
     local, on_ray = (read_report_dict(root / name / "report_v2.json") for name in ("local", "ray"))
     ignored = (".embedscope.engine", ".embedscope.stageSeconds")
-    ray_keys = {k for k in _keys(on_ray) if not k.startswith(ignored)}
-    assert ray_keys == {k for k in _keys(local) if not k.startswith(ignored)}
+    ray_keys = {k for k in report_keys(on_ray) if not k.startswith(ignored)}
+    assert ray_keys == {k for k in report_keys(local) if not k.startswith(ignored)}
     assert ".embedscope.extraMetrics.prdc" in ray_keys and ".datasetAnalysis.embeddingInformation" in ray_keys
     assert (root / "ray/data/embeddings.csv").read_bytes() == (root / "local/data/embeddings.csv").read_bytes()
 
@@ -177,7 +100,7 @@ def test_metrics_equal_float64_references_for_the_selection_made(runs: dict[str,
     np.testing.assert_array_equal(outcome.sets.random_indices, random_rows)
     np.testing.assert_allclose(outcome.metrics.cover_input["random"],
                                cKDTree(np.concatenate([as64[random_rows], pool64])).query(as64)[0], rtol=0, atol=1e-9)
-    np.testing.assert_allclose(outcome.metrics.nearest_in_set["input"], _nearest_other(points), rtol=0, atol=1e-9)
+    np.testing.assert_allclose(outcome.metrics.nearest_in_set["input"], nearest_other(points), rtol=0, atol=1e-9)
     with_pool = np.concatenate([as64[selected], pool64])
     np.testing.assert_allclose(outcome.metrics.nearest_in_set["selectedWithDatapool"],
                                cKDTree(with_pool).query(with_pool, k=2)[0][:, 1], rtol=0, atol=1e-9)
@@ -203,13 +126,13 @@ def test_near_duplicates_and_pca_equal_the_local_engine(runs: dict[str, Any]) ->
 def test_approximate_input_neighbours_measure_their_recall(
     ray_two_nodes: TwoNodeCluster, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    points = _normalized(_clustered(np.random.default_rng(12), 6_000, 16, clusters=30))
+    points = normalized(clustered(np.random.default_rng(12), 6_000, 16, clusters=30))
     blocks = VectorBlocks.from_array(points, n_blocks=6)
     monkeypatch.setattr(ray_ivf, "EXACT_LIMIT", 1_000)
 
     found = ray_ivf.input_nearest_on_blocks(blocks, exact=False, seed=0, memory_budget=BUDGET)
 
-    exact = _nearest_other(points)
+    exact = nearest_other(points)
     assert found.method == "ivf (ray tasks)"
     assert (found.indices != np.arange(len(points))).all()
     np.testing.assert_allclose(found.distances, np.linalg.norm(
@@ -223,7 +146,7 @@ def test_approximate_input_neighbours_measure_their_recall(
 def test_a_bad_value_in_a_block_gets_the_local_engines_one_line(
     ray_two_nodes: TwoNodeCluster, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    points = _clustered(np.random.default_rng(13), 3_000, 16)
+    points = clustered(np.random.default_rng(13), 3_000, 16)
     points[2_345, 7] = np.nan
     np.save(tmp_path / "input.npy", points)
     common = ["run", str(tmp_path / "input.npy"), "-n", "10", "--quiet"]
@@ -238,22 +161,6 @@ def test_a_bad_value_in_a_block_gets_the_local_engines_one_line(
     assert "2346" in ray_err[0] and "Traceback" not in ray_err[0]
 
 
-def test_an_embeddings_csv_above_the_budget_is_refused_with_one_line(
-    ray_two_nodes: TwoNodeCluster, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    points = _normalized(_clustered(np.random.default_rng(14), 300, 16))
-    header = "filenames," + ",".join(f"embedding_{i}" for i in range(16)) + ",labels\n"
-    rows = "".join(f"s{i:04d}.png," + ",".join(f"{v:.7f}" for v in row) + ",0\n" for i, row in enumerate(points))
-    (tmp_path / "input.csv").write_text(header + rows)
-
-    code = main(["run", str(tmp_path / "input.csv"), "-n", "10", "--quiet", "--out", str(tmp_path / "out"),
-                 "--engine", "ray", "--ray-address", ray_two_nodes.address, "--memory-budget", str(2**10 / 2**30)])
-
-    err = capsys.readouterr().err.strip().splitlines()
-    assert code == 2 and len(err) == 1
-    assert "--memory-budget" in err[0] and ".npy" in err[0]
-
-
 @pytest.fixture(scope="module")
 def folder_runs(
     ray_two_nodes: TwoNodeCluster, ray_model_cache: Path, tmp_path_factory: pytest.TempPathFactory
@@ -264,13 +171,13 @@ def folder_runs(
     root = tmp_path_factory.mktemp("budget_folder")
     folder = make_image_folder(root / "images", n_views=FOLDER_VIEWS)
     write_lightly_csv(root / "pool.csv", list(FOLDER_POOL),
-                      _normalized(np.random.default_rng(15).normal(size=(len(FOLDER_POOL), FOLDER_DIM))))
+                      normalized(np.random.default_rng(15).normal(size=(len(FOLDER_POOL), FOLDER_DIM))))
     common = ["run", str(folder), "-n", "2", "--random-seeds", "2", "--quiet", "--datapool", str(root / "pool.csv")]
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv(CACHE_DIR_ENV, str(ray_model_cache))
         assert main([*common, "--out", str(root / "local")]) == 0
         patch.setattr(vector_blocks, "MIN_DRIVER_SAMPLE", 8)
-        code, outcome, _, rows = _ray_run(
+        code, outcome, _, rows = ray_run(
             [*common, "--out", str(root / "ray"), "--engine", "ray", "--ray-address", ray_two_nodes.address,
              "--shard-dir", str(root / "shards")], budget=FOLDER_BUDGET, dim=FOLDER_DIM)
     assert code == 0
@@ -298,7 +205,7 @@ def test_an_image_folder_above_the_budget_gives_the_local_engines_files_and_embe
     assert sorted(str(p.relative_to(root / "ray")) for p in (root / "ray").rglob("*") if p.is_file()) == local_files
     local, on_ray = (read_report_dict(root / name / "report_v2.json") for name in ("local", "ray"))
     ignored = (".embedscope.engine", ".embedscope.stageSeconds")
-    assert {k for k in _keys(on_ray) if not k.startswith(ignored)} == {k for k in _keys(local) if not k.startswith(ignored)}
+    assert {k for k in report_keys(on_ray) if not k.startswith(ignored)} == {k for k in report_keys(local) if not k.startswith(ignored)}
     # the computed image statistics of every input image: the same file, the same input distributions
     assert (root / "ray/data/computed_metadata.csv").read_bytes() == (root / "local/data/computed_metadata.csv").read_bytes()
     local_columns, ray_columns = (run["datasetAnalysis"]["metadataInformation"] for run in (local, on_ray))
@@ -320,4 +227,4 @@ def test_an_image_folders_metrics_equal_float64_references(folder_runs: dict[str
     selected = outcome.selection.indices
     cover = cKDTree(np.concatenate([points[selected], pool])).query(points)[0]
     np.testing.assert_allclose(outcome.metrics.cover_input["selected"], cover, rtol=0, atol=1e-9)
-    np.testing.assert_allclose(outcome.metrics.nearest_in_set["input"], _nearest_other(points), rtol=0, atol=1e-9)
+    np.testing.assert_allclose(outcome.metrics.nearest_in_set["input"], nearest_other(points), rtol=0, atol=1e-9)

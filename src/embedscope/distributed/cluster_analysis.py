@@ -1,5 +1,5 @@
-"""The analyze stage, and the one output file that needs every row, with the input on the cluster (a ``.npy``
-INPUT above ``--memory-budget``): the metrics (:mod:`~embedscope.distributed.cluster_metrics`), the 2-D views
+"""The analyze stage, and the one output file that needs every row, with the input on the cluster (an INPUT above
+``--memory-budget``, :mod:`~embedscope.distributed.cluster_input`): the metrics (:mod:`~embedscope.distributed.cluster_metrics`), the 2-D views
 (:mod:`~embedscope.distributed.cluster_scatter`), the example pairs and the per-group coverage, then
 ``data/embeddings.csv`` written block by block. The driver holds the small sets (k rows each), seeded samples
 and per-row results, never the N × D matrix.

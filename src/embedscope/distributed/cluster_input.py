@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from embedscope.distributed.block_maps import Block, rows_at
+from embedscope.distributed.block_maps import Block
 from embedscope.distributed.cluster_hygiene import table_rows
 from embedscope.distributed.ray_errors import get_unwrapped
 from embedscope.distributed.vector_blocks import BYTES_PER_VALUE, VectorBlocks
@@ -68,14 +68,17 @@ class SourceBlock:
     """One block of a file's rows in the object store.
 
     Attributes:
-        ref: Ray ObjectRef (or a task's pending result) to ``(positions (m,) int64, vectors (m, D) float32)``,
-            positions ``start .. stop - 1``, the vectors checked finite.
+        ref: Ray ObjectRef (or a task's pending result) to ``(positions (m,) int64, vectors (m, D) float32)``, the
+            vectors the file rows ``start .. stop - 1``, checked finite.
         start, stop: the file rows the block holds.
+        numbered: the block's positions are those file rows (else they are ignored: the reader did not know
+            them when it made the block).
     """
 
     ref: Any
     start: int
     stop: int
+    numbered: bool = True
 
 
 def _block_rows(block: Block) -> int:
@@ -120,14 +123,33 @@ def source_blocks(blocks: VectorBlocks) -> list[SourceBlock]:
     return sources
 
 
+def _source_rows(block: Block, start: int, rows: np.ndarray) -> np.ndarray:
+    return block[1][rows - start]
+
+
+def _rows_of_sources(sources: Sequence[SourceBlock], rows: np.ndarray) -> np.ndarray:
+    """(len(rows), D) float32 file rows ``rows`` (increasing), fetched from the blocks holding them."""
+    import ray
+
+    take = ray.remote(max_retries=TASK_RETRIES)(_source_rows)
+    refs = []
+    for block in sources:
+        low, high = (int(i) for i in np.searchsorted(rows, [block.start, block.stop]))
+        if high > low:
+            refs.append(take.remote(block.ref, block.start, rows[low:high]))
+    return np.concatenate(get_unwrapped(refs))
+
+
 def _kept_block(
-    block: Block, kept: np.ndarray | None, first_position: int, names: Sequence[str], normalize: bool, source: str,
+    block: Block, start: int, kept: np.ndarray | None, first_position: int, names: Sequence[str], normalize: bool,
+    source: str,
 ) -> Block:
-    """One input block: the rows ``kept`` (file rows, all when None) of a source block, renumbered from
-    ``first_position``, normalised as :func:`embedscope.ingest.samples.l2_normalize` does."""
-    positions, vectors = block
+    """One input block: the rows ``kept`` (file rows, all when None) of a source block holding file rows
+    ``start ..``, renumbered from ``first_position``, normalised as :func:`embedscope.ingest.samples.l2_normalize`
+    does."""
+    vectors = block[1]
     if kept is not None:
-        vectors = vectors[kept - int(positions[0])]
+        vectors = vectors[kept - start]
     if normalize:
         vectors = l2_normalized_rows(vectors, source=Path(source), names=names, first_row=first_position)
     return np.arange(first_position, first_position + len(vectors), dtype=np.int64), vectors
@@ -163,8 +185,7 @@ def input_on_cluster(
     datapool = read_embeddings(datapool_path) if datapool_path is not None else None
     rows = input_rows(table, datapool, datapool_path=datapool_path)
     if rows.marked.size:
-        whole = VectorBlocks.from_position_refs([s.ref for s in sources], n_rows=len(table), dim=table.dim)
-        marked = dataclasses.replace(table_rows(table, rows.marked), vectors=rows_at(whole, rows.marked))
+        marked = dataclasses.replace(table_rows(table, rows.marked), vectors=_rows_of_sources(sources, rows.marked))
         datapool = marked if datapool is None else concat_tables(datapool, marked)
     kept = rows.kept
     names = [table.names[int(i)] for i in kept]
@@ -175,11 +196,11 @@ def input_on_cluster(
         if high == low:
             continue
         every_row = high - low == block.stop - block.start
-        if every_row and low == block.start and not normalize:
+        if every_row and low == block.start and block.numbered and not normalize:
             refs.append(block.ref)  # the block is already the input's: positions and rows unchanged
         else:
-            refs.append(move.remote(block.ref, None if every_row else kept[low:high], low, names[low:high],
-                                    normalize, str(source)))
+            refs.append(move.remote(block.ref, block.start, None if every_row else kept[low:high], low,
+                                    names[low:high], normalize, str(source)))
     sources.clear()
     wait_for_blocks(refs)  # a zero vector fails here, with the local message
     if normalize and datapool is not None:

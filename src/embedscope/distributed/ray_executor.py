@@ -7,8 +7,9 @@ video frames and object crops on Ray Data (decode, frame extraction, cutting as 
 :mod:`~embedscope.distributed.ray_videos`, :mod:`~embedscope.distributed.ray_crops`); embeddings files as
 read. ``--train-embedding`` is refused (training runs on the local engine). select: the
 composable k-center and the coverage map (:mod:`embedscope.distributed.ray_select_stage`). analyze and report:
-the local stages on the gathered N × D matrix within ``--memory-budget``; above it (a ``.npy`` INPUT) the matrix
-stays on the cluster and the analysis runs from its blocks (:mod:`embedscope.distributed.cluster_analysis`).
+the local stages on the gathered N × D matrix within ``--memory-budget``; above it (an image folder, a ``.npy``,
+Parquet or CSV INPUT; :mod:`embedscope.distributed.cluster_input`) the matrix stays on the cluster and the
+analysis runs from its blocks (:mod:`embedscope.distributed.cluster_analysis`).
 The output folder and ``report_v2.json`` keys are the local engine's, plus ``embedscope.engine``.
 """
 
@@ -22,7 +23,8 @@ from typing import TypeVar
 
 from embedscope.distributed.cluster import ray_cluster
 from embedscope.distributed.cluster_analysis import analyze_on_cluster, write_embeddings_csv_from_blocks
-from embedscope.distributed.npy_blocks import InputOnCluster, load_npy_on_cluster, npy_matrix_bytes
+from embedscope.distributed.cluster_input import InputOnCluster
+from embedscope.distributed.held_inputs import embeddings_on_cluster
 from embedscope.distributed.options import RayEngineOptions
 from embedscope.distributed.ray_embed import EngineRecord, embed_folder_blocks_with_ray, folder_samples_on_ray
 from embedscope.distributed.ray_select_stage import select_stage_on_ray
@@ -95,8 +97,9 @@ def execute_run_on_ray(
     """Run every stage (the heavy ones on Ray) up to the report model; ``report.embedscope["engine"]`` records
     the cluster, partitions, seconds per stage, object-store bytes spilled and ``driverHoldsMatrix``.
 
-    A ``.npy`` INPUT whose N × D × 4 bytes exceed ``--memory-budget`` stays on the cluster
-    (:mod:`embedscope.distributed.npy_blocks`): select, analyze and ``data/embeddings.csv`` run from its blocks,
+    An INPUT whose N × D × 4 bytes exceed ``--memory-budget`` (an image folder, a ``.npy``, Parquet or CSV file)
+    stays on the cluster (:mod:`embedscope.distributed.cluster_input`): select, analyze and ``data/embeddings.csv``
+    run from its blocks,
     and the outcome's ``input_off_driver`` carries what the writers need instead of the matrix.
 
     Args:
@@ -105,7 +108,7 @@ def execute_run_on_ray(
 
     Raises:
         EmbedscopeError: any input or parameter problem; RayClusterError: the cluster cannot be reached;
-            MemoryBudgetError: an input other than a ``.npy`` file exceeds ``--memory-budget``.
+            MemoryBudgetError: video frames or object crops exceed ``--memory-budget``.
     """
     progress = progress or SilentProgress()
     clock = RunClock(start_wall=time.time(), start_perf=time.perf_counter())
@@ -159,17 +162,18 @@ def execute_run_on_ray(
 
 
 class _EmbeddingsReader:
-    """The ingest stage's reader of an embeddings-file INPUT: a ``.npy`` above the budget is left on the cluster
-    (``held``), anything else read as the local engine reads it."""
+    """The ingest stage's reader of an embeddings-file INPUT: a ``.npy``, Parquet or CSV file above the budget is
+    left on the cluster (``held``; :func:`~embedscope.distributed.held_inputs.embeddings_on_cluster`), anything
+    else read as the local engine reads it."""
 
     def __init__(self, memory_budget: int) -> None:
         self.memory_budget = memory_budget
         self.held: InputOnCluster | None = None
 
     def load(self, path: Path, *, datapool_path: Path | None, filenames_path: Path | None, normalize: bool) -> LoadedInputs:
-        if path.suffix.lower() == ".npy" and path.is_file() and (npy_matrix_bytes(path) or 0) > self.memory_budget:
-            self.held = load_npy_on_cluster(path, datapool_path=datapool_path, filenames_path=filenames_path,
-                                            normalize=normalize, memory_budget=self.memory_budget)
+        self.held = embeddings_on_cluster(path, datapool_path=datapool_path, filenames_path=filenames_path,
+                                          normalize=normalize, memory_budget=self.memory_budget)
+        if self.held is not None:
             return self.held.samples
         return load_inputs(path, datapool_path=datapool_path, filenames_path=filenames_path, normalize=normalize)
 
@@ -177,8 +181,8 @@ class _EmbeddingsReader:
 def _above_budget(table: EmbeddingTable, budget: int) -> str:
     """The one line refusing an input that --engine ray cannot keep off the driver above the budget."""
     return (f"the {len(table):,} × {table.dim} embeddings exceed --memory-budget {budget / 2**30:.2f} GiB; above the "
-            "budget --engine ray keeps only a .npy INPUT and image folders off the driver (not video frames, object "
-            "crops or .csv/.parquet embeddings): convert INPUT to .npy (names in --filenames) or raise --memory-budget")
+            "budget --engine ray keeps embeddings files (.npy, .parquet, .csv) and image folders off the driver, not "
+            "video frames or object crops: raise --memory-budget or use a driver with more memory")
 
 
 def _ray_scan(root: Path, *, relevant: RelevantFilenames | None = None) -> ImageFolderScan:
