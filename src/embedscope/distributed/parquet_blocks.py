@@ -96,8 +96,11 @@ def _read_row_group(
             start += table.num_rows
     except (pa.ArrowInvalid, OSError) as error:
         problems.append((UNREADABLE, InputFileError(source, f"not a readable Parquet file ({error})")))
+    if not problems and len(blocks) != n_blocks:
+        problems.append((UNREADABLE, InputFileError(source, f"not a readable Parquet file (row group {group} holds "
+                                                            f"{start - first_row} rows, not the footer's count)")))
     first = min(problems, key=lambda problem: problem[0]) if problems else None
-    if first is not None or len(blocks) != n_blocks:
+    if first is not None:
         empty = (np.zeros(0, dtype=np.int64), np.zeros((0, dim), dtype=np.float32))
         blocks = [empty] * n_blocks  # the run stops on the problem: no rows are needed
     return (first, *blocks)
