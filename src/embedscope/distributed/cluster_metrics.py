@@ -137,8 +137,9 @@ def extra_metrics_on_cluster(
     if min(n, len(selected_fake)) <= k:
         absent_reason = f"PRDC with k={k} needs more than {k} input and selected samples"
     else:
-        points = rows_at(blocks, subsample_rows(n, max_size=reference_size, seed=seed))
-        reference = RealReference(points=points, radii=knn_radii(points, k=k), n_total=n)
+        reference_rows = subsample_rows(n, max_size=reference_size, seed=seed)
+        points = rows_at(blocks, reference_rows)
+        reference = RealReference(points=points, rows=reference_rows, radii=knn_radii(points, k=k), n_total=n)
         prdc_selected = judge_against(reference, selected_fake, k=k, max_samples=MAX_SAMPLES, seed=seed)
         for random_seed, vectors in random_sets.items():
             prdc_random[random_seed] = judge_against(reference, small.with_datapool(vectors), k=k,
