@@ -139,27 +139,39 @@ def judge_against(reference: RealReference, fake: np.ndarray, *, k: int = DEFAUL
     return _prdc_result(reference, fake_used, nearest, inside, n_fake_total=len(fake))
 
 
-def cover_and_judge(reference: RealReference, real: np.ndarray, fake: np.ndarray, *, k: int = DEFAULT_K
-                    ) -> tuple[np.ndarray, PrdcResult]:
+def cover_and_judge(reference: RealReference, real: np.ndarray, fake: np.ndarray, *, k: int = DEFAULT_K,
+                    members: np.ndarray | None = None) -> tuple[np.ndarray, PrdcResult]:
     """Each real sample's exact nearest fake sample, and the PRDC of ``fake`` (every sample), in one pass.
 
     A random subset's coverage of the input and its PRDC ask the same question of the same pairs when the real
-    reference is drawn from the input: one search of every input sample against the subset answers both.
+    reference is drawn from the input: one search of every input sample against the subset answers both. A
+    real sample that is itself a fake sample (``members``) needs no search: it is its own nearest fake sample,
+    at distance 0, and lies inside its own ball unless that ball has radius 0 (k duplicates of it).
 
     Args:
         reference: the PRDC reference, drawn from ``real`` (``reference.rows`` index ``real``).
         real: (n, d) float32, the whole real set (the input). fake: (m, d), m > k, judged without subsampling.
+        members: (p,) int64 rows of ``real`` that are ``fake[:p]`` (a subset of the input drawn first), or None.
 
     Returns:
-        (nearest, prdc): (n,) int64 index into ``fake`` of each real sample's nearest fake sample, and the PRDC
-        of ``fake`` against the reference.
+        (nearest, prdc): (n,) int64 index into ``fake`` of each real sample's nearest fake sample (a member's
+        own index), and the PRDC of ``fake`` against the reference.
 
-    Cost: one n × m × d float32 product, the k-NN radii of ``fake``; O(n + m) state.
+    Cost: one (n − p) × m × d float32 product, the k-NN radii of ``fake``; O(n + m) state.
     """
     if len(fake) <= k:
         raise ValueError(f"PRDC with k={k} needs more than {k} fake samples, got {len(fake)}")
     fake = np.asarray(fake)
-    nearest, inside = nearest_center_and_ball_membership(real, fake, knn_radii(fake, k=k))
+    radii = knn_radii(fake, k=k)
+    position = np.full(len(real), -1, dtype=np.int64)
+    if members is not None:
+        position[members] = np.arange(len(members))
+    settled = position >= 0
+    settled[settled] = radii[position[settled]] > 0
+    searched = np.flatnonzero(~settled)
+    nearest, inside = position.copy(), settled.copy()
+    queries = real if searched.size == len(real) else real[searched]
+    nearest[searched], inside[searched] = nearest_center_and_ball_membership(queries, fake, radii)
     rows = reference.rows
     return nearest, _prdc_result(reference, fake, nearest[rows], inside[rows], n_fake_total=len(fake))
 

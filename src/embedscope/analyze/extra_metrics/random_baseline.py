@@ -133,7 +133,7 @@ def random_baseline(
         centres = vectors[rows] if datapool is None else np.concatenate([vectors[rows], datapool])
         cover = None
         if prdc is not None and queries is None and prdc.k < len(centres) <= prdc.max_samples:
-            nearest, prdc.results[seed] = cover_and_judge(prdc.reference, vectors, centres, k=prdc.k)
+            nearest, prdc.results[seed] = cover_and_judge(prdc.reference, vectors, centres, k=prdc.k, members=rows)
             cover = exact_distances_to(vectors, centres, nearest)
         elif prdc is not None:
             prdc.results[seed] = prdc.judge(centres)
