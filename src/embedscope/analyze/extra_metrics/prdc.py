@@ -140,11 +140,12 @@ def judge_against(reference: RealReference, fake: np.ndarray, *, k: int = DEFAUL
 
 
 def cover_and_judge(reference: RealReference, real: np.ndarray, fake: np.ndarray, *, k: int = DEFAULT_K,
-                    members: np.ndarray | None = None) -> tuple[np.ndarray, PrdcResult]:
-    """Each real sample's exact nearest fake sample, and the PRDC of ``fake`` (every sample), in one pass.
+                    members: np.ndarray | None = None, queries: np.ndarray | None = None
+                    ) -> tuple[np.ndarray, PrdcResult]:
+    """Each queried real sample's exact nearest fake sample, and the PRDC of ``fake`` (every sample), in one pass.
 
     A random subset's coverage of the input and its PRDC ask the same question of the same pairs when the real
-    reference is drawn from the input: one search of every input sample against the subset answers both. A
+    reference is drawn from the input: one search of the input samples against the subset answers both. A
     real sample that is itself a fake sample (``members``) needs no search: it is its own nearest fake sample,
     at distance 0, and lies inside its own ball unless that ball has radius 0 (k duplicates of it).
 
@@ -152,28 +153,37 @@ def cover_and_judge(reference: RealReference, real: np.ndarray, fake: np.ndarray
         reference: the PRDC reference, drawn from ``real`` (``reference.rows`` index ``real``).
         real: (n, d) float32, the whole real set (the input). fake: (m, d), m > k, judged without subsampling.
         members: (p,) int64 rows of ``real`` that are ``fake[:p]`` (a subset of the input drawn first), or None.
+        queries: (q,) sorted int64 rows of ``real`` to search, holding every ``reference.rows`` (None: all).
 
     Returns:
-        (nearest, prdc): (n,) int64 index into ``fake`` of each real sample's nearest fake sample (a member's
+        (nearest, prdc): (q,) int64 index into ``fake`` of each queried sample's nearest fake sample (a member's
         own index), and the PRDC of ``fake`` against the reference.
 
-    Cost: one (n − p) × m × d float32 product, the k-NN radii of ``fake``; O(n + m) state.
+    Raises:
+        ValueError: ``fake`` has at most k samples, or ``queries`` misses a reference row.
+
+    Cost: one (q − members) × m × d float32 product, the k-NN radii of ``fake``; O(n + m) state.
     """
     if len(fake) <= k:
         raise ValueError(f"PRDC with k={k} needs more than {k} fake samples, got {len(fake)}")
     fake = np.asarray(fake)
+    rows = np.arange(len(real), dtype=np.int64) if queries is None else np.asarray(queries, dtype=np.int64)
+    at = np.searchsorted(rows, reference.rows)
+    if np.any(at >= len(rows)) or np.any(rows[np.minimum(at, len(rows) - 1)] != reference.rows):
+        raise ValueError("the queried rows must hold every row of the PRDC reference")
     radii = knn_radii(fake, k=k)
-    position = np.full(len(real), -1, dtype=np.int64)
+    fake_position = np.full(len(real), -1, dtype=np.int64)
     if members is not None:
-        position[members] = np.arange(len(members))
+        fake_position[members] = np.arange(len(members))
+    position = fake_position[rows]
     settled = position >= 0
     settled[settled] = radii[position[settled]] > 0
     searched = np.flatnonzero(~settled)
-    nearest, inside = position.copy(), settled.copy()
-    queries = real if searched.size == len(real) else real[searched]
-    nearest[searched], inside[searched] = nearest_center_and_ball_membership(queries, fake, radii)
-    rows = reference.rows
-    return nearest, _prdc_result(reference, fake, nearest[rows], inside[rows], n_fake_total=len(fake))
+    nearest, inside = position, settled.copy()
+    searched_rows = rows[searched]
+    points = real if searched_rows.size == len(real) else real[searched_rows]
+    nearest[searched], inside[searched] = nearest_center_and_ball_membership(points, fake, radii)
+    return nearest, _prdc_result(reference, fake, nearest[at], inside[at], n_fake_total=len(fake))
 
 
 def _prdc_result(reference: RealReference, fake_used: np.ndarray, nearest: np.ndarray, inside: np.ndarray, *,
