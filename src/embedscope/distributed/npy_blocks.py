@@ -21,8 +21,7 @@ from embedscope.errors import InputFileError
 from embedscope.ingest.samples import MIN_INPUT_SAMPLES, LoadedInputs, l2_normalize
 from embedscope.io.embedding_table import EmbeddingTable
 from embedscope.io.embeddings_file import read_embeddings
-from embedscope.io.filename_list import read_filename_list
-from embedscope.io.npy_file import checked_float32, generated_names, open_npy
+from embedscope.io.npy_file import checked_float32, generated_names, open_npy, read_names
 from embedscope.io.row_normalize import l2_normalized_rows
 from embedscope.io.validation import check_unique_names
 
@@ -63,12 +62,16 @@ class InputOnCluster:
 
 def _read_block(
     path: str, start: int, stop: int, kept: np.ndarray | None, first_position: int, names: Sequence[str],
-    normalize: bool,
+    normalize: bool, given_names: Sequence[str] | None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """One block: file rows start..stop (only ``kept`` of them when given), checked, as float32, normalised."""
+    """One block: file rows start..stop (only ``kept`` of them when given), checked, as float32, normalised.
+
+    ``names``: of the kept rows (for the zero-vector message); ``given_names``: of file rows start..stop when
+    ``--filenames`` gave them (for the non-finite message), else None.
+    """
     source = Path(path)
     mapped = open_npy(source)[start:stop]
-    vectors = np.array(checked_float32(source, mapped, first_row=start), dtype=np.float32)
+    vectors = np.array(checked_float32(source, mapped, first_row=start, names=given_names), dtype=np.float32)
     if kept is not None:
         vectors = vectors[kept - start]
     if normalize:
@@ -103,14 +106,8 @@ def load_npy_on_cluster(
     array = open_npy(input_path)
     n_rows, dim = (int(v) for v in array.shape)
     del array
-    if filenames_path is not None:
-        names = read_filename_list(filenames_path)
-        if len(names) != n_rows:
-            raise InputFileError(
-                filenames_path, f"has {len(names)} filenames but {input_path} has {n_rows} rows; they must match"
-            )
-    else:
-        names = generated_names(n_rows)
+    given = read_names(input_path, n_rows, filenames_path)
+    names = given if given is not None else generated_names(n_rows)
     check_unique_names(input_path, names)
     datapool = read_embeddings(datapool_path) if datapool_path is not None else None
     kept_rows: np.ndarray | None = None
@@ -143,7 +140,7 @@ def load_npy_on_cluster(
         count = stop - start if kept is None else len(kept)
         if count:
             refs.append(read.remote(str(input_path), start, stop, kept, position, names[position:position + count],
-                                    normalize))
+                                    normalize, None if given is None else given[start:stop]))
         position += count
     count_rows = ray.remote(max_retries=TASK_RETRIES)(_block_rows)
     get_unwrapped([count_rows.remote(ref) for ref in refs])  # a bad value fails here, with the local message

@@ -15,7 +15,13 @@ from embedscope.errors import InputFileError
 from embedscope.io.atomic import atomic_path
 from embedscope.io.embedding_table import EmbeddingTable
 from embedscope.io.text_file import decode_text, read_text
-from embedscope.io.validation import as_float32, check_unique_names, embedding_column_names
+from embedscope.io.validation import (
+    Cells,
+    as_float32,
+    check_unique_names,
+    embedding_column_names,
+    table_cells,
+)
 
 IGNORED_COLUMNS = ("masked", "selected")  # flag columns of LightlyOne's CSV (0/1): row left out / already selected
 LABELS_COLUMN = "labels"
@@ -81,14 +87,13 @@ def _first_bad_row(path: Path, n_columns: int, embedding_names: list[str]) -> In
                 return InputFileError(
                     path, f"row {row_number} (line {line}) has {len(row)} fields, expected {n_columns} like the header"
                 )
-            for offset, name in enumerate(embedding_names, start=1):
+            for offset in range(1, len(embedding_names) + 1):
                 try:
                     float(row[offset])
                 except ValueError:
-                    return InputFileError(
-                        path,
-                        f"row {row_number} (line {line}), column '{name}': '{row[offset]}' is not a number",
-                    )
+                    cells = table_cells(embedding_names, names=[row[0]], first_line=2, first_row=row_number - 1)
+                    where = cells.at(0, offset - 1)
+                    return InputFileError(path, f"{where}: '{row[offset]}' is not a number")
     return InputFileError(path, "could not be parsed as a CSV file")
 
 
@@ -120,9 +125,10 @@ def read_lightly_csv(path: Path) -> EmbeddingTable:
         raise InputFileError(path, "the file has a header but no data rows")
     names = [str(name) for name in table.column(FILENAMES_COLUMN).to_pylist()]
     values = np.column_stack([table.column(name).to_numpy(zero_copy_only=False) for name in embedding_names])
+    cells = table_cells(embedding_names, names=names, first_line=2)
     if np.isnan(values).any():
-        _reject_missing_cells(path, table, embedding_names, values)
-    vectors = as_float32(path, values, embedding_names, first_line=2)
+        _reject_missing_cells(path, table, embedding_names, cells)
+    vectors = as_float32(path, values, cells)
     check_unique_names(path, names, first_line=2)
     labels = _labels(table, header, labels_index)
     masked, marked_selected = (_flags(path, table, column) for column in IGNORED_COLUMNS)
@@ -148,14 +154,12 @@ def _flags(path: Path, table: pa.Table, column: str) -> np.ndarray:
     return flags
 
 
-def _reject_missing_cells(path: Path, table: pa.Table, embedding_names: list[str], values: np.ndarray) -> None:
+def _reject_missing_cells(path: Path, table: pa.Table, embedding_names: list[str], cells: Cells) -> None:
     """An empty cell parses as null (NaN in numpy); name it as a missing value, not as NaN."""
     for col, name in enumerate(embedding_names):
         nulls = table.column(name).is_null().to_numpy(zero_copy_only=False)
         if nulls.any():
-            row = int(np.argmax(nulls))
-            raise InputFileError(path, f"row {row + 1} (line {row + 2}), column '{name}': empty value")
-    del values
+            raise InputFileError(path, f"{cells.at(int(np.argmax(nulls)), col)}: empty value")
 
 
 def _labels(table: pa.Table, header: list[str], labels_index: int) -> np.ndarray:

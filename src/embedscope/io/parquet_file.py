@@ -10,7 +10,13 @@ import pyarrow.parquet as pq
 
 from embedscope.errors import InputFileError
 from embedscope.io.embedding_table import EmbeddingTable
-from embedscope.io.validation import as_float32, check_unique_names, embedding_column_names
+from embedscope.io.validation import (
+    as_float32,
+    check_unique_names,
+    embedding_column_names,
+    list_column_cells,
+    table_cells,
+)
 
 
 def _embedding_matrix(path: Path, table: pa.Table) -> np.ndarray:
@@ -58,7 +64,11 @@ def read_parquet(path: Path) -> EmbeddingTable:
     values = _embedding_matrix(path, table)
     if values.shape[1] == 0:
         raise InputFileError(path, "embeddings have length 0")
-    vectors = as_float32(path, values, embedding_column_names(values.shape[1]), first_line=0)
     names = table.column("filenames").to_pylist()
+    if "embedding" in table.column_names:
+        cells = list_column_cells("embedding", names=names)
+    else:
+        cells = table_cells(embedding_column_names(values.shape[1]), names=names)
+    vectors = as_float32(path, values, cells)
     check_unique_names(path, names)
     return EmbeddingTable(names=names, vectors=vectors, source=path, labels=np.zeros(len(names), dtype=np.int64))
