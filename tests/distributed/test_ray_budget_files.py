@@ -144,6 +144,13 @@ PARQUET_CASES = {
                                                               _value_set(4, 0, 1e39)),
 }
 
+NAMED_CELLS = {  # the value cases' first problem, in the file's own words with the sample's name (both engines)
+    "missing late, NaN early": "row 251 (line 252), sample 's0250.png', column 'embedding_2': empty value",
+    "infinite late, beyond float32 early": "row 261 (line 262), sample 's0260.png', column 'embedding_0': an infinite value",
+    "NaN late, infinite early, beyond float32 earlier":
+        "row 101, sample 's0100.png', column 'embedding', element 1: an infinite value",
+}
+
 
 @pytest.mark.parametrize("case", [*CSV_CASES, *PARQUET_CASES])
 def test_a_bad_file_gets_the_local_readers_message(ray_two_nodes: TwoNodeCluster, tmp_path: Path, case: str) -> None:
@@ -159,6 +166,8 @@ def test_a_bad_file_gets_the_local_readers_message(ray_two_nodes: TwoNodeCluster
         embeddings_on_cluster(path, datapool_path=None, filenames_path=None, normalize=True, memory_budget=BUDGET)
 
     assert str(on_cluster.value) == str(local.value)
+    if case in NAMED_CELLS:
+        assert str(local.value).startswith(f"{path}: {NAMED_CELLS[case]}")
 
 
 def test_a_parquet_input_above_the_budget_runs_with_the_local_engines_outputs(

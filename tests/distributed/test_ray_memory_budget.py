@@ -21,6 +21,7 @@ from embedscope.distributed.vector_blocks import VectorBlocks
 from embedscope.embed.cache_location import CACHE_DIR_ENV
 from embedscope.io.lightly_csv import read_lightly_csv, write_lightly_csv
 from embedscope.report.json_writer import read_report_dict
+from embedscope.select.k_center_greedy import COVER_METHOD
 from tests.distributed.budget_runs import (
     clustered,
     nearest_other,
@@ -109,6 +110,10 @@ def test_metrics_equal_float64_references_for_the_selection_made(runs: dict[str,
     assert extra["vendiScore"]["input"] == pytest.approx(vendi_score(points), rel=1e-9)
     assert extra["vendiScore"]["input"] == pytest.approx(local_extra["vendiScore"]["input"], rel=1e-9)
     assert extra["kCenter"]["radius"] == pytest.approx(cover_selected.max(), abs=1e-9)
+    searches = {name: read_report_dict(runs["root"] / name / "report_v2.json")["datasetAnalysis"][
+        "embeddingInformation"]["distanceToCoverInput"]["embedscopeNeighborSearch"] for name in ("local", "ray")}
+    assert searches["ray"] == {"selected": {"method": "exact (ray map)"}, "random": {"method": "exact (ray map)"}}
+    assert searches["local"] == {"selected": {"method": COVER_METHOD}, "random": {"method": "exact"}}
 
 
 def test_near_duplicates_and_pca_equal_the_local_engine(runs: dict[str, Any]) -> None:
@@ -149,16 +154,19 @@ def test_a_bad_value_in_a_block_gets_the_local_engines_one_line(
     points = clustered(np.random.default_rng(13), 3_000, 16)
     points[2_345, 7] = np.nan
     np.save(tmp_path / "input.npy", points)
-    common = ["run", str(tmp_path / "input.npy"), "-n", "10", "--quiet"]
-
-    assert main([*common, "--out", str(tmp_path / "local")]) == 2
-    local_err = capsys.readouterr().err.strip().splitlines()
-    code = main([*common, "--out", str(tmp_path / "ray"), "--engine", "ray", "--ray-address", ray_two_nodes.address,
-                 "--memory-budget", str(16 * 2**10 / 2**30)])
-
-    ray_err = capsys.readouterr().err.strip().splitlines()
-    assert code == 2 and len(ray_err) == 1 and ray_err == local_err
-    assert "2346" in ray_err[0] and "Traceback" not in ray_err[0]
+    names = [f"img_{i:05d}.png" for i in range(len(points))]
+    (tmp_path / "names.txt").write_text("".join(f"{name}\n" for name in names))
+    write_lightly_csv(tmp_path / "pool.csv", names[:10], points[:10])  # 10 rows leave the input before row 2345
+    line = f"embedscope: error: {tmp_path / 'input.npy'}: row 2345 (0-based), dimension 7: NaN; embeddings must be finite numbers"
+    named = line.replace("(0-based), ", "(0-based), sample 'img_02345.png', ")
+    for extra, expected in (([], line), (["--filenames", str(tmp_path / "names.txt"), "--datapool", str(tmp_path / "pool.csv")], named)):
+        common = ["run", str(tmp_path / "input.npy"), "-n", "10", "--quiet", *extra]
+        assert main([*common, "--out", str(tmp_path / "local")]) == 2
+        local_err = capsys.readouterr().err.strip().splitlines()
+        code = main([*common, "--out", str(tmp_path / "ray"), "--engine", "ray", "--ray-address", ray_two_nodes.address,
+                     "--memory-budget", str(16 * 2**10 / 2**30)])
+        ray_err = capsys.readouterr().err.strip().splitlines()
+        assert code == 2 and ray_err == local_err == [expected]
 
 
 @pytest.fixture(scope="module")

@@ -6,6 +6,7 @@ header, the names and the datapool only.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -21,8 +22,7 @@ from embedscope.distributed.cluster_input import (
 from embedscope.distributed.vector_blocks import BYTES_PER_VALUE
 from embedscope.errors import InputFileError
 from embedscope.io.embedding_table import EmbeddingTable
-from embedscope.io.filename_list import read_filename_list
-from embedscope.io.npy_file import checked_float32, generated_names, open_npy
+from embedscope.io.npy_file import checked_float32, generated_names, open_npy, read_names
 from embedscope.io.validation import check_unique_names
 
 __all__ = ["InputOnCluster", "load_npy_on_cluster", "npy_matrix_bytes"]
@@ -38,10 +38,12 @@ def npy_matrix_bytes(path: Path) -> int | None:
     return int(array.shape[0]) * int(array.shape[1]) * BYTES_PER_VALUE
 
 
-def _read_rows(path: str, start: int, stop: int) -> tuple[np.ndarray, np.ndarray]:
-    """One source block: file rows start..stop, checked, as float32."""
+def _read_rows(path: str, start: int, stop: int, names: Sequence[str] | None) -> tuple[np.ndarray, np.ndarray]:
+    """One source block: file rows start..stop, checked, as float32. ``names``: of those rows when ``--filenames``
+    gave them (the message of a bad value names the sample, as the local reader's does), else None."""
     source = Path(path)
-    vectors = np.array(checked_float32(source, open_npy(source)[start:stop], first_row=start), dtype=np.float32)
+    vectors = np.array(checked_float32(source, open_npy(source)[start:stop], first_row=start, names=names),
+                       dtype=np.float32)
     return np.arange(start, stop, dtype=np.int64), vectors
 
 
@@ -69,19 +71,16 @@ def load_npy_on_cluster(
     array = open_npy(input_path)
     n_rows, dim = (int(v) for v in array.shape)
     del array
+    given = read_names(input_path, n_rows, filenames_path)
     step = rows_per_block(dim, memory_budget=memory_budget)
     read = ray.remote(max_retries=TASK_RETRIES)(_read_rows)
-    sources = [SourceBlock(read.remote(str(input_path), start, min(n_rows, start + step)), start,
-                           min(n_rows, start + step)) for start in range(0, n_rows, step)]
+    sources = []
+    for start in range(0, n_rows, step):
+        stop = min(n_rows, start + step)
+        ref = read.remote(str(input_path), start, stop, None if given is None else given[start:stop])
+        sources.append(SourceBlock(ref, start, stop))
     wait_for_blocks([source.ref for source in sources])  # a bad value fails here, with the local message
-    if filenames_path is not None:
-        names = read_filename_list(filenames_path)
-        if len(names) != n_rows:
-            raise InputFileError(
-                filenames_path, f"has {len(names)} filenames but {input_path} has {n_rows} rows; they must match"
-            )
-    else:
-        names = generated_names(n_rows)
+    names = given if given is not None else generated_names(n_rows)
     check_unique_names(input_path, names)
     table = EmbeddingTable(names=names, vectors=np.empty((0, dim), dtype=np.float32), source=input_path,
                            labels=np.zeros(n_rows, dtype=np.int64))

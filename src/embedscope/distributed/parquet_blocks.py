@@ -69,7 +69,8 @@ def parquet_matrix_bytes(path: Path) -> int | None:
 def _batches(path: str, group: int, columns: Sequence[str], rows: int) -> Iterator[pa.Table]:
     """The row group's rows in tables of exactly ``rows`` rows (the last one fewer)."""
     buffer: pa.Table | None = None
-    for batch in pq.ParquetFile(path).iter_batches(batch_size=rows, row_groups=[group], columns=list(columns)):
+    read = [FILENAMES_COLUMN, *columns]
+    for batch in pq.ParquetFile(path).iter_batches(batch_size=rows, row_groups=[group], columns=read):
         table = pa.Table.from_batches([batch])
         buffer = table if buffer is None else pa.concat_tables([buffer, table])
         while buffer.num_rows >= rows:
@@ -88,7 +89,8 @@ def _read_row_group(
     start = first_row
     try:
         for table in _batches(path, group, columns, rows):
-            values, problem = chunk_values(source, table, columns, first_row=start, dim=dim)
+            values, problem = chunk_values(source, table, columns, first_row=start, dim=dim,
+                                           names=table.column(FILENAMES_COLUMN).to_pylist())
             if problem is not None:
                 problems.append(problem)
             if not problems:

@@ -21,6 +21,7 @@ from embedscope.io.validation import (
     check_unique_names,
     embedding_column_names,
     raise_first,
+    table_cells,
     value_problem,
 )
 
@@ -122,14 +123,13 @@ def _first_bad_row(path: Path, n_columns: int, embedding_names: list[str]) -> In
                 return InputFileError(
                     path, f"row {row_number} (line {line}) has {len(row)} fields, expected {n_columns} like the header"
                 )
-            for offset, name in enumerate(embedding_names, start=1):
+            for offset in range(1, len(embedding_names) + 1):
                 try:
                     float(row[offset])
                 except ValueError:
-                    return InputFileError(
-                        path,
-                        f"row {row_number} (line {line}), column '{name}': '{row[offset]}' is not a number",
-                    )
+                    cells = table_cells(embedding_names, names=[row[0]], first_line=2, first_row=row_number - 1)
+                    where = cells.at(0, offset - 1)
+                    return InputFileError(path, f"{where}: '{row[offset]}' is not a number")
     return InputFileError(path, "could not be parsed as a CSV file")
 
 
@@ -158,18 +158,19 @@ class CsvRows:
 
 def csv_rows(path: Path, table: pa.Table, columns: CsvColumns, *, first_row: int) -> CsvRows:
     """The rows of ``table`` (parsed with :func:`convert_options`; rows ``first_row ..`` of the file), checked as
-    :func:`read_lightly_csv` checks them (the file row and line named in the problems)."""
+    :func:`read_lightly_csv` checks them (the file row, line and sample named in the problems)."""
     names = [str(name) for name in table.column(FILENAMES_COLUMN).to_pylist()]
+    cells = table_cells(columns.embedding_names, names=names, first_line=2, first_row=first_row)
     vectors, problem = None, None
     for index, name in enumerate(columns.embedding_names):  # an empty cell is named as missing, not as NaN
         nulls = table.column(name).is_null().to_numpy(zero_copy_only=False)
         if nulls.any():
-            row = first_row + int(np.argmax(nulls))
-            problem = ((0, index, row), InputFileError(path, f"row {row + 1} (line {row + 2}), column '{name}': empty value"))
+            row = int(np.argmax(nulls))
+            problem = ((0, index, first_row + row), InputFileError(path, f"{cells.at(row, index)}: empty value"))
             break
     if problem is None:
         values = np.column_stack([table.column(name).to_numpy(zero_copy_only=False) for name in columns.embedding_names])
-        found = value_problem(path, values, columns.embedding_names, first_line=2, first_row=first_row)
+        found = value_problem(path, values, cells)
         if found is None:
             vectors = values.astype(np.float32)
         else:

@@ -21,7 +21,9 @@ from embedscope.io.validation import (
     Problem,
     check_unique_names,
     embedding_column_names,
+    list_column_cells,
     raise_first,
+    table_cells,
     value_problem,
 )
 
@@ -110,13 +112,14 @@ def _column_values(path: Path, table: pa.Table, columns: Sequence[str], *,
 
 
 def chunk_values(
-    path: Path, table: pa.Table, columns: Sequence[str], *, first_row: int, dim: int
+    path: Path, table: pa.Table, columns: Sequence[str], *, first_row: int, dim: int, names: Sequence[object]
 ) -> tuple[np.ndarray | None, Problem | None]:
     """The (m, dim) float32 embeddings of ``table``, rows ``first_row ..`` of the file, or the first problem they
     show (None, and no values, when only the schema's problems stop them).
 
     Args:
         columns: the embedding columns (:func:`schema_problems`); dim: the file's first row's length.
+        names: (m,) the ``filenames`` of ``table``'s rows (a bad value's message names its sample).
     """
     if list(columns) == [LIST_COLUMN]:
         values, problem = _list_values(path, table, first_row=first_row, dim=dim)
@@ -124,7 +127,11 @@ def chunk_values(
         values, problem = _column_values(path, table, columns, first_row=first_row)
     if values is None:
         return None, problem
-    found = value_problem(path, values, embedding_column_names(values.shape[1]), first_line=0, first_row=first_row)
+    if list(columns) == [LIST_COLUMN]:
+        cells = list_column_cells(LIST_COLUMN, names=names, first_row=first_row)
+    else:
+        cells = table_cells(columns, names=names, first_row=first_row)
+    found = value_problem(path, values, cells)
     if found is not None:
         (kind, row, column), error = found
         return None, ((5 + kind, row, column), error)
@@ -147,11 +154,12 @@ def read_parquet(path: Path) -> EmbeddingTable:
     if table.num_rows == 0:
         raise InputFileError(path, "the file has no rows")
     columns, problems = schema_problems(path, table.schema)
+    names = table.column(FILENAMES_COLUMN).to_pylist()
     values, problem = None, None
     if columns:
-        values, problem = chunk_values(path, table, columns, first_row=0, dim=first_row_length(table, columns))
+        values, problem = chunk_values(path, table, columns, first_row=0, dim=first_row_length(table, columns),
+                                       names=names)
     raise_first([*problems, problem])
     assert values is not None
-    names = table.column(FILENAMES_COLUMN).to_pylist()
     check_unique_names(path, names)
     return EmbeddingTable(names=names, vectors=values, source=path, labels=np.zeros(len(names), dtype=np.int64))

@@ -26,6 +26,7 @@ from embedscope.progress import Progress
 from embedscope.run_parameters import RunParameters
 from embedscope.select.config import SelectionConfig
 from embedscope.select.k_center_outliers import (
+    COVER_METHOD,
     OutlierRobustSelection,
     k_center_with_outliers,
     parse_outlier_count,
@@ -205,7 +206,7 @@ def select_with_outliers(
 
 def robust_selection(robust: OutlierRobustSelection) -> Selection:
     """The :class:`Selection` of a k-center-with-outliers result."""
-    return Selection(indices=robust.indices, cover_distances=robust.cover_distances)
+    return Selection(indices=robust.indices, cover_distances=robust.cover_distances, cover_method=COVER_METHOD)
 
 
 def _is_plain_image_folder(samples: LoadedInputs) -> bool:
