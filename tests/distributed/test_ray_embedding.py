@@ -222,6 +222,10 @@ def test_run_with_the_ray_engine_writes_the_local_engines_files_and_keys(
     assert engine["imagesEmbedded"] == 0
     assert engine["selection"]["partitions"] == 2 and engine["selection"]["kPrime"] >= 20
     assert set(engine["stageSeconds"]) >= {"ingest", "embed", "select"}
+    # the model loaded during the ingest stage's scan (as embed --engine ray), each stage timed once
+    assert 0 < engine["modelLoadSeconds"] <= engine["stageSeconds"]["ingest"]
+    for stage in ("ingest", "embed", "select"):
+        assert engine["stageSeconds"][stage] == pytest.approx(ray_json["embedscope"]["stageSeconds"][stage], abs=2e-3)
     for name in ("corrupt_filenames.txt", "duplicate_filenames.txt"):
         assert (tmp_path / "ray/filenames" / name).read_text() == (tmp_path / "local/filenames" / name).read_text()
     local_csv = read_lightly_csv(tmp_path / "local/data/embeddings.csv")

@@ -12,12 +12,12 @@ import pytest
 from scipy.spatial import cKDTree
 
 from embedscope.analyze.extra_metrics.vendi import vendi_score
-from embedscope.analyze.projection import pca_2d
+from embedscope.analyze.projection import PCA_2D_FIT_SAMPLE, pca_2d, pca_2d_fit_rows
 from embedscope.analyze.sets import random_subset
 from embedscope.cli.app import main
 from embedscope.distributed import ray_ivf, vector_blocks
-from embedscope.distributed.cluster_scatter import pca_fit_rows
-from embedscope.distributed.vector_blocks import VectorBlocks
+from embedscope.distributed.cluster_scatter import pca_on_cluster
+from embedscope.distributed.vector_blocks import MIN_DRIVER_SAMPLE, VectorBlocks, driver_sample_rows
 from embedscope.embed.cache_location import CACHE_DIR_ENV
 from embedscope.io.lightly_csv import read_lightly_csv, write_lightly_csv
 from embedscope.report.json_writer import read_report_dict
@@ -121,11 +121,49 @@ def test_near_duplicates_and_pca_equal_the_local_engine(runs: dict[str, Any]) ->
     local, on_ray = (read_report_dict(root / name / "report_v2.json")["embedscope"] for name in ("local", "ray"))
     assert on_ray["nearDuplicates"] == local["nearDuplicates"]
     assert outcome.hygiene.groups.groups and len(outcome.hygiene.groups.groups) >= 15
-    rows = pca_fit_rows(len(points), dim=DIM, seed=0, memory_budget=BUDGET)
+    # the 2 MiB budget caps the local engine's fit sample (all 20k rows) at the driver's minimum sample
+    capped = driver_sample_rows(PCA_2D_FIT_SAMPLE, dim=DIM, memory_budget=BUDGET)
+    assert capped == MIN_DRIVER_SAMPLE and capped * DIM * 4 > BUDGET // 16  # the floor, not the budget's share
+    rows = pca_2d_fit_rows(len(points), seed=0, max_rows=capped)
+    assert rows is not None and len(rows) == capped
     reference = pca_2d(points, fit_indices=rows, also_project=runs["pool"]).coordinates
     pca, umap = outcome.scatter
     np.testing.assert_allclose(pca.all_xy, reference, rtol=0, atol=1e-6)
+    assert pca.fit_sample_size == capped and on_ray["engine"]["driverSamples"]["pcaFitRows"] == capped
     assert umap.all_xy.shape == (len(points) + N_POOL, 2) and np.isfinite(umap.all_xy).all()
+
+
+def _svd_pca(points: np.ndarray, fit_rows: np.ndarray, pool: np.ndarray) -> np.ndarray:
+    """float64 reference: the stacked points' coordinates on the top-2 right singular vectors of the centred fit
+    rows, each axis signed so that its largest-magnitude loading is positive (scikit-learn's svd_flip)."""
+    fit = points[fit_rows].astype(np.float64)
+    mean = fit.mean(axis=0)
+    axes = np.linalg.svd(fit - mean, full_matrices=False)[2][:2].T
+    axes *= np.sign(axes[np.argmax(np.abs(axes), axis=0), [0, 1]])
+    return (np.concatenate([points, pool]).astype(np.float64) - mean) @ axes
+
+
+def test_ray_pca_fits_the_local_engines_rows_and_axes(ray_two_nodes: TwoNodeCluster) -> None:
+    """Above PCA_2D_FIT_SAMPLE rows both engines fit the 2-D PCA on the same seeded 100k sample: the Ray
+    engine's coordinates equal the local engine's pca_2d (and a float64 SVD); a small budget caps the sample."""
+    rng = np.random.default_rng(21)
+    points = normalized(clustered(rng, PCA_2D_FIT_SAMPLE + 20_000, 8, clusters=40))
+    pool = normalized(clustered(rng, 30, 8))
+    blocks = VectorBlocks.from_array(points, n_blocks=4)
+    local_rows = pca_2d_fit_rows(len(points), seed=5)
+    assert local_rows is not None and len(local_rows) == PCA_2D_FIT_SAMPLE
+    local = pca_2d(points, fit_indices=local_rows, also_project=pool)
+
+    xy, rows = pca_on_cluster(blocks, datapool=pool, seed=5, memory_budget=2**30)
+
+    np.testing.assert_array_equal(rows, local_rows)
+    np.testing.assert_allclose(xy, local.coordinates, rtol=0, atol=1e-6)
+    np.testing.assert_allclose(xy, _svd_pca(points, local_rows, pool), rtol=0, atol=1e-5)
+    budget = 16 * 50_000 * 8 * 4  # the driver's share (1/16) holds 50,000 rows of 8 float32
+    xy, rows = pca_on_cluster(blocks, datapool=pool, seed=5, memory_budget=budget)
+    np.testing.assert_array_equal(rows, np.sort(np.random.default_rng(5).choice(len(points), 50_000, replace=False)))
+    assert len(rows) * 8 * 4 <= budget // 16
+    np.testing.assert_allclose(xy, _svd_pca(points, rows, pool), rtol=0, atol=1e-5)
 
 
 def test_approximate_input_neighbours_measure_their_recall(

@@ -120,13 +120,20 @@ def fit_pca_axes(fit: np.ndarray) -> PcaAxes:
     return PcaAxes(mean=mean, axes=axes, fit_sample_size=fit_size)
 
 
-def pca_2d_fit_rows(n_points: int, *, seed: int) -> np.ndarray | None:
-    """Rows the report's 2-D PCA is fitted on: all (None) up to PCA_2D_FIT_SAMPLE points, else a sorted seeded
-    sample of that size. A covariance over 1M × 768 points took ~30 s of a run; the top two axes of a sample of
-    100k differ from the full data's by sampling noise only (the plot's axes, not a metric)."""
-    if n_points <= PCA_2D_FIT_SAMPLE:
+def pca_2d_fit_rows(n_points: int, *, seed: int, max_rows: int | None = None) -> np.ndarray | None:
+    """Rows the report's 2-D PCA is fitted on: all (None) up to ``max_rows`` points, else a sorted seeded sample
+    of that size ((max_rows,) int64). A covariance over 1M × 768 points took ~30 s of a run; the top two axes of
+    a sample of 100k differ from the full data's by sampling noise only (the plot's axes, not a metric).
+
+    Args:
+        max_rows: None for :data:`PCA_2D_FIT_SAMPLE` (both engines); the Ray engine passes fewer only where that
+            sample would pass its driver's memory budget. The same ``n_points``, ``seed`` and ``max_rows`` give
+            the same rows.
+    """
+    size = PCA_2D_FIT_SAMPLE if max_rows is None else max_rows
+    if n_points <= size:
         return None
-    return np.sort(np.random.default_rng(seed).choice(n_points, size=PCA_2D_FIT_SAMPLE, replace=False))
+    return np.sort(np.random.default_rng(seed).choice(n_points, size=size, replace=False))
 
 
 def block_rows(dim: int) -> int:

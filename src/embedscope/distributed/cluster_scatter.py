@@ -1,5 +1,7 @@
-"""The 2-D views with the input on the cluster: PCA axes fitted on the driver on a seeded sample of the input and
-applied to every block by Ray tasks; UMAP fitted on a seeded sample plus every selected sample and every other
+"""The 2-D views with the input on the cluster: PCA axes fitted on the driver on the rows the local engine fits
+them on (:func:`embedscope.analyze.projection.pca_2d_fit_rows`: all up to 100k rows, else a seeded 100k sample;
+fewer only where that sample would pass the driver's share of ``--memory-budget``) and applied to every block by
+Ray tasks; UMAP fitted on a seeded sample plus every selected sample and every other
 row placed by Ray tasks (UMAP's ``transform`` start, as the local engine places the rows outside its fit).
 
 The coordinates of every row come back to the driver ((n, 2) float32, for report.html's map); the rows do not.
@@ -15,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from embedscope.analyze.projection import (
+    PCA_2D_FIT_SAMPLE,
     PCA_FIT_SAMPLE,
     UMAP_FIT_SAMPLE,
     UMAP_INPUT_DIMS,
@@ -24,6 +27,7 @@ from embedscope.analyze.projection import (
     fit_pca_axes,
     fit_reduction,
     fit_umap_layout,
+    pca_2d_fit_rows,
 )
 from embedscope.analyze.scatter import ScatterInput, listed_input_rows
 from embedscope.analyze.sets import random_subset
@@ -32,8 +36,6 @@ from embedscope.distributed.vector_blocks import VectorBlocks, driver_sample_row
 from embedscope.progress import Progress
 
 N_EXAMPLE_IMAGES = 6  # as embedscope.analyze.scatter: the first picks are shown as thumbnails
-PCA_SAMPLE_SEED_OFFSET = 1
-"""The PCA fit sample is drawn with the run's seed plus this, independently of the random subset."""
 
 
 @dataclass(frozen=True)
@@ -52,13 +54,35 @@ class ClusterScatter:
 
 
 def pca_fit_rows(n_rows: int, *, dim: int, seed: int, memory_budget: int) -> np.ndarray:
-    """The seeded sample of input rows the PCA axes are fitted on (PCA_FIT_SAMPLE rows, fewer for a small budget)."""
-    size = min(n_rows, driver_sample_rows(PCA_FIT_SAMPLE, dim=dim, memory_budget=memory_budget))
-    return random_subset(n_rows, size, seed=seed + PCA_SAMPLE_SEED_OFFSET)
+    """(m,) sorted int64 input rows the 2-D PCA axes are fitted on: the local engine's
+    (:func:`~embedscope.analyze.projection.pca_2d_fit_rows` with the run's seed: every row up to
+    :data:`~embedscope.analyze.projection.PCA_2D_FIT_SAMPLE`, else a seeded sample of that size), so both engines
+    fit the same axes; a seeded sample of fewer rows where ``m × dim`` float32 would pass the driver's share of
+    ``memory_budget`` (:func:`~embedscope.distributed.vector_blocks.driver_sample_rows`; m is recorded as
+    ``pcaFitRows`` in the engine JSON)."""
+    size = driver_sample_rows(PCA_2D_FIT_SAMPLE, dim=dim, memory_budget=memory_budget)
+    rows = pca_2d_fit_rows(n_rows, seed=seed, max_rows=size)
+    return np.arange(n_rows, dtype=np.int64) if rows is None else rows.astype(np.int64)
 
 
 def _pca_block(vectors: np.ndarray, axes: PcaAxes) -> np.ndarray:
     return axes.project([vectors])
+
+
+def pca_on_cluster(
+    blocks: VectorBlocks, *, datapool: np.ndarray | None, seed: int, memory_budget: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`embedscope.analyze.projection.pca_2d` of the input held in ``blocks``: the axes fitted on the driver
+    on the rows of :func:`pca_fit_rows` (the local engine's within the budget), every block projected by a Ray
+    task, the datapool (p, D) float32 on the driver.
+
+    Returns:
+        (n + p, 2) float32 coordinates (the datapool's after the input's) and the (m,) int64 rows fitted.
+    """
+    rows = pca_fit_rows(blocks.n_rows, dim=blocks.dim, seed=seed, memory_budget=memory_budget)
+    axes = fit_pca_axes(rows_at(blocks, rows))
+    pool = datapool if datapool is not None and len(datapool) else None
+    return _stacked(per_row(blocks, _pca_block, axes), None if pool is None else axes.project([pool])), rows
 
 
 def _umap_block(vectors: np.ndarray, reduction: Any, layout: UmapLayout) -> np.ndarray:
@@ -81,14 +105,13 @@ def scatter_on_cluster(
         selected: (k,) int64 input rows in pick order.
         datapool: (p, D) float32 or None (on the driver: projected there).
 
-    Memory on the driver: the fit samples (≤ 20,000 × D, fewer for a small budget), (n + p, 2) coordinates.
+    Memory on the driver: the fit samples (PCA ≤ 100,000 × D, UMAP and its pre-UMAP PCA ≤ 20,000 × D; each fewer
+    where it would pass 1/16 of ``memory_budget``), (n + p, 2) coordinates.
     """
     n, dim = blocks.n_rows, blocks.dim
     pool = datapool if datapool is not None and len(datapool) else None
     progress.stage("2-D projection (PCA) on Ray")
-    pca_rows = pca_fit_rows(n, dim=dim, seed=seed, memory_budget=memory_budget)
-    axes = fit_pca_axes(rows_at(blocks, pca_rows))
-    pca_xy = _stacked(per_row(blocks, _pca_block, axes), None if pool is None else axes.project([pool]))
+    pca_xy, pca_rows = pca_on_cluster(blocks, datapool=datapool, seed=seed, memory_budget=memory_budget)
 
     progress.stage("2-D projection (UMAP) on Ray")
     sample_size = min(n, driver_sample_rows(UMAP_FIT_SAMPLE, dim=dim, memory_budget=memory_budget))

@@ -15,6 +15,7 @@ from embedscope.distributed.cluster_input import InputOnCluster, block_bytes, in
 from embedscope.distributed.options import RayEngineOptions
 from embedscope.distributed.ray_image_folder import (
     RayFolderEmbedding,
+    ScanWithModel,
     embed_folder_on_ray,
     scan_with_model_on_ray,
 )
@@ -58,7 +59,7 @@ def embed_folder_blocks_with_ray(
     options: RayEngineOptions,
     embedding_dim: int,
     cache_dir: Path | None = None,
-    scan: ImageFolderScan | None = None,
+    scan: ImageFolderScan | ScanWithModel | None = None,
     progress: Callable[[int, int], None] | None = None,
     model: ModelChoice | None = None,
 ) -> RayFolderEmbedding:
@@ -67,22 +68,35 @@ def embed_folder_blocks_with_ray(
     :func:`~embedscope.distributed.cluster_input.block_bytes` of the memory budget. ``record`` gets the scan's
     seconds and the embedding details.
 
+    Without ``scan`` (the embed command) the scan runs with the model loading on the driver
+    (:func:`~embedscope.distributed.ray_image_folder.scan_with_model_on_ray`) and ``record`` gets the stages
+    ``scan`` and ``embed``; a caller that passes ``scan`` (``run``'s ingest stage scanned with the same function)
+    times its own stages, and a :class:`ScanWithModel`'s model replaces ``model``. ``record.details`` gets the
+    embedding details, and ``modelLoadSeconds`` (the model load, overlapped with the scan) when it was loaded so.
+
     Raises:
         InputFileError: no usable image; ConfigError: ``--device cuda`` on a cluster without GPUs, a
             ``--shard-dir`` of another model.
     """
-    prepared: ModelChoice | RayModel | None = model
+    timed = scan is None  # a caller that passes its scan (run's ingest stage) times its own stages
     if scan is None:  # the model is loaded on the driver while the scan's tasks run
         start = time.perf_counter()
-        scan, prepared = scan_with_model_on_ray(image_dir, model, cluster=record.cluster, cache_dir=cache_dir)
+        scan = scan_with_model_on_ray(image_dir, model, cluster=record.cluster, cache_dir=cache_dir)
         record.timed("scan", start)
+    prepared: ModelChoice | RayModel | None = model
+    if isinstance(scan, ScanWithModel):
+        record.details["modelLoadSeconds"] = round(scan.model_seconds, 3)
+        folder, prepared = scan.scan, scan.model
+    else:
+        folder = scan
     start = time.perf_counter()
     embedded = embed_folder_on_ray(
-        scan, cluster=record.cluster, embedding_dim=embedding_dim, shard_dir=options.shard_dir,
+        folder, cluster=record.cluster, embedding_dim=embedding_dim, shard_dir=options.shard_dir,
         files_per_shard=options.files_per_shard, cache_dir=cache_dir, progress=progress, model=prepared,
         max_block_bytes=block_bytes(options.memory_budget or default_memory_budget()),
     )
-    record.timed("embed", start)
+    if timed:
+        record.timed("embed", start)
     record.details.update(
         {
             "shardDir": str(embedded.shard_dir),
@@ -92,7 +106,7 @@ def embed_folder_blocks_with_ray(
             "imagesFromShards": embedded.n_from_shards,
             "modelActors": embedded.run.actors,
             "modelDevice": embedded.run.device,
-            "model": (model or ModelChoice()).label,
+            "model": (prepared or ModelChoice()).label,
         }
     )
     return embedded

@@ -21,12 +21,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
-from embedscope.distributed.cluster import ray_cluster
+from embedscope.distributed.cluster import ClusterInfo, ray_cluster
 from embedscope.distributed.cluster_analysis import analyze_on_cluster, write_embeddings_csv_from_blocks
 from embedscope.distributed.cluster_input import InputOnCluster
 from embedscope.distributed.held_inputs import embeddings_on_cluster
 from embedscope.distributed.options import RayEngineOptions
 from embedscope.distributed.ray_embed import EngineRecord, embed_folder_blocks_with_ray, folder_samples_on_ray
+from embedscope.distributed.ray_image_folder import ScanWithModel
 from embedscope.distributed.ray_select_stage import select_stage_on_ray
 from embedscope.distributed.ray_selection import check_ray_strategies
 from embedscope.distributed.vector_blocks import MemoryBudgetError, default_memory_budget
@@ -45,11 +46,16 @@ Result = TypeVar("Result")
 
 
 def embed_stage_on_ray(ingested: stages.Ingested, params: RunParameters, progress: Progress, record: EngineRecord,
-                       options: RayEngineOptions, *, held_by: _EmbeddingsReader | None = None) -> LoadedInputs:
+                       options: RayEngineOptions, *, scanned: ScanWithModel | None = None,
+                       held_by: _EmbeddingsReader | None = None) -> LoadedInputs:
     """The embed stage on Ray: a folder's images, video frames or object crops embedded on the connected
     cluster with the run's model (an embeddings file as read); ``record.details`` gets the embedding details.
     An image folder's vectors above ``--memory-budget`` stay on the cluster, kept in ``held_by.held``
     (:func:`~embedscope.distributed.ray_embed.folder_samples_on_ray`).
+
+    Args:
+        scanned: the ingest stage's scan of ``ingested.folder`` with the model loaded during it (see
+            :class:`ModelDuringScan`); without it the model is loaded here.
 
     Raises:
         EmbedscopeError: as :func:`embedscope.pipeline.stages.embed`; ConfigError: ``--device cuda`` on a cluster
@@ -68,8 +74,8 @@ def embed_stage_on_ray(ingested: stages.Ingested, params: RunParameters, progres
         model = model_choice_of(params)
         progress.stage(f"embedding {len(scan.names):,} images on Ray ({model.label})", total=len(scan.names))
         embedded = embed_folder_blocks_with_ray(
-            scan.root, record=record, options=options, embedding_dim=params.embedding_dim, scan=scan,
-            progress=progress.advance, model=model,
+            scan.root, record=record, options=options, embedding_dim=params.embedding_dim, progress=progress.advance,
+            scan=scanned if scanned is not None and scanned.scan is scan else scan, model=model,
         )
         budget = options.memory_budget or default_memory_budget()
         samples, on_cluster = folder_samples_on_ray(embedded, params, memory_budget=budget)
@@ -117,11 +123,12 @@ def execute_run_on_ray(
     with ray_cluster(options.address) as cluster:
         record = EngineRecord(cluster=cluster)
         reader = _EmbeddingsReader(budget)
+        scanner = ModelDuringScan(params, cluster=cluster)
         ingested = _timed(timings, record, "ingest", lambda: stages.ingest(
-            params, progress, scan_folder=_ray_scan, load_embeddings=reader.load))
+            params, progress, scan_folder=scanner, load_embeddings=reader.load))
         check_ray_strategies(ingested.config)
-        samples = _timed(timings, record, "embed", lambda: embed_stage_on_ray(ingested, params, progress, record, options,
-                                                                              held_by=reader))
+        samples = _timed(timings, record, "embed", lambda: embed_stage_on_ray(
+            ingested, params, progress, record, options, scanned=scanner.done, held_by=reader))
         held = reader.held
         record.details["driverHoldsMatrix"] = held is None
         if held is None and samples.input.vectors.nbytes > budget:
@@ -185,10 +192,32 @@ def _above_budget(table: EmbeddingTable, budget: int) -> str:
             "video frames or object crops: raise --memory-budget or use a driver with more memory")
 
 
-def _ray_scan(root: Path, *, relevant: RelevantFilenames | None = None) -> ImageFolderScan:
-    from embedscope.distributed.ray_image_folder import scan_image_folder_on_ray
+class ModelDuringScan:
+    """The ``scan_folder`` of the ingest stage (:func:`embedscope.ingest.folder_plan.plan_folder`):
+    :func:`~embedscope.distributed.ray_image_folder.scan_with_model_on_ray`, so that ``run --engine ray`` loads
+    the run's model while the scan's Ray tasks run, as ``embed --engine ray`` does; the embed stage takes
+    ``done``. A run whose model flags are wrong just scans: the embed stage raises their error, as locally.
 
-    return scan_image_folder_on_ray(root, relevant=relevant)
+    Attributes:
+        done: the scan with its model, or None before a scan (a folder of videos is not scanned).
+    """
+
+    def __init__(self, params: RunParameters, *, cluster: ClusterInfo) -> None:
+        self.params, self.cluster = params, cluster
+        self.done: ScanWithModel | None = None
+
+    def __call__(self, root: Path, *, relevant: RelevantFilenames | None = None) -> ImageFolderScan:
+        """The scan of ``root`` (``relevant``: only the images it lists), as
+        :func:`~embedscope.distributed.ray_image_folder.scan_image_folder_on_ray`."""
+        from embedscope.distributed.ray_image_folder import scan_image_folder_on_ray, scan_with_model_on_ray
+        from embedscope.embed.model_choice import model_choice_of
+
+        try:
+            choice = model_choice_of(self.params)
+        except ConfigError:
+            return scan_image_folder_on_ray(root, relevant=relevant)
+        self.done = scan_with_model_on_ray(root, choice, cluster=self.cluster, relevant=relevant)
+        return self.done.scan
 
 
 def _timed(timings: dict[str, float], record: EngineRecord, name: str, run: Callable[[], Result]) -> Result:

@@ -8,6 +8,7 @@ same decode, network and projection code; the same rows fit the PCA), up to floa
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -58,28 +59,52 @@ def scan_image_folder_on_ray(root: Path, *, relevant: RelevantFilenames | None =
     return scan_from_checks(root, names, map_file_chunks(_check_files, names, root=str(root)))
 
 
-def _prepare_model(choice: ModelChoice | None, cluster: ClusterInfo, cache_dir: Path | None) -> RayModel:
+def _prepare_model(
+    choice: ModelChoice | RayModel | None, cluster: ClusterInfo, cache_dir: Path | None
+) -> tuple[RayModel, float]:
+    start = time.perf_counter()
     # imported here, while the scan runs, not after it: Ray Data (~0.6 s), scikit-learn for the PCA fit (~0.9 s)
     import ray.data  # noqa: F401
     import sklearn.decomposition  # noqa: F401
 
-    return ray_model(choice, cluster, cache_dir)
+    return ray_model(choice, cluster, cache_dir), time.perf_counter() - start
+
+
+@dataclass(frozen=True)
+class ScanWithModel:
+    """A folder scan and the model loaded while it ran.
+
+    Attributes:
+        scan: as :func:`scan_image_folder_on_ray`.
+        model: the resolved model, ready for the actors.
+        model_seconds: what resolving and loading the model (and importing Ray Data and scikit-learn) took on
+            the driver thread, overlapped with the scan (recorded as ``modelLoadSeconds`` in the engine JSON).
+    """
+
+    scan: ImageFolderScan
+    model: RayModel
+    model_seconds: float
 
 
 def scan_with_model_on_ray(
-    root: Path, choice: ModelChoice | None, *, cluster: ClusterInfo, cache_dir: Path | None = None,
-) -> tuple[ImageFolderScan, RayModel]:
+    root: Path, choice: ModelChoice | RayModel | None, *, cluster: ClusterInfo, cache_dir: Path | None = None,
+    relevant: RelevantFilenames | None = None,
+) -> ScanWithModel:
     """:func:`scan_image_folder_on_ray` and :func:`~embedscope.distributed.ray_model.ray_model` at once: a driver
     thread resolves and loads the model (and imports Ray Data and scikit-learn) while the scan's Ray tasks run,
     since the driver only waits on them (their worker start-up is most of a small scan's time).
+
+    Args:
+        relevant: only the images it lists take part (as :func:`scan_image_folder_on_ray`).
 
     Raises:
         InputFileError: as the scan (first) or the model; ConfigError: as :func:`ray_model`.
     """
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="embedscope-model") as pool:
         model = pool.submit(_prepare_model, choice, cluster, cache_dir)
-        scan = scan_image_folder_on_ray(root)
-        return scan, model.result()
+        scan = scan_image_folder_on_ray(root, relevant=relevant)
+        loaded, seconds = model.result()
+        return ScanWithModel(scan=scan, model=loaded, model_seconds=seconds)
 
 
 @dataclass(frozen=True)
@@ -129,8 +154,7 @@ def embed_folder_on_ray(
         InputFileError: every image is corrupt; ConfigError: bad ``embedding_dim``, ``--device cuda`` without
             GPUs, a ``shard_dir`` of another model.
     """
-    if not isinstance(model, RayModel):
-        model = ray_model(model, cluster, cache_dir)
+    model = ray_model(model, cluster, cache_dir)
     shard_dir = Path(shard_dir) if shard_dir is not None else default_shard_dir(scan.root, model.key, cache_dir)
     claim_shard_dir(shard_dir, model)
     hashes = [scan.content_hashes[name] for name in scan.names]

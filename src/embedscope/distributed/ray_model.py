@@ -63,14 +63,19 @@ class RayModel:
         return path
 
 
-def ray_model(choice: ModelChoice | None, cluster: ClusterInfo, cache_dir: Path | None = None) -> RayModel:
+def ray_model(
+    choice: ModelChoice | RayModel | None, cluster: ClusterInfo, cache_dir: Path | None = None
+) -> RayModel:
     """Resolve ``choice`` on the driver (export, checkpoint conversion or int8 quantisation into the cache, as
-    the local engine) and load it once on the CPU to learn its key, input size and feature width.
+    the local engine) and load it once on the CPU to learn its key, input size and feature width; a
+    :class:`RayModel` (loaded earlier, e.g. during the folder scan) is returned as it is.
 
     Raises:
         ConfigError: ``--device cuda`` on a cluster without GPUs (the local engine's line).
         InputFileError: a missing or unusable model (as the local engine).
     """
+    if isinstance(choice, RayModel):
+        return choice
     choice = choice or ModelChoice()
     if choice.device == "cuda" and not cluster.gpus:
         raise ConfigError(NO_CUDA_DEVICE)
