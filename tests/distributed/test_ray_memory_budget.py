@@ -234,6 +234,9 @@ def test_an_image_folder_above_the_budget_stays_on_the_cluster(folder_runs: dict
     outcome = folder_runs["outcome"]
     engine = read_report_dict(folder_runs["root"] / "ray/report_v2.json")["embedscope"]["engine"]
     assert engine["driverHoldsMatrix"] is False and engine["embedEngine"] == "ray"
+    # and the model was loaded while the ingest stage's scan ran (ModelDuringScan), each stage timed once
+    assert 0 < engine["modelLoadSeconds"] <= engine["stageSeconds"]["ingest"]
+    assert set(engine["stageSeconds"]) >= {"ingest", "embed"} and "scan" not in engine["stageSeconds"]
     n_input = len(outcome.inputs.input.names)
     assert n_input == FOLDER_VIEWS - len(FOLDER_POOL)
     assert outcome.inputs.input.vectors.shape == (0, FOLDER_DIM)
