@@ -120,3 +120,15 @@ def test_members_of_the_fake_set_skip_the_search_unless_their_ball_is_empty(rng:
     coverage, recall = _reference_prdc(data[reference.rows], fake, 5)
     assert result.scores.coverage == pytest.approx(coverage, abs=1e-12)
     assert result.scores.recall == pytest.approx(recall, abs=1e-12)
+
+
+def test_knn_radii_are_exact_where_float32_cannot_rank_the_kth_neighbour(rng: np.random.Generator) -> None:
+    """Far from the origin, neighbours 1e-6 apart in distance swap places in float32: the radius is still the
+    float64 k-th distance (the unsettled rows are searched again in float64)."""
+    dim = 64
+    centre = np.full(dim, 300.0)
+    directions = rng.normal(size=(12, dim))
+    directions /= np.linalg.norm(directions, axis=1, keepdims=True)
+    steps = np.array([1.0, 1.1, 1.2, 1.3, 2.000001, 2.0, 3.0, 3.1, 3.2, 3.3, 3.4, 3.5])
+    points = np.vstack([centre, centre + steps[:, None] * directions]).astype(np.float32)
+    np.testing.assert_allclose(knn_radii(points, k=5), _reference_radii(points.astype(np.float64), 5), rtol=1e-12)

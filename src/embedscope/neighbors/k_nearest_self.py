@@ -76,6 +76,14 @@ def _merge(values: np.ndarray, indices: np.ndarray, other_values: np.ndarray, ot
 def k_nearest_in_set(points: np.ndarray, *, k: int) -> np.ndarray:
     """(n, k) int64 indices of each point's k nearest other points, nearest first (float32 ranking).
 
+    See :func:`k_nearest_scores`."""
+    return k_nearest_scores(points, k=k)[0]
+
+
+def k_nearest_scores(points: np.ndarray, *, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """(n, k) int64 indices of each point's k nearest other points, nearest first (float32 ranking), and their
+    (n, k) float32 scores ``|p|² − 2q·p`` (the squared distance minus the row's own ``|q|²``).
+
     The point itself is excluded by index; a duplicate vector at another index counts, at distance 0.
 
     Args:
@@ -111,4 +119,4 @@ def k_nearest_in_set(points: np.ndarray, *, k: int) -> np.ndarray:
     values, indices = states[0]
     for other_values, other_indices in states[1:]:
         _merge(values, indices, other_values, other_indices)
-    return indices
+    return indices, values

@@ -18,7 +18,8 @@ import numpy as np
 
 from embedscope.analyze.sets import random_subset
 from embedscope.neighbors.ball_membership import nearest_center_and_ball_membership
-from embedscope.neighbors.k_nearest_self import k_nearest_in_set
+from embedscope.neighbors.block_search import settle_window
+from embedscope.neighbors.k_nearest_self import k_nearest_scores
 from embedscope.neighbors.pair_distances import pair_distances
 
 DEFAULT_K = 5
@@ -27,6 +28,12 @@ DEFAULT_K = 5
 MAX_SAMPLES = 10_000
 """Real and fake sets above this size are replaced by a seeded uniform subsample of this size: the paper
 evaluates with 10k real and 10k fake samples, and exact k-NN radii of 10k points take about a second."""
+
+EXTRA_NEIGHBOURS = 3
+"""Candidates kept beyond the k-th, so that float32 ranking settles the exact k-th neighbour of almost every row."""
+
+FLOAT64_BLOCK_BYTES = 64 * 2**20
+"""Working memory of the float64 re-search of rows the float32 ranking could not settle."""
 
 FAKE_SUBSAMPLE_SEED_OFFSET = 1
 """The fake subsample's seed is the run's seed plus this, so it is drawn independently of the real one."""
@@ -63,20 +70,43 @@ class PrdcResult:
 
 
 def knn_radii(points: np.ndarray, *, k: int) -> np.ndarray:
-    """(n,) float64 distance of each point to its k-th nearest *other* point.
+    """(n,) float64 distance of each point to its k-th nearest *other* point, exact.
 
-    Exact up to float32 ranking (:func:`~embedscope.neighbors.k_nearest_self.k_nearest_in_set`, each pair
-    scored once); the k distances found are recomputed by
-    :func:`~embedscope.neighbors.pair_distances.pair_distances` and the largest kept.
+    The k + EXTRA_NEIGHBOURS best candidates come from float32 symmetric tiles
+    (:func:`~embedscope.neighbors.k_nearest_self.k_nearest_scores`, each pair scored once) and their distances
+    from :func:`~embedscope.neighbors.pair_distances.pair_distances`. Where the last candidate's float32 score
+    beats the k-th's by less than the float32 error window, a point outside the list could be nearer than the
+    k-th: those rows are searched again in float64 (:func:`_float64_candidates`).
 
     Args:
         points: (n, d) float, n > k.
 
-    Cost: n²·d/2 float32 products; memory O(threads · (n k + tile)).
+    Cost: n²·d/2 float32 products plus float64 products for the unsettled rows; memory O(threads · (n k + tile)).
     """
-    indices = k_nearest_in_set(points, k=k)
-    own = np.broadcast_to(np.arange(len(points))[:, None], indices.shape)
-    return pair_distances(points, indices, points, own).max(axis=1)
+    n = len(points)
+    width = min(k + EXTRA_NEIGHBOURS, n - 1)
+    indices, scores = k_nearest_scores(points, k=width)
+    if width > k:
+        points32 = np.ascontiguousarray(points, dtype=np.float32)
+        unsettled = np.flatnonzero(~(scores[:, width - 1] > scores[:, k - 1] + settle_window(points32, points32)))
+        if unsettled.size:
+            indices[unsettled] = _float64_candidates(points, unsettled, width)
+    own = np.broadcast_to(np.arange(n)[:, None], indices.shape)
+    return np.sort(pair_distances(points, indices, points, own), axis=1)[:, k - 1]
+
+
+def _float64_candidates(points: np.ndarray, rows: np.ndarray, width: int) -> np.ndarray:
+    """(len(rows), width) indices of each row's ``width`` nearest other points by float64 products, in blocks."""
+    points64 = np.asarray(points, dtype=np.float64)
+    squared = np.einsum("ij,ij->i", points64, points64)
+    out = np.empty((len(rows), width), dtype=np.int64)
+    block = max(1, FLOAT64_BLOCK_BYTES // (8 * len(points64)))
+    for start in range(0, len(rows), block):
+        chosen = rows[start:start + block]
+        distance = squared[None, :] - 2.0 * (points64[chosen] @ points64.T)
+        distance[np.arange(len(chosen)), chosen] = np.inf
+        out[start:start + block] = np.argpartition(distance, width - 1, axis=1)[:, :width]
+    return out
 
 
 def inside_any_ball(queries: np.ndarray, centers: np.ndarray, radii: np.ndarray) -> np.ndarray:
