@@ -33,16 +33,16 @@ import av
 import numpy as np
 from PIL import Image
 
+from embedscope.embed.crop_samples import load_object_inputs
 from embedscope.embed.feature_extractor import ensure_onnx_model
 from embedscope.embed.image_embedder import DEFAULT_BATCH_SIZE, embed_images
 from embedscope.embed.model_choice import load_feature_extractor
 from embedscope.embed.model_spec import INPUT_SIZE
+from embedscope.embed.video_samples import load_video_inputs
 from embedscope.ingest.crops import plan_crops
 from embedscope.ingest.image_decode import decode_image
 from embedscope.ingest.predictions import read_coco_predictions, read_image_sizes
 from embedscope.ingest.video_frames import VideoFrameReader
-from embedscope.embed.crop_samples import load_object_inputs
-from embedscope.embed.video_samples import load_video_inputs
 
 FRAME_SIZE = (640, 480)  # the benchmark resolution
 FPS = 30

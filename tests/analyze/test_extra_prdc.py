@@ -8,6 +8,7 @@ from scipy.spatial.distance import cdist
 
 from embedscope.analyze.extra_metrics.prdc import (
     FAKE_SUBSAMPLE_SEED_OFFSET,
+    cover_and_judge,
     inside_any_ball,
     judge_against,
     knn_radii,
@@ -87,3 +88,47 @@ def test_too_few_samples_is_refused(rng: np.random.Generator) -> None:
         prdc_coverage_recall(rng.normal(size=(20, 3)), rng.normal(size=(5, 3)), k=5)
     with pytest.raises(ValueError, match="needs more than 5 real samples, got 4"):
         real_reference(rng.normal(size=(4, 3)), k=5)
+
+
+def test_cover_and_judge_answers_coverage_and_prdc_in_one_search(rng: np.random.Generator) -> None:
+    """The whole input against a random subset: nearest subset sample of every input sample (the random
+    baseline's coverage) and the subset's PRDC against a reference drawn from the input."""
+    data = rng.normal(size=(900, 12)).astype(np.float32)
+    reference = real_reference(data, k=5, max_samples=400, seed=3)
+    fake = data[random_subset(900, 120, seed=9)]
+    nearest, result = cover_and_judge(reference, data, fake, k=5)
+    np.testing.assert_array_equal(nearest, np.argmin(cdist(data.astype(np.float64), fake.astype(np.float64)), axis=1))
+    coverage, recall = _reference_prdc(data[reference.rows], fake, 5)
+    assert (result.n_real, result.n_fake) == (400, 120)
+    assert result.scores.coverage == pytest.approx(coverage, abs=1e-12)
+    assert result.scores.recall == pytest.approx(recall, abs=1e-12)
+
+
+def test_members_of_the_fake_set_skip_the_search_unless_their_ball_is_empty(rng: np.random.Generator) -> None:
+    """Rows 0–6 are one vector seven times: as fake samples with k = 5 their balls have radius 0, so those
+    members must still be searched (another ball may hold them); every other member is inside its own ball."""
+    data = rng.normal(size=(600, 6)).astype(np.float32)
+    data[1:7] = data[0]
+    data[7] = data[0] + 0.05  # a fake sample whose ball holds the seven copies
+    drawn = random_subset(600, 90, seed=4)
+    rows = np.concatenate([np.arange(8), drawn[drawn >= 8]])
+    fake = data[rows]
+    reference = real_reference(data, k=5, max_samples=300, seed=2)
+    nearest, result = cover_and_judge(reference, data, fake, k=5, members=rows)
+    distance = cdist(data.astype(np.float64), fake.astype(np.float64))
+    np.testing.assert_array_equal(distance[np.arange(600), nearest], distance.min(axis=1))
+    coverage, recall = _reference_prdc(data[reference.rows], fake, 5)
+    assert result.scores.coverage == pytest.approx(coverage, abs=1e-12)
+    assert result.scores.recall == pytest.approx(recall, abs=1e-12)
+
+
+def test_knn_radii_are_exact_where_float32_cannot_rank_the_kth_neighbour(rng: np.random.Generator) -> None:
+    """Far from the origin, neighbours 1e-6 apart in distance swap places in float32: the radius is still the
+    float64 k-th distance (the unsettled rows are searched again in float64)."""
+    dim = 64
+    centre = np.full(dim, 300.0)
+    directions = rng.normal(size=(12, dim))
+    directions /= np.linalg.norm(directions, axis=1, keepdims=True)
+    steps = np.array([1.0, 1.1, 1.2, 1.3, 2.000001, 2.0, 3.0, 3.1, 3.2, 3.3, 3.4, 3.5])
+    points = np.vstack([centre, centre + steps[:, None] * directions]).astype(np.float32)
+    np.testing.assert_allclose(knn_radii(points, k=5), _reference_radii(points.astype(np.float64), 5), rtol=1e-12)

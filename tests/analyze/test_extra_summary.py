@@ -9,7 +9,7 @@ from scipy.spatial.distance import cdist
 from embedscope.analyze.embedding_metrics import compute_embedding_metrics
 from embedscope.analyze.extra_metrics.summary import compute_extra_metrics
 from embedscope.analyze.sets import AnalysisSets, random_subset
-from embedscope.select.k_center_greedy import k_center_greedy
+from embedscope.select.k_center_greedy import COVER_METHOD, k_center_greedy
 from tests.analyze.test_extra_prdc import _reference_prdc
 from tests.analyze.test_extra_random_baseline import _reference_subset
 from tests.analyze.test_extra_vendi import _reference_vendi
@@ -23,7 +23,8 @@ def test_extra_metrics_of_a_greedy_run(rng: np.random.Generator, with_datapool: 
     greedy = k_center_greedy(data, n_samples=30, datapool=datapool)
     sets = AnalysisSets(input=data, selected_indices=greedy.indices, random_indices=random_subset(400, 30, seed=2),
                         datapool=datapool)
-    metrics = compute_embedding_metrics(sets, selected_cover=greedy.min_distances, exact=True, seed=2)
+    metrics = compute_embedding_metrics(sets, selected_cover=greedy.min_distances, selected_cover_method=COVER_METHOD,
+                                        exact=True, seed=2)
     labels: list[str] = []
     result = compute_extra_metrics(sets, metrics, from_greedy=True, normalized=True, seed=2, exact=True,
                                    n_random_seeds=3, on_step=labels.append)
@@ -57,7 +58,8 @@ def test_prdc_absent_for_tiny_selection(rng: np.random.Generator) -> None:
     greedy = k_center_greedy(data, n_samples=3)
     sets = AnalysisSets(input=data, selected_indices=greedy.indices, random_indices=random_subset(50, 3, seed=0),
                         datapool=None)
-    metrics = compute_embedding_metrics(sets, selected_cover=greedy.min_distances, exact=True)
+    metrics = compute_embedding_metrics(sets, selected_cover=greedy.min_distances, selected_cover_method=COVER_METHOD,
+                                        exact=True)
     result = compute_extra_metrics(sets, metrics, from_greedy=True, normalized=False, seed=0, n_random_seeds=2)
     assert result.prdc_selected is None and result.prdc_random == {} and result.prdc_absent_reason is not None
     assert "k=5" in result.prdc_absent_reason

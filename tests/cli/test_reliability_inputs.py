@@ -161,7 +161,7 @@ def test_value_beyond_float32_names_the_cell_without_a_warning(tmp_path: Path) -
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         _one_line_error(["select", big, "-n", "1", "--out", tmp_path / "s.txt"], str(big),
-                        "row 2 (line 3), column 'embedding_1': 1e+300 is beyond the float32 range")
+                        "row 2 (line 3), sample 'b', column 'embedding_1': 1e+300 is beyond the float32 range")
 
 
 def test_parquet_embedding_list_of_strings_is_refused(tmp_path: Path) -> None:

@@ -17,6 +17,7 @@ from embedscope.io.lightly_csv import read_lightly_csv, write_lightly_csv
 from embedscope.report.extra_metrics import read_extra_metrics
 from embedscope.report.json_writer import read_report_dict, read_report_json
 from embedscope.report.sections import headline_rows
+from embedscope.select.k_center_greedy import COVER_METHOD
 from tests.cli.conftest import clustered, run_cli
 
 WORST_CASE_SENTENCE = "k-center greedy minimises the worst case"
@@ -147,6 +148,11 @@ def test_report_json_matches_brute_force(datapool_run: dict[str, Path]) -> None:
     assert cover.selected.metrics.mean == pytest.approx(expected_cover.mean(), abs=1e-5)
     assert cover.selected.metrics.max == pytest.approx(expected_cover.max(), abs=1e-5)
     assert sum(cover.selected.counts) == sum(cover.random.counts) == 398
+    # how each distribution was found: the selection's coverage is the greedy's running minimum, no search
+    searches = {name: info.model_dump(by_alias=True, exclude_none=True) for name, info in cover.neighbor_search.items()}
+    assert searches == {"selected": {"method": COVER_METHOD}, "random": {"method": "exact"}}
+    assert {name: info.method for name, info in nn.neighbor_search.items()} == dict.fromkeys(
+        ("input", "selected", "random", "preselectedDatapool", "selectedWithDatapool"), "exact")
     # k-center greedy minimises the covering radius much better than chance
     assert cover.selected.metrics.max < cover.random.metrics.max
     scatter = info.scatter_plot_data.umap_embedding_data
@@ -187,6 +193,9 @@ def test_report_command_reproduces_the_run_metrics(datapool_run: dict[str, Path]
     assert a.distance_to_cover_input.random == b.distance_to_cover_input.random
     assert a.distance_to_cover_input.selected.metrics.mean == pytest.approx(
         b.distance_to_cover_input.selected.metrics.mean, abs=1e-6)
+    # a selection read from a file brings no coverage: the report searches it, exactly
+    assert a.distance_to_cover_input.neighbor_search["selected"].method == COVER_METHOD
+    assert b.distance_to_cover_input.neighbor_search["selected"].method == "exact"
     # the run is the plain k-center greedy and random subsets win on a mean here: the report says why; the same
     # selection read from a file is not the greedy's, so that sentence (about the greedy) is not printed
     run_report = read_report_json(first / "report_v2.json")

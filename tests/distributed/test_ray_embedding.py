@@ -33,6 +33,7 @@ from embedscope.embed.image_folder_embedding import ImageFolderEmbeddings, embed
 from embedscope.ingest.image_folder import file_digest, scan_image_folder
 from embedscope.io.lightly_csv import read_lightly_csv
 from embedscope.report.json_writer import read_report_dict
+from embedscope.select.k_center_greedy import COVER_METHOD
 from tests.distributed.conftest import TwoNodeCluster, ray_env
 from tests.distributed.image_folders import TRUNCATED, make_image_folder
 
@@ -233,3 +234,7 @@ def test_run_with_the_ray_engine_writes_the_local_engines_files_and_keys(
     np.testing.assert_allclose(ray_csv.vectors, local_csv.vectors, rtol=0, atol=1e-5)
     cover = ray_json["datasetAnalysis"]["embeddingInformation"]["distanceToCoverInput"]
     assert cover["selected"]["metrics"]["max"] == pytest.approx(engine["selection"]["radius"], abs=1e-6)
+    # the selection's coverage is what each engine's selection measured: the Ray map, the local greedy's minimum
+    assert cover["embedscopeNeighborSearch"]["selected"] == {"method": "exact (ray map)"}
+    local_cover = local_json["datasetAnalysis"]["embeddingInformation"]["distanceToCoverInput"]
+    assert local_cover["embedscopeNeighborSearch"]["selected"] == {"method": COVER_METHOD}

@@ -1,5 +1,6 @@
-"""``run --engine ray`` above ``--memory-budget``: a ``.npy`` INPUT stays on the cluster (the driver never holds the
-N × D matrix), and the run writes the local engine's files and keys with numbers equal to float64 references."""
+"""``run --engine ray`` above ``--memory-budget``: a ``.npy`` INPUT and an image folder stay on the cluster (the driver
+never holds the N × D matrix), and the run writes the local engine's files and keys with numbers equal to float64
+references."""
 
 from __future__ import annotations
 
@@ -8,60 +9,33 @@ from typing import Any
 
 import numpy as np
 import pytest
-import ray
 from scipy.spatial import cKDTree
 
 from embedscope.analyze.extra_metrics.vendi import vendi_score
 from embedscope.analyze.projection import PCA_2D_FIT_SAMPLE, pca_2d, pca_2d_fit_rows
 from embedscope.analyze.sets import random_subset
 from embedscope.cli.app import main
-from embedscope.distributed import ray_executor, ray_ivf
+from embedscope.distributed import ray_ivf, vector_blocks
 from embedscope.distributed.cluster_scatter import pca_on_cluster
 from embedscope.distributed.vector_blocks import MIN_DRIVER_SAMPLE, VectorBlocks, driver_sample_rows
+from embedscope.embed.cache_location import CACHE_DIR_ENV
+from embedscope.io.lightly_csv import read_lightly_csv, write_lightly_csv
 from embedscope.report.json_writer import read_report_dict
+from embedscope.select.k_center_greedy import COVER_METHOD
+from tests.distributed.budget_runs import (
+    clustered,
+    nearest_other,
+    normalized,
+    ray_run,
+    report_keys,
+)
 from tests.distributed.conftest import TwoNodeCluster
+from tests.distributed.image_folders import make_image_folder
 
 N_ROWS, DIM, N_PICKS, N_POOL = 20_000, 100, 60, 20
 BUDGET = 2 * 2**20  # 2 MiB; the matrix is 7.6 MiB
-
-
-def _clustered(rng: np.random.Generator, n: int, dim: int, clusters: int = 50) -> np.ndarray:
-    centres = rng.normal(size=(clusters, dim))
-    return (centres[rng.integers(0, clusters, n)] + 0.3 * rng.normal(size=(n, dim))).astype(np.float32)
-
-
-def _normalized(points: np.ndarray) -> np.ndarray:
-    as64 = points.astype(np.float64)
-    return (as64 / np.linalg.norm(as64, axis=1, keepdims=True)).astype(np.float32)
-
-
-def _nearest_other(points: np.ndarray) -> np.ndarray:
-    """float64 brute force, in blocks: each row's distance to its nearest other row."""
-    as64 = points.astype(np.float64)
-    squared = np.einsum("ij,ij->i", as64, as64)
-    out = np.empty(len(points))
-    for start in range(0, len(points), 2_000):
-        block = as64[start:start + 2_000]
-        d2 = squared[start:start + 2_000, None] + squared[None, :] - 2.0 * block @ as64.T
-        d2[np.arange(len(block)), np.arange(start, start + len(block))] = np.inf
-        nearest = np.argmin(d2, axis=1)
-        out[start:start + len(block)] = np.linalg.norm(as64[nearest] - block, axis=1)
-    return out
-
-
-def _array_bytes(value: Any) -> int:
-    """Bytes of the numpy arrays in a ``ray.get`` result (nested tuples / lists)."""
-    if isinstance(value, np.ndarray):
-        return int(value.nbytes)
-    if isinstance(value, (list, tuple)):
-        return sum(_array_bytes(item) for item in value)
-    return 0
-
-
-def _keys(value: Any, prefix: str = "") -> set[str]:
-    if isinstance(value, dict):
-        return set().union(*[{f"{prefix}.{k}"} | _keys(v, f"{prefix}.{k}") for k, v in value.items()]) if value else set()
-    return set()
+FOLDER_VIEWS, FOLDER_DIM, FOLDER_BUDGET = 80, 32, 2 * 2**10
+FOLDER_POOL = ("views/003.jpg", "views/010.jpg", "views/020.jpg")
 
 
 @pytest.fixture(scope="module")
@@ -71,44 +45,21 @@ def runs(ray_two_nodes: TwoNodeCluster, tmp_path_factory: pytest.TempPathFactory
     normalised input rows (in the outcome's order) and datapool."""
     root = tmp_path_factory.mktemp("budget")
     rng = np.random.default_rng(11)
-    points = _clustered(rng, N_ROWS, DIM)
+    points = clustered(rng, N_ROWS, DIM)
     points[1::997] = points[0::997][: len(points[1::997])] + 1e-4 * rng.normal(size=(len(points[1::997]), DIM))
-    pool = _clustered(rng, N_POOL, DIM)
+    pool = clustered(rng, N_POOL, DIM)
     np.save(root / "input.npy", points)
     np.save(root / "pool.npy", pool)  # generated names sample_000000.. : those input rows leave the input
     common = ["run", str(root / "input.npy"), "-n", str(N_PICKS), "--random-seeds", "2", "--quiet",
               "--datapool", str(root / "pool.npy"), "--remove-near-duplicates"]
     assert main([*common, "--out", str(root / "local")]) == 0
 
-    received: list[int] = []
-    real_get = ray.get
-
-    def counted_get(refs: Any, *args: Any, **kwargs: Any) -> Any:
-        values = real_get(refs, *args, **kwargs)
-        received.append(_array_bytes(values))
-        return values
-
-    captured: dict[str, Any] = {}
-    real = ray_executor.execute_run_on_ray
-
-    def kept(*args: Any, **kwargs: Any) -> Any:
-        captured["outcome"] = real(*args, **kwargs)
-        return captured["outcome"]
-
-    def refuse(*_args: Any, **_kwargs: Any) -> None:
-        raise AssertionError("the driver gathered the N × D matrix")
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(ray_executor, "execute_run_on_ray", kept)
-        patch.setattr(VectorBlocks, "gather", refuse)
-        patch.setattr(ray_executor, "load_inputs", refuse)
-        patch.setattr(ray, "get", counted_get)
-        code = main([*common, "--out", str(root / "ray"), "--engine", "ray", "--ray-address", ray_two_nodes.address,
-                     "--memory-budget", str(BUDGET / 2**30)])
+    code, outcome, received, _ = ray_run([*common, "--out", str(root / "ray"), "--engine", "ray", "--ray-address",
+                                           ray_two_nodes.address], budget=BUDGET, dim=DIM)
     assert code == 0
-    rows = [int(name.removeprefix("sample_")) for name in captured["outcome"].inputs.input.names]
-    return {"root": root, "points": _normalized(points)[rows], "pool": _normalized(pool), "received": received,
-            "file_bytes": points.nbytes, **captured}
+    rows = [int(name.removeprefix("sample_")) for name in outcome.inputs.input.names]
+    return {"root": root, "points": normalized(points)[rows], "pool": normalized(pool), "received": received,
+            "file_bytes": points.nbytes, "outcome": outcome}
 
 
 def test_driver_never_holds_the_matrix(runs: dict[str, Any]) -> None:
@@ -131,8 +82,8 @@ def test_same_files_keys_and_embeddings_csv_as_the_local_engine(runs: dict[str, 
     assert ray_files == local_files
     local, on_ray = (read_report_dict(root / name / "report_v2.json") for name in ("local", "ray"))
     ignored = (".embedscope.engine", ".embedscope.stageSeconds")
-    ray_keys = {k for k in _keys(on_ray) if not k.startswith(ignored)}
-    assert ray_keys == {k for k in _keys(local) if not k.startswith(ignored)}
+    ray_keys = {k for k in report_keys(on_ray) if not k.startswith(ignored)}
+    assert ray_keys == {k for k in report_keys(local) if not k.startswith(ignored)}
     assert ".embedscope.extraMetrics.prdc" in ray_keys and ".datasetAnalysis.embeddingInformation" in ray_keys
     assert (root / "ray/data/embeddings.csv").read_bytes() == (root / "local/data/embeddings.csv").read_bytes()
 
@@ -150,7 +101,7 @@ def test_metrics_equal_float64_references_for_the_selection_made(runs: dict[str,
     np.testing.assert_array_equal(outcome.sets.random_indices, random_rows)
     np.testing.assert_allclose(outcome.metrics.cover_input["random"],
                                cKDTree(np.concatenate([as64[random_rows], pool64])).query(as64)[0], rtol=0, atol=1e-9)
-    np.testing.assert_allclose(outcome.metrics.nearest_in_set["input"], _nearest_other(points), rtol=0, atol=1e-9)
+    np.testing.assert_allclose(outcome.metrics.nearest_in_set["input"], nearest_other(points), rtol=0, atol=1e-9)
     with_pool = np.concatenate([as64[selected], pool64])
     np.testing.assert_allclose(outcome.metrics.nearest_in_set["selectedWithDatapool"],
                                cKDTree(with_pool).query(with_pool, k=2)[0][:, 1], rtol=0, atol=1e-9)
@@ -159,6 +110,10 @@ def test_metrics_equal_float64_references_for_the_selection_made(runs: dict[str,
     assert extra["vendiScore"]["input"] == pytest.approx(vendi_score(points), rel=1e-9)
     assert extra["vendiScore"]["input"] == pytest.approx(local_extra["vendiScore"]["input"], rel=1e-9)
     assert extra["kCenter"]["radius"] == pytest.approx(cover_selected.max(), abs=1e-9)
+    searches = {name: read_report_dict(runs["root"] / name / "report_v2.json")["datasetAnalysis"][
+        "embeddingInformation"]["distanceToCoverInput"]["embedscopeNeighborSearch"] for name in ("local", "ray")}
+    assert searches["ray"] == {"selected": {"method": "exact (ray map)"}, "random": {"method": "exact (ray map)"}}
+    assert searches["local"] == {"selected": {"method": COVER_METHOD}, "random": {"method": "exact"}}
 
 
 def test_near_duplicates_and_pca_equal_the_local_engine(runs: dict[str, Any]) -> None:
@@ -192,8 +147,8 @@ def test_ray_pca_fits_the_local_engines_rows_and_axes(ray_two_nodes: TwoNodeClus
     """Above PCA_2D_FIT_SAMPLE rows both engines fit the 2-D PCA on the same seeded 100k sample: the Ray
     engine's coordinates equal the local engine's pca_2d (and a float64 SVD); a small budget caps the sample."""
     rng = np.random.default_rng(21)
-    points = _normalized(_clustered(rng, PCA_2D_FIT_SAMPLE + 20_000, 8, clusters=40))
-    pool = _normalized(_clustered(rng, 30, 8))
+    points = normalized(clustered(rng, PCA_2D_FIT_SAMPLE + 20_000, 8, clusters=40))
+    pool = normalized(clustered(rng, 30, 8))
     blocks = VectorBlocks.from_array(points, n_blocks=4)
     local_rows = pca_2d_fit_rows(len(points), seed=5)
     assert local_rows is not None and len(local_rows) == PCA_2D_FIT_SAMPLE
@@ -214,13 +169,13 @@ def test_ray_pca_fits_the_local_engines_rows_and_axes(ray_two_nodes: TwoNodeClus
 def test_approximate_input_neighbours_measure_their_recall(
     ray_two_nodes: TwoNodeCluster, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    points = _normalized(_clustered(np.random.default_rng(12), 6_000, 16, clusters=30))
+    points = normalized(clustered(np.random.default_rng(12), 6_000, 16, clusters=30))
     blocks = VectorBlocks.from_array(points, n_blocks=6)
     monkeypatch.setattr(ray_ivf, "EXACT_LIMIT", 1_000)
 
     found = ray_ivf.input_nearest_on_blocks(blocks, exact=False, seed=0, memory_budget=BUDGET)
 
-    exact = _nearest_other(points)
+    exact = nearest_other(points)
     assert found.method == "ivf (ray tasks)"
     assert (found.indices != np.arange(len(points))).all()
     np.testing.assert_allclose(found.distances, np.linalg.norm(
@@ -234,32 +189,91 @@ def test_approximate_input_neighbours_measure_their_recall(
 def test_a_bad_value_in_a_block_gets_the_local_engines_one_line(
     ray_two_nodes: TwoNodeCluster, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    points = _clustered(np.random.default_rng(13), 3_000, 16)
+    points = clustered(np.random.default_rng(13), 3_000, 16)
     points[2_345, 7] = np.nan
     np.save(tmp_path / "input.npy", points)
-    common = ["run", str(tmp_path / "input.npy"), "-n", "10", "--quiet"]
+    names = [f"img_{i:05d}.png" for i in range(len(points))]
+    (tmp_path / "names.txt").write_text("".join(f"{name}\n" for name in names))
+    write_lightly_csv(tmp_path / "pool.csv", names[:10], points[:10])  # 10 rows leave the input before row 2345
+    line = f"embedscope: error: {tmp_path / 'input.npy'}: row 2345 (0-based), dimension 7: NaN; embeddings must be finite numbers"
+    named = line.replace("(0-based), ", "(0-based), sample 'img_02345.png', ")
+    for extra, expected in (([], line), (["--filenames", str(tmp_path / "names.txt"), "--datapool", str(tmp_path / "pool.csv")], named)):
+        common = ["run", str(tmp_path / "input.npy"), "-n", "10", "--quiet", *extra]
+        assert main([*common, "--out", str(tmp_path / "local")]) == 2
+        local_err = capsys.readouterr().err.strip().splitlines()
+        code = main([*common, "--out", str(tmp_path / "ray"), "--engine", "ray", "--ray-address", ray_two_nodes.address,
+                     "--memory-budget", str(16 * 2**10 / 2**30)])
+        ray_err = capsys.readouterr().err.strip().splitlines()
+        assert code == 2 and ray_err == local_err == [expected]
 
-    assert main([*common, "--out", str(tmp_path / "local")]) == 2
-    local_err = capsys.readouterr().err.strip().splitlines()
-    code = main([*common, "--out", str(tmp_path / "ray"), "--engine", "ray", "--ray-address", ray_two_nodes.address,
-                 "--memory-budget", str(16 * 2**10 / 2**30)])
 
-    ray_err = capsys.readouterr().err.strip().splitlines()
-    assert code == 2 and len(ray_err) == 1 and ray_err == local_err
-    assert "2346" in ray_err[0] and "Traceback" not in ray_err[0]
+@pytest.fixture(scope="module")
+def folder_runs(
+    ray_two_nodes: TwoNodeCluster, ray_model_cache: Path, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, Any]:
+    """An image folder (corrupt and duplicate files, a datapool naming 3 of its images) run locally and on Ray with a
+    2 KiB budget, under the 9.6 KiB matrix of its 77 × 32 embeddings. The driver-side samples of the Ray run
+    (PCA / UMAP fits, PRDC reference) are cut to 8 rows, so that they are samples here too."""
+    root = tmp_path_factory.mktemp("budget_folder")
+    folder = make_image_folder(root / "images", n_views=FOLDER_VIEWS)
+    write_lightly_csv(root / "pool.csv", list(FOLDER_POOL),
+                      normalized(np.random.default_rng(15).normal(size=(len(FOLDER_POOL), FOLDER_DIM))))
+    common = ["run", str(folder), "-n", "2", "--random-seeds", "2", "--quiet", "--datapool", str(root / "pool.csv")]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(CACHE_DIR_ENV, str(ray_model_cache))
+        assert main([*common, "--out", str(root / "local")]) == 0
+        patch.setattr(vector_blocks, "MIN_DRIVER_SAMPLE", 8)
+        code, outcome, _, rows = ray_run(
+            [*common, "--out", str(root / "ray"), "--engine", "ray", "--ray-address", ray_two_nodes.address,
+             "--shard-dir", str(root / "shards")], budget=FOLDER_BUDGET, dim=FOLDER_DIM)
+    assert code == 0
+    return {"root": root, "outcome": outcome, "rows": rows}
 
 
-def test_an_embeddings_csv_above_the_budget_is_refused_with_one_line(
-    ray_two_nodes: TwoNodeCluster, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+def test_an_image_folder_above_the_budget_stays_on_the_cluster(folder_runs: dict[str, Any]) -> None:
+    outcome = folder_runs["outcome"]
+    engine = read_report_dict(folder_runs["root"] / "ray/report_v2.json")["embedscope"]["engine"]
+    assert engine["driverHoldsMatrix"] is False and engine["embedEngine"] == "ray"
+    # and the model was loaded while the ingest stage's scan ran (ModelDuringScan), each stage timed once
+    assert 0 < engine["modelLoadSeconds"] <= engine["stageSeconds"]["ingest"]
+    assert set(engine["stageSeconds"]) >= {"ingest", "embed"} and "scan" not in engine["stageSeconds"]
+    n_input = len(outcome.inputs.input.names)
+    assert n_input == FOLDER_VIEWS - len(FOLDER_POOL)
+    assert outcome.inputs.input.vectors.shape == (0, FOLDER_DIM)
+    assert n_input * FOLDER_DIM * 4 > 2 * FOLDER_BUDGET
+    # input rows reach the driver only in blocks of a quarter of the budget (4 rows: embeddings.csv), samples of 8
+    # rows, the k picks and round 1's P·k′ = 2 · 8 · 2 centres: never as much as half the matrix
+    assert max(folder_runs["rows"]) <= 2 * 8 * 2 < n_input // 2
+
+
+def test_an_image_folder_above_the_budget_gives_the_local_engines_files_and_embeddings(
+    folder_runs: dict[str, Any]
 ) -> None:
-    points = _normalized(_clustered(np.random.default_rng(14), 300, 16))
-    header = "filenames," + ",".join(f"embedding_{i}" for i in range(16)) + ",labels\n"
-    rows = "".join(f"s{i:04d}.png," + ",".join(f"{v:.7f}" for v in row) + ",0\n" for i, row in enumerate(points))
-    (tmp_path / "input.csv").write_text(header + rows)
+    root = folder_runs["root"]
+    local_files = sorted(str(p.relative_to(root / "local")) for p in (root / "local").rglob("*") if p.is_file())
+    assert sorted(str(p.relative_to(root / "ray")) for p in (root / "ray").rglob("*") if p.is_file()) == local_files
+    local, on_ray = (read_report_dict(root / name / "report_v2.json") for name in ("local", "ray"))
+    ignored = (".embedscope.engine", ".embedscope.stageSeconds")
+    assert {k for k in report_keys(on_ray) if not k.startswith(ignored)} == {k for k in report_keys(local) if not k.startswith(ignored)}
+    # the computed image statistics of every input image: the same file, the same input distributions
+    assert (root / "ray/data/computed_metadata.csv").read_bytes() == (root / "local/data/computed_metadata.csv").read_bytes()
+    local_columns, ray_columns = (run["datasetAnalysis"]["metadataInformation"] for run in (local, on_ray))
+    assert len(ray_columns) == 9 and ray_columns.keys() == local_columns.keys()
+    for column, summary in ray_columns.items():
+        assert summary["numericDistribution"]["input"] == local_columns[column]["numericDistribution"]["input"], column
+    for name in ("corrupt_filenames.txt", "duplicate_filenames.txt"):
+        assert (root / "ray/filenames" / name).read_text() == (root / "local/filenames" / name).read_text()
+    local_csv, ray_csv = (read_lightly_csv(root / name / "data/embeddings.csv") for name in ("local", "ray"))
+    assert ray_csv.names == local_csv.names == folder_runs["outcome"].inputs.input.names
+    assert not set(FOLDER_POOL) & set(ray_csv.names)
+    np.testing.assert_allclose(ray_csv.vectors, local_csv.vectors, rtol=0, atol=1e-5)
 
-    code = main(["run", str(tmp_path / "input.csv"), "-n", "10", "--quiet", "--out", str(tmp_path / "out"),
-                 "--engine", "ray", "--ray-address", ray_two_nodes.address, "--memory-budget", str(2**10 / 2**30)])
 
-    err = capsys.readouterr().err.strip().splitlines()
-    assert code == 2 and len(err) == 1
-    assert "--memory-budget" in err[0] and ".npy" in err[0]
+def test_an_image_folders_metrics_equal_float64_references(folder_runs: dict[str, Any]) -> None:
+    outcome = folder_runs["outcome"]
+    points = read_lightly_csv(folder_runs["root"] / "ray/data/embeddings.csv").vectors.astype(np.float64)
+    pool = outcome.inputs.datapool.vectors.astype(np.float64)
+    selected = outcome.selection.indices
+    cover = cKDTree(np.concatenate([points[selected], pool])).query(points)[0]
+    np.testing.assert_allclose(outcome.metrics.cover_input["selected"], cover, rtol=0, atol=1e-9)
+    np.testing.assert_allclose(outcome.metrics.nearest_in_set["input"], nearest_other(points), rtol=0, atol=1e-9)

@@ -12,6 +12,7 @@ from scipy.spatial import cKDTree
 from embedscope.analyze.embedding_metrics import compute_embedding_metrics
 from embedscope.analyze.sets import AnalysisSets, random_subset
 from embedscope.cli.app import main
+from embedscope.distributed import coverage
 from embedscope.distributed.ray_selection import select_on_blocks
 from embedscope.distributed.vector_blocks import MemoryBudgetError, VectorBlocks
 from embedscope.report.json_writer import read_report_dict
@@ -45,7 +46,8 @@ def test_composable_radius_within_10_percent_and_metrics_equal_float64_reference
         input=points, selected_indices=result.indices, random_indices=random_subset(len(points), 500, seed=0),
         datapool=None,
     )
-    metrics = compute_embedding_metrics(sets, selected_cover=result.cover, exact=True)
+    metrics = compute_embedding_metrics(sets, selected_cover=result.cover, selected_cover_method=coverage.METHOD,
+                                        exact=True)
     reference_nn = cKDTree(selected).query(selected, k=2)[0][:, 1]
     np.testing.assert_allclose(metrics.nearest_in_set["selected"], reference_nn, rtol=0, atol=1e-6)
 

@@ -62,10 +62,10 @@ BAD_CSVS = {
     "header_only": ("filenames,embedding_0,labels\n", "header but no data rows"),
     "no_filenames": ("name,embedding_0,labels\na,1,0\n", "first column is 'name', expected 'filenames'"),
     "ragged": ("filenames,embedding_0,embedding_1,labels\na,1,2,0\nb,3,0\n", r"row 2 \(line 3\) has 3 fields, expected 4"),
-    "text": ("filenames,embedding_0,embedding_1,labels\na,1,2,0\nb,3,x,0\n", r"row 2 \(line 3\), column 'embedding_1': 'x' is not a number"),
-    "nan": ("filenames,embedding_0,embedding_1,labels\na,1,nan,0\n", r"row 1 \(line 2\), column 'embedding_1': NaN"),
-    "inf": ("filenames,embedding_0,embedding_1,labels\na,1,2,0\nb,inf,2,0\n", r"row 2 \(line 3\), column 'embedding_0': an infinite"),
-    "empty_cell": ("filenames,embedding_0,embedding_1,labels\na,1,,0\n", r"row 1 \(line 2\), column 'embedding_1': empty value"),
+    "text": ("filenames,embedding_0,embedding_1,labels\na,1,2,0\nb,3,x,0\n", r"row 2 \(line 3\), sample 'b', column 'embedding_1': 'x' is not a number"),
+    "nan": ("filenames,embedding_0,embedding_1,labels\na,1,nan,0\n", r"row 1 \(line 2\), sample 'a', column 'embedding_1': NaN"),
+    "inf": ("filenames,embedding_0,embedding_1,labels\na,1,2,0\nb,inf,2,0\n", r"row 2 \(line 3\), sample 'b', column 'embedding_0': an infinite"),
+    "empty_cell": ("filenames,embedding_0,embedding_1,labels\na,1,,0\n", r"row 1 \(line 2\), sample 'a', column 'embedding_1': empty value"),
     "duplicate": ("filenames,embedding_0,labels\na,1,0\nb,2,0\na,3,0\n", r"duplicate filename 'a' \(rows 1 and 3\)"),
     "bad_order": ("filenames,embedding_1,embedding_0,labels\na,1,2,0\n", "embedding_0, embedding_1, ... in order"),
     "empty": ("", "the file is empty"),
@@ -95,9 +95,21 @@ def test_npy_bad_inputs(tmp_path: Path) -> None:
     with pytest.raises(InputFileError, match="expected a 2-D array"):
         read_embeddings(tmp_path / "one_d.npy")
     np.save(tmp_path / "nan.npy", np.array([[1.0, 2.0], [np.nan, 1.0]]))
-    with pytest.raises(InputFileError, match="row 2, column 'embedding_0': NaN"):
+    with pytest.raises(InputFileError, match=r"nan\.npy: row 1 \(0-based\), dimension 0: NaN"):
         read_embeddings(tmp_path / "nan.npy")
     np.save(tmp_path / "ok.npy", np.ones((2, 2)))
     (tmp_path / "names.txt").write_text("a\n")
     with pytest.raises(InputFileError, match="has 1 filenames but .* has 2 rows"):
         read_embeddings(tmp_path / "ok.npy", filenames_path=tmp_path / "names.txt")
+
+
+def test_parquet_bad_value_names_row_sample_and_column(tmp_path: Path) -> None:
+    listed = tmp_path / "l.parquet"
+    pq.write_table(pa.table({"filenames": ["a", "b"], "embedding": [[1.0, 2.0, 3.0], [4.0, float("nan"), 6.0]]}), listed)
+    with pytest.raises(InputFileError, match=r"l\.parquet: row 2, sample 'b', column 'embedding', element 1: NaN"):
+        read_embeddings(listed)
+    columns = tmp_path / "c.parquet"
+    pq.write_table(pa.table({"filenames": ["a", "b"], "embedding_0": [1.0, 2.0], "embedding_1": [float("inf"), 1.0]}),
+                   columns)
+    with pytest.raises(InputFileError, match=r"c\.parquet: row 1, sample 'a', column 'embedding_1': an infinite value"):
+        read_embeddings(columns)

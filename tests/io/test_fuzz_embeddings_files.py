@@ -184,7 +184,7 @@ def test_float32_boundary_is_inclusive(tmp_path: Path) -> None:
     path = tmp_path / "edge.csv"
     path.write_text(f"filenames,embedding_0\na,{FLOAT32_MAX!r}\nb,-1e39\n")
     error = read_or_refuse(path, read_embeddings)
-    assert "row 2 (line 3), column 'embedding_0': -1e+39 is beyond the float32 range" in str(error)
+    assert "row 2 (line 3), sample 'b', column 'embedding_0': -1e+39 is beyond the float32 range" in str(error)
 
 
 @FUZZ

@@ -30,7 +30,7 @@ from embedscope.report.model import (
     SelectedAndRemovedImageExample,
     WorkerInformation,
 )
-from embedscope.select.k_center_greedy import k_center_greedy
+from embedscope.select.k_center_greedy import COVER_METHOD, k_center_greedy
 
 LONG_NAME = "a/very/deeply/nested/folder/structure/with_an_extremely_long_filename_that_never_breaks_" * 2 + ".jpg"
 WEATHER = ("sunny", "rain", "fog", "snow")
@@ -73,7 +73,8 @@ def synthetic_run(
     greedy = k_center_greedy(vectors, n_samples=n_selected, datapool=datapool)
     sets = AnalysisSets(input=vectors, selected_indices=np.asarray(greedy.indices, np.int64),
                         random_indices=random_subset(n_input, n_selected, seed=0), datapool=datapool)
-    metrics = compute_embedding_metrics(sets, selected_cover=greedy.min_distances, exact=True)
+    metrics = compute_embedding_metrics(sets, selected_cover=greedy.min_distances, selected_cover_method=COVER_METHOD,
+                                        exact=True)
     extra = compute_extra_metrics(sets, metrics, from_greedy=True, normalized=True, seed=0, exact=True)
     listed_rows = np.arange(n_input) if listed is None else np.sort(rng.choice(n_input, listed, replace=False))
     xy = vectors[:, :2].astype(np.float64)

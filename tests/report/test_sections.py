@@ -9,16 +9,20 @@ from embedscope.report.model import (
     DetectionTaskInformation,
     EmbeddingInformation,
     MeanSd,
+    NeighborSearchInfo,
+    NumericDistributionPerSet,
     PredictionTaskInformation,
 )
 from embedscope.report.sections import (
     _compare,
+    distribution_notes,
     fmt,
     fmt_mean_sd,
     headline_rows,
     headline_table,
     own_crop_analysis,
 )
+from embedscope.select.k_center_greedy import COVER_METHOD
 from tests.report.synthetic import synthetic_run
 
 
@@ -63,3 +67,16 @@ def test_crop_analysis_is_shown_only_when_it_is_not_the_main_analysis() -> None:
     assert own_crop_analysis(run.report, task(main)) is None  # object-level run: already the main analysis
     assert own_crop_analysis(run.report, task(other)) == other  # image-level run with a crop analysis
     assert own_crop_analysis(run.report, task(None)) is None
+
+
+def test_only_searches_with_a_measured_recall_get_an_approximate_search_note() -> None:
+    """Exact searches ("exact", "exact (ray map)") and the greedy's running minimum have no recall: no note
+    (the Ray map's method used to be printed as "approximate search (exact (ray map)), recall@1 n/a")."""
+    search = {
+        "selected": NeighborSearchInfo(method=COVER_METHOD),
+        "random": NeighborSearchInfo(method="exact (ray map)"),
+        "input": NeighborSearchInfo(method="ivf (ray tasks)", recall=0.9871, recall_sample_size=1000),
+    }
+    distribution = NumericDistributionPerSet(bins=10, range=(0.0, 1.0), neighbor_search=search)
+    assert distribution_notes(distribution) == [
+        "input: approximate search (ivf (ray tasks)), recall@1 0.987 measured on 1000 samples."]

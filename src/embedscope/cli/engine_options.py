@@ -110,24 +110,26 @@ def embed_on_ray(
 
     with warnings.catch_warnings(), ray_cluster(options.address) as cluster:  # connect first: a bad address fails fast
         warnings.simplefilter("ignore", DeprecationWarning)  # Ray's own deprecations are not the user's concern
+        import numpy as np
         from rich.console import Console
 
         from embedscope.cli.progress_display import RichProgress
-        from embedscope.distributed.ray_embed import EngineRecord, embed_folder_with_ray
-        from embedscope.io.lightly_csv import write_lightly_csv
+        from embedscope.distributed.cluster_analysis import write_embeddings_csv_from_blocks
+        from embedscope.distributed.ray_embed import EngineRecord, embed_folder_blocks_with_ray
 
         record = EngineRecord(cluster=cluster)
         if quiet:
-            embedded, vectors = embed_folder_with_ray(
+            embedded = embed_folder_blocks_with_ray(
                 image_dir, record=record, options=options, embedding_dim=embedding_dim, model=model)
         else:
             with RichProgress() as display:
                 display.stage("embedding images on Ray")
-                embedded, vectors = embed_folder_with_ray(
+                embedded = embed_folder_blocks_with_ray(
                     image_dir, record=record, options=options, embedding_dim=embedding_dim,
                     progress=lambda done, total: display.advance(done, total), model=model,
                 )
-    write_lightly_csv(out, embedded.scan.names, vectors)
+        names = list(embedded.scan.names)  # the CSV is written block by block: the driver never holds N × D
+        write_embeddings_csv_from_blocks(out, embedded.blocks, names, np.zeros(len(names), dtype=np.int64))
     if not quiet:
         scan = embedded.scan
         Console(stderr=True).print(

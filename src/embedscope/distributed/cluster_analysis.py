@@ -1,5 +1,5 @@
-"""The analyze stage, and the one output file that needs every row, with the input on the cluster (a ``.npy``
-INPUT above ``--memory-budget``): the metrics (:mod:`~embedscope.distributed.cluster_metrics`), the 2-D views
+"""The analyze stage, and the one output file that needs every row, with the input on the cluster (an INPUT above
+``--memory-budget``, :mod:`~embedscope.distributed.cluster_input`): the metrics (:mod:`~embedscope.distributed.cluster_metrics`), the 2-D views
 (:mod:`~embedscope.distributed.cluster_scatter`), the example pairs and the per-group coverage, then
 ``data/embeddings.csv`` written block by block. The driver holds the small sets (k rows each), seeded samples
 and per-row results, never the N × D matrix.
@@ -70,7 +70,8 @@ def analyze_on_cluster(
     small = SmallSets(selected=on_ray.selected_vectors, random=rows_at(blocks, random_indices), datapool=datapool)
     sets = AnalysisSets(input=samples.input.vectors, selected_indices=selection.indices,
                         random_indices=random_indices, datapool=datapool)
-    metrics = metrics_on_cluster(blocks, small, selected_cover=selection.cover_distances, exact=params.exact,
+    metrics = metrics_on_cluster(blocks, small, selected_cover=selection.cover_distances,
+                                 selected_cover_method=selection.cover_method, exact=params.exact,
                                  seed=params.seed, memory_budget=memory_budget, progress=progress)
     seconds["metrics"], start = time.perf_counter() - start, time.perf_counter()
     extra, prdc_rows = extra_metrics_on_cluster(

@@ -1,7 +1,9 @@
 """The select stage's hygiene with the input on the cluster: near-duplicate groups from block-pair range searches
 (:func:`embedscope.distributed.block_pairs.pairs_within_on_blocks`), grouped and given representatives exactly as
 the local engine does (:func:`embedscope.neighbors.near_duplicates.groups_from_pairs`), and
-``--remove-near-duplicates`` as a subset of the blocks. An embeddings file has no image statistics.
+``--remove-near-duplicates`` as a subset of the blocks. A plain image folder's computed image statistics are the
+local engine's (:func:`embedscope.select.hygiene.with_computed_statistics`, from the names); an embeddings file has
+none.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from embedscope.io.embedding_table import EmbeddingTable
 from embedscope.neighbors.near_duplicates import groups_from_pairs
 from embedscope.progress import Progress
 from embedscope.run_parameters import RunParameters
-from embedscope.select.hygiene import HygieneFindings, near_duplicate_threshold
+from embedscope.select.hygiene import HygieneFindings, near_duplicate_threshold, with_computed_statistics
 from embedscope.select.run_sample_data import RunSampleData
 
 
@@ -38,7 +40,8 @@ def find_hygiene_on_cluster(
     samples: LoadedInputs, blocks: VectorBlocks, sample_data: RunSampleData, params: RunParameters,
     progress: Progress, *, memory_budget: int,
 ) -> tuple[HygieneFindings, LoadedInputs, RunSampleData, VectorBlocks]:
-    """:func:`embedscope.select.hygiene.find_hygiene` for an embeddings file held as ``blocks``.
+    """:func:`embedscope.select.hygiene.find_hygiene` for an input held as ``blocks`` (an embeddings file or a
+    plain image folder; not video frames or object crops).
 
     The group members' rows are gathered once when they fit a quarter of ``memory_budget``, else group by group.
 
@@ -49,6 +52,7 @@ def find_hygiene_on_cluster(
         ConfigError: a bad threshold; the removal would leave fewer than 2 samples.
     """
     threshold = near_duplicate_threshold(params)
+    statistics, image_root, sample_data = with_computed_statistics(samples, sample_data, params, progress)
     progress.stage(f"finding near-duplicates on Ray (distance < {threshold:g})")
     pairs = pairs_within_on_blocks(blocks, threshold=threshold)
     members = np.unique(np.concatenate([pairs.first, pairs.second]))
@@ -70,6 +74,8 @@ def find_hygiene_on_cluster(
             raise ConfigError("--remove-near-duplicates leaves fewer than 2 samples; use a smaller threshold")
         samples = dataclasses.replace(samples, input=table_rows(samples.input, keep))
         sample_data = dataclasses.replace(sample_data, input=sample_data.input.subset(keep))
+        statistics = {key: values[keep] for key, values in statistics.items()}
         blocks = subset_blocks(blocks, keep)
-    findings = HygieneFindings(groups=groups, names_before_removal=names, removed_from_input=remove)
+    findings = HygieneFindings(groups=groups, names_before_removal=names, removed_from_input=remove,
+                               statistics=statistics, image_root=image_root)
     return findings, samples, sample_data, blocks

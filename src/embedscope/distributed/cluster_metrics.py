@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from embedscope.analyze.embedding_metrics import MIN_SET_SIZE_FOR_NEIGHBORS, EmbeddingMetrics
+from embedscope.analyze.embedding_metrics import MIN_SET_SIZE_FOR_NEIGHBORS, EmbeddingMetrics, given_cover
 from embedscope.analyze.extra_metrics.k_center import k_center_objectives
 from embedscope.analyze.extra_metrics.prdc import (
     DEFAULT_K,
@@ -37,7 +37,7 @@ from embedscope.distributed.block_maps import rows_at, vendi_on_blocks
 from embedscope.distributed.coverage import cover_nearest
 from embedscope.distributed.ray_ivf import input_nearest_on_blocks
 from embedscope.distributed.vector_blocks import VectorBlocks, driver_sample_rows
-from embedscope.neighbors.result import NearestNeighbors
+from embedscope.neighbors.result import NearestNeighbors, SearchMethod
 from embedscope.neighbors.search import nearest_neighbor_in_set
 from embedscope.progress import Progress
 
@@ -59,12 +59,17 @@ class SmallSets:
 
 def metrics_on_cluster(
     blocks: VectorBlocks, small: SmallSets, *, selected_cover: np.ndarray | None, exact: bool, seed: int,
-    memory_budget: int, progress: Progress,
+    memory_budget: int, progress: Progress, selected_cover_method: str | None = None,
 ) -> EmbeddingMetrics:
     """``distanceToNearestNeighborInSet`` and ``distanceToCoverInput`` of every set (see the module docstring).
 
     Args:
         selected_cover: (n,) distances of the input to selected ∪ datapool when the selection measured them.
+        selected_cover_method: how it measured them (recorded as ``search["cover:selected"]``, as locally);
+            required with ``selected_cover``.
+
+    Raises:
+        ValueError: ``selected_cover`` without ``selected_cover_method``.
     """
     members: dict[str, np.ndarray | None] = {INPUT: None, SELECTED: small.selected, RANDOM: small.random}
     if small.datapool is not None:
@@ -72,7 +77,7 @@ def metrics_on_cluster(
         members[SELECTED_WITH_DATAPOOL] = small.with_datapool(small.selected)
     nearest: dict[str, np.ndarray] = {}
     absent: dict[str, str] = {}
-    search: dict[str, NearestNeighbors] = {}
+    search: dict[str, NearestNeighbors | SearchMethod] = {}
     for name, vectors in members.items():
         size = blocks.n_rows if vectors is None else len(vectors)
         if size < MIN_SET_SIZE_FOR_NEIGHBORS:
@@ -91,6 +96,8 @@ def metrics_on_cluster(
         found = cover_nearest(blocks, small.with_datapool(small.selected))
         selected_cover = found.distances
         search[f"cover:{SELECTED}"] = found
+    else:
+        selected_cover = given_cover(search, selected_cover, selected_cover_method)
     cover[SELECTED] = np.asarray(selected_cover, dtype=np.float64)
     progress.stage("coverage by random on Ray")
     found = cover_nearest(blocks, small.with_datapool(small.random))
@@ -137,8 +144,9 @@ def extra_metrics_on_cluster(
     if min(n, len(selected_fake)) <= k:
         absent_reason = f"PRDC with k={k} needs more than {k} input and selected samples"
     else:
-        points = rows_at(blocks, subsample_rows(n, max_size=reference_size, seed=seed))
-        reference = RealReference(points=points, radii=knn_radii(points, k=k), n_total=n)
+        reference_rows = subsample_rows(n, max_size=reference_size, seed=seed)
+        points = rows_at(blocks, reference_rows)
+        reference = RealReference(points=points, rows=reference_rows, radii=knn_radii(points, k=k), n_total=n)
         prdc_selected = judge_against(reference, selected_fake, k=k, max_samples=MAX_SAMPLES, seed=seed)
         for random_seed, vectors in random_sets.items():
             prdc_random[random_seed] = judge_against(reference, small.with_datapool(vectors), k=k,

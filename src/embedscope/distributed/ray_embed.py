@@ -1,4 +1,5 @@
-"""An image folder's embeddings on Ray, gathered on the driver when they fit its memory budget."""
+"""An image folder's embeddings on Ray, gathered on the driver when they fit its memory budget, else left on the
+cluster as the input's blocks."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from embedscope.distributed.cluster import ClusterInfo
+from embedscope.distributed.cluster_input import InputOnCluster, block_bytes, input_on_cluster, source_blocks
 from embedscope.distributed.options import RayEngineOptions
 from embedscope.distributed.ray_image_folder import (
     RayFolderEmbedding,
@@ -18,8 +20,12 @@ from embedscope.distributed.ray_image_folder import (
     scan_with_model_on_ray,
 )
 from embedscope.distributed.ray_model import RayModel
+from embedscope.distributed.vector_blocks import default_memory_budget
 from embedscope.embed.model_choice import ModelChoice
 from embedscope.ingest.image_folder import ImageFolderScan
+from embedscope.ingest.samples import LoadedInputs
+from embedscope.io.embedding_table import EmbeddingTable
+from embedscope.run_parameters import RunParameters
 
 
 @dataclass
@@ -46,7 +52,7 @@ class EngineRecord:
         }
 
 
-def embed_folder_with_ray(
+def embed_folder_blocks_with_ray(
     image_dir: Path,
     *,
     record: EngineRecord,
@@ -56,9 +62,11 @@ def embed_folder_with_ray(
     scan: ImageFolderScan | ScanWithModel | None = None,
     progress: Callable[[int, int], None] | None = None,
     model: ModelChoice | None = None,
-) -> tuple[RayFolderEmbedding, np.ndarray]:
+) -> RayFolderEmbedding:
     """Scan (unless ``scan`` is given) and embed ``image_dir`` on the connected cluster with ``model`` (default
-    EfficientNet-Lite0); the (N, D) float32 vectors in the final ``scan.names`` order.
+    EfficientNet-Lite0); the vectors stay in the object store, in blocks of at most
+    :func:`~embedscope.distributed.cluster_input.block_bytes` of the memory budget. ``record`` gets the scan's
+    seconds and the embedding details.
 
     Without ``scan`` (the embed command) the scan runs with the model loading on the driver
     (:func:`~embedscope.distributed.ray_image_folder.scan_with_model_on_ray`) and ``record`` gets the stages
@@ -67,13 +75,11 @@ def embed_folder_with_ray(
     embedding details, and ``modelLoadSeconds`` (the model load, overlapped with the scan) when it was loaded so.
 
     Raises:
-        InputFileError: no usable image; MemoryBudgetError: the vectors exceed the memory budget;
-            ConfigError: ``--device cuda`` on a cluster without GPUs, a ``--shard-dir`` of another model.
+        InputFileError: no usable image; ConfigError: ``--device cuda`` on a cluster without GPUs, a
+            ``--shard-dir`` of another model.
     """
-    from embedscope.distributed.vector_blocks import default_memory_budget
-
-    timed = scan is None
-    if scan is None:
+    timed = scan is None  # a caller that passes its scan (run's ingest stage) times its own stages
+    if scan is None:  # the model is loaded on the driver while the scan's tasks run
         start = time.perf_counter()
         scan = scan_with_model_on_ray(image_dir, model, cluster=record.cluster, cache_dir=cache_dir)
         record.timed("scan", start)
@@ -87,8 +93,8 @@ def embed_folder_with_ray(
     embedded = embed_folder_on_ray(
         folder, cluster=record.cluster, embedding_dim=embedding_dim, shard_dir=options.shard_dir,
         files_per_shard=options.files_per_shard, cache_dir=cache_dir, progress=progress, model=prepared,
+        max_block_bytes=block_bytes(options.memory_budget or default_memory_budget()),
     )
-    vectors = embedded.blocks.gather(memory_budget=options.memory_budget or default_memory_budget())
     if timed:
         record.timed("embed", start)
     record.details.update(
@@ -103,4 +109,28 @@ def embed_folder_with_ray(
             "model": (prepared or ModelChoice()).label,
         }
     )
-    return embedded, vectors
+    return embedded
+
+
+def folder_samples_on_ray(
+    embedded: RayFolderEmbedding, params: RunParameters, *, memory_budget: int
+) -> tuple[LoadedInputs, InputOnCluster | None]:
+    """The embedded images with the datapool attached, as the local engine's
+    :func:`~embedscope.embed.image_samples.samples_of_embedded_images`: gathered on the driver when the N × D
+    matrix fits ``memory_budget`` (None second), else left on the cluster (its rows and names in the same order,
+    the same datapool removal and normalisation; :func:`~embedscope.distributed.cluster_input.input_on_cluster`).
+
+    Raises:
+        InputFileError: fewer than 2 samples, a bad datapool, a zero vector under ``--normalize``.
+    """
+    from embedscope.embed.image_samples import samples_of_embedded_images
+
+    scan, blocks = embedded.scan, embedded.blocks
+    if blocks.nbytes <= memory_budget:
+        return samples_of_embedded_images(scan, blocks.gather(memory_budget=memory_budget), params), None
+    table = EmbeddingTable(names=list(scan.names), vectors=np.empty((0, blocks.dim), dtype=np.float32),
+                           source=params.input_path, labels=np.zeros(len(scan.names), dtype=np.int64))
+    held = input_on_cluster(table, source_blocks(blocks), datapool_path=params.datapool_path,
+                            normalize=params.normalize, corrupt=scan.corrupt, duplicates=scan.duplicates,
+                            image_root=params.input_path)
+    return held.samples, held

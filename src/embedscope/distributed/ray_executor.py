@@ -7,8 +7,9 @@ video frames and object crops on Ray Data (decode, frame extraction, cutting as 
 :mod:`~embedscope.distributed.ray_videos`, :mod:`~embedscope.distributed.ray_crops`); embeddings files as
 read. ``--train-embedding`` is refused (training runs on the local engine). select: the
 composable k-center and the coverage map (:mod:`embedscope.distributed.ray_select_stage`). analyze and report:
-the local stages on the gathered N × D matrix within ``--memory-budget``; above it (a ``.npy`` INPUT) the matrix
-stays on the cluster and the analysis runs from its blocks (:mod:`embedscope.distributed.cluster_analysis`).
+the local stages on the gathered N × D matrix within ``--memory-budget``; above it (an image folder, a ``.npy``,
+Parquet or CSV INPUT; :mod:`embedscope.distributed.cluster_input`) the matrix stays on the cluster and the
+analysis runs from its blocks (:mod:`embedscope.distributed.cluster_analysis`).
 The output folder and ``report_v2.json`` keys are the local engine's, plus ``embedscope.engine``.
 """
 
@@ -22,9 +23,10 @@ from typing import TypeVar
 
 from embedscope.distributed.cluster import ClusterInfo, ray_cluster
 from embedscope.distributed.cluster_analysis import analyze_on_cluster, write_embeddings_csv_from_blocks
-from embedscope.distributed.npy_blocks import InputOnCluster, load_npy_on_cluster, npy_matrix_bytes
+from embedscope.distributed.cluster_input import InputOnCluster
+from embedscope.distributed.held_inputs import embeddings_on_cluster
 from embedscope.distributed.options import RayEngineOptions
-from embedscope.distributed.ray_embed import EngineRecord, embed_folder_with_ray
+from embedscope.distributed.ray_embed import EngineRecord, embed_folder_blocks_with_ray, folder_samples_on_ray
 from embedscope.distributed.ray_image_folder import ScanWithModel
 from embedscope.distributed.ray_select_stage import select_stage_on_ray
 from embedscope.distributed.ray_selection import check_ray_strategies
@@ -32,6 +34,7 @@ from embedscope.distributed.vector_blocks import MemoryBudgetError, default_memo
 from embedscope.errors import ConfigError
 from embedscope.ingest.image_folder import ImageFolderScan
 from embedscope.ingest.samples import LoadedInputs, load_inputs
+from embedscope.io.embedding_table import EmbeddingTable
 from embedscope.io.relevant_filenames import RelevantFilenames
 from embedscope.pipeline import stages
 from embedscope.progress import Progress, SilentProgress
@@ -43,9 +46,12 @@ Result = TypeVar("Result")
 
 
 def embed_stage_on_ray(ingested: stages.Ingested, params: RunParameters, progress: Progress, record: EngineRecord,
-                       options: RayEngineOptions, scanned: ScanWithModel | None = None) -> LoadedInputs:
+                       options: RayEngineOptions, *, scanned: ScanWithModel | None = None,
+                       held_by: _EmbeddingsReader | None = None) -> LoadedInputs:
     """The embed stage on Ray: a folder's images, video frames or object crops embedded on the connected
     cluster with the run's model (an embeddings file as read); ``record.details`` gets the embedding details.
+    An image folder's vectors above ``--memory-budget`` stay on the cluster, kept in ``held_by.held``
+    (:func:`~embedscope.distributed.ray_embed.folder_samples_on_ray`).
 
     Args:
         scanned: the ingest stage's scan of ``ingested.folder`` with the model loaded during it (see
@@ -53,7 +59,8 @@ def embed_stage_on_ray(ingested: stages.Ingested, params: RunParameters, progres
 
     Raises:
         EmbedscopeError: as :func:`embedscope.pipeline.stages.embed`; ConfigError: ``--device cuda`` on a cluster
-            without GPUs, a ``--shard-dir`` of another model.
+            without GPUs, a ``--shard-dir`` of another model; MemoryBudgetError: vectors above the budget and no
+            ``held_by``.
     """
     if ingested.samples is not None or ingested.folder is None:
         record.details["embedEngine"] = "none (embeddings file)"
@@ -61,17 +68,22 @@ def embed_stage_on_ray(ingested: stages.Ingested, params: RunParameters, progres
     from embedscope.distributed.ray_crops import ray_object_inputs
     from embedscope.distributed.ray_videos import ray_video_inputs
     from embedscope.embed.folder_samples import embed_folder
-    from embedscope.embed.image_samples import samples_of_embedded_images
     from embedscope.embed.model_choice import model_choice_of
 
     def embed_images(scan: ImageFolderScan, params: RunParameters, progress: Progress) -> LoadedInputs:
         model = model_choice_of(params)
         progress.stage(f"embedding {len(scan.names):,} images on Ray ({model.label})", total=len(scan.names))
-        embedded, vectors = embed_folder_with_ray(
+        embedded = embed_folder_blocks_with_ray(
             scan.root, record=record, options=options, embedding_dim=params.embedding_dim, progress=progress.advance,
             scan=scanned if scanned is not None and scanned.scan is scan else scan, model=model,
         )
-        return samples_of_embedded_images(embedded.scan, vectors, params)
+        budget = options.memory_budget or default_memory_budget()
+        samples, on_cluster = folder_samples_on_ray(embedded, params, memory_budget=budget)
+        if on_cluster is not None:
+            if held_by is None:
+                raise MemoryBudgetError(_above_budget(samples.input, budget))
+            held_by.held = on_cluster
+        return samples
 
     plan = ingested.folder
     cluster, details = record.cluster, record.details
@@ -91,8 +103,9 @@ def execute_run_on_ray(
     """Run every stage (the heavy ones on Ray) up to the report model; ``report.embedscope["engine"]`` records
     the cluster, partitions, seconds per stage, object-store bytes spilled and ``driverHoldsMatrix``.
 
-    A ``.npy`` INPUT whose N × D × 4 bytes exceed ``--memory-budget`` stays on the cluster
-    (:mod:`embedscope.distributed.npy_blocks`): select, analyze and ``data/embeddings.csv`` run from its blocks,
+    An INPUT whose N × D × 4 bytes exceed ``--memory-budget`` (an image folder, a ``.npy``, Parquet or CSV file)
+    stays on the cluster (:mod:`embedscope.distributed.cluster_input`): select, analyze and ``data/embeddings.csv``
+    run from its blocks,
     and the outcome's ``input_off_driver`` carries what the writers need instead of the matrix.
 
     Args:
@@ -101,7 +114,7 @@ def execute_run_on_ray(
 
     Raises:
         EmbedscopeError: any input or parameter problem; RayClusterError: the cluster cannot be reached;
-            MemoryBudgetError: an input other than a ``.npy`` file exceeds ``--memory-budget``.
+            MemoryBudgetError: video frames or object crops exceed ``--memory-budget``.
     """
     progress = progress or SilentProgress()
     clock = RunClock(start_wall=time.time(), start_perf=time.perf_counter())
@@ -115,15 +128,11 @@ def execute_run_on_ray(
             params, progress, scan_folder=scanner, load_embeddings=reader.load))
         check_ray_strategies(ingested.config)
         samples = _timed(timings, record, "embed", lambda: embed_stage_on_ray(
-            ingested, params, progress, record, options, scanned=scanner.done))
+            ingested, params, progress, record, options, scanned=scanner.done, held_by=reader))
         held = reader.held
         record.details["driverHoldsMatrix"] = held is None
         if held is None and samples.input.vectors.nbytes > budget:
-            raise MemoryBudgetError(
-                f"the {len(samples.input):,} × {samples.input.dim} embeddings exceed --memory-budget "
-                f"{budget / 2**30:.2f} GiB; above the budget --engine ray keeps only a .npy INPUT off the driver: "
-                "convert INPUT to .npy (names in --filenames) or raise --memory-budget"
-            )
+            raise MemoryBudgetError(_above_budget(samples.input, budget))
         if held is not None and out_dir is None:
             raise ConfigError("an INPUT above --memory-budget needs the output folder (out_dir) to write into")
         on_ray = _timed(timings, record, "select", lambda: select_stage_on_ray(
@@ -160,19 +169,27 @@ def execute_run_on_ray(
 
 
 class _EmbeddingsReader:
-    """The ingest stage's reader of an embeddings-file INPUT: a ``.npy`` above the budget is left on the cluster
-    (``held``), anything else read as the local engine reads it."""
+    """The ingest stage's reader of an embeddings-file INPUT: a ``.npy``, Parquet or CSV file above the budget is
+    left on the cluster (``held``; :func:`~embedscope.distributed.held_inputs.embeddings_on_cluster`), anything
+    else read as the local engine reads it."""
 
     def __init__(self, memory_budget: int) -> None:
         self.memory_budget = memory_budget
         self.held: InputOnCluster | None = None
 
     def load(self, path: Path, *, datapool_path: Path | None, filenames_path: Path | None, normalize: bool) -> LoadedInputs:
-        if path.suffix.lower() == ".npy" and path.is_file() and (npy_matrix_bytes(path) or 0) > self.memory_budget:
-            self.held = load_npy_on_cluster(path, datapool_path=datapool_path, filenames_path=filenames_path,
-                                            normalize=normalize, memory_budget=self.memory_budget)
+        self.held = embeddings_on_cluster(path, datapool_path=datapool_path, filenames_path=filenames_path,
+                                          normalize=normalize, memory_budget=self.memory_budget)
+        if self.held is not None:
             return self.held.samples
         return load_inputs(path, datapool_path=datapool_path, filenames_path=filenames_path, normalize=normalize)
+
+
+def _above_budget(table: EmbeddingTable, budget: int) -> str:
+    """The one line refusing an input that --engine ray cannot keep off the driver above the budget."""
+    return (f"the {len(table):,} × {table.dim} embeddings exceed --memory-budget {budget / 2**30:.2f} GiB; above the "
+            "budget --engine ray keeps embeddings files (.npy, .parquet, .csv) and image folders off the driver, not "
+            "video frames or object crops: raise --memory-budget or use a driver with more memory")
 
 
 class ModelDuringScan:

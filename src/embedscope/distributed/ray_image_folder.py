@@ -113,7 +113,7 @@ class RayFolderEmbedding:
 
     Attributes:
         scan: the scan with late (decode) failures moved to ``corrupt``; ``scan.names`` are the rows.
-        blocks: the (len(scan.names), D) float32 L2-normalised vectors, one block per shard.
+        blocks: the (len(scan.names), D) float32 L2-normalised vectors, in blocks of consecutive rows.
         run: what this pass embedded; n_from_shards: images found in shards of earlier passes.
         shard_dir: where the shards are.
     """
@@ -135,6 +135,7 @@ def embed_folder_on_ray(
     cache_dir: Path | None = None,
     progress: Callable[[int, int], None] | None = None,
     model: ModelChoice | RayModel | None = None,
+    max_block_bytes: int | None = None,
 ) -> RayFolderEmbedding:
     """Embed the usable images of ``scan`` into shards (skipping content hashes already there), then project.
 
@@ -143,6 +144,8 @@ def embed_folder_on_ray(
             storage every node sees, as must the image folder.
         progress: ``progress(done, total)`` over ``len(scan.names)`` images.
         model: the image model (default EfficientNet-Lite0; see :func:`embedscope.distributed.ray_model.ray_model`).
+        max_block_bytes: float32 bytes of one block of ``blocks`` at most (see
+            :func:`~embedscope.distributed.ray_projection.project_on_ray`).
 
     Memory on the driver: the names, the shard index (O(N) hashes) and the PCA's fit rows
     (≤ 20,000 × D float32, 100 MB for D = 1280); never the N × D features.
@@ -168,5 +171,6 @@ def embed_folder_on_ray(
     late = {name: index.failures[d] for name, d in zip(scan.names, hashes) if d in index.failures}
     final = scan.with_corrupt(dict(sorted(late.items())))
     usable = [scan.content_hashes[name] for name in final.names]
-    blocks = project_on_ray(index.location, usable, embedding_dim=embedding_dim, feature_dim=model.feature_dim)
+    blocks = project_on_ray(index.location, usable, embedding_dim=embedding_dim, feature_dim=model.feature_dim,
+                            max_block_bytes=max_block_bytes)
     return RayFolderEmbedding(scan=final, blocks=blocks, run=run, n_from_shards=n_from_shards, shard_dir=shard_dir)

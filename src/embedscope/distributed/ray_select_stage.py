@@ -9,6 +9,7 @@ import numpy as np
 
 from embedscope.distributed.block_maps import rows_at, subset_blocks
 from embedscope.distributed.cluster_hygiene import find_hygiene_on_cluster
+from embedscope.distributed.coverage import METHOD as COVERAGE_METHOD
 from embedscope.distributed.options import RayEngineOptions
 from embedscope.distributed.ray_embed import EngineRecord
 from embedscope.distributed.ray_selection import diversity_min_distance, select_on_blocks
@@ -114,6 +115,7 @@ def select_stage_on_ray(
         reason = f"no remaining sample is farther than the minimum distance {min_distance}"
     selection = Selection(
         indices=candidates[result.indices], cover_distances=result.cover if keep.all() else None,
+        cover_method=COVERAGE_METHOD if keep.all() else None,
         stopped_early=reason is not None, stopped_reason=reason, n_filtered_out=int(np.count_nonzero(~keep)),
     )
     return done(selection, result.vectors)

@@ -78,38 +78,13 @@ def prepare_inputs(
     image_root: Path | None = None,
 ) -> LoadedInputs:
     """Attach the datapool to an already-read input table; see :func:`load_inputs`."""
-    source = table.source or Path("<input>")
     datapool = read_embeddings(datapool_path) if datapool_path is not None else None
-    removed: list[str] = []
-    masked: list[str] = []
-    if len(table.masked) == len(table) and table.masked.any():
-        masked = [name for name, flag in zip(table.names, table.masked) if flag]
-        table = table.subset(np.flatnonzero(~table.masked))
-    n_marked = 0
-    if len(table.marked_selected) == len(table) and table.marked_selected.any():
-        marked = table.subset(np.flatnonzero(table.marked_selected))
-        n_marked = len(marked)
-        table = table.subset(np.flatnonzero(~table.marked_selected))
-        if datapool is not None and datapool.dim == table.dim:
-            datapool = _concat(datapool, marked)
-        elif datapool is None:
-            datapool = marked
-    if datapool is not None:
-        if datapool.dim != table.dim:
-            raise InputFileError(
-                datapool_path or Path("<datapool>"),
-                f"embeddings have dimension {datapool.dim} but the input ({source}) has {table.dim}; "
-                "both must come from the same model",
-            )
-        pool_names = set(datapool.names)
-        keep = np.array([name not in pool_names for name in table.names], dtype=bool)
-        removed = [name for name, kept in zip(table.names, keep) if not kept]
-        if removed:
-            table = table.subset(np.flatnonzero(keep))
-    if len(table) < MIN_INPUT_SAMPLES:
-        raise InputFileError(
-            source, f"has {len(table)} usable sample(s) (after removing datapool samples); at least 2 are needed"
-        )
+    rows = input_rows(table, datapool, datapool_path=datapool_path)
+    if rows.marked.size:
+        marked = table.subset(rows.marked)
+        datapool = marked if datapool is None else concat_tables(datapool, marked)
+    if len(rows.kept) != len(table):
+        table = table.subset(rows.kept)
     if normalize:
         table = l2_normalize(table)
         datapool = l2_normalize(datapool) if datapool is not None else None
@@ -118,14 +93,66 @@ def prepare_inputs(
         datapool=datapool,
         corrupt=dict(corrupt or {}),
         duplicates=dict(duplicates or {}),
-        removed_from_input=removed,
+        removed_from_input=rows.removed,
         image_root=image_root,
-        masked=masked,
-        n_marked_selected=n_marked,
+        masked=rows.masked,
+        n_marked_selected=len(rows.marked),
     )
 
 
-def _concat(first: EmbeddingTable, second: EmbeddingTable) -> EmbeddingTable:
+@dataclass(frozen=True)
+class InputRows:
+    """Which rows of an input table stay in the input (:func:`input_rows`).
+
+    Attributes:
+        kept: (m,) int64 increasing rows of the table that stay in the input.
+        marked: (j,) int64 increasing rows the Lightly CSV's ``selected`` column marks: they join the datapool
+            (after its own rows).
+        masked: names the ``masked`` column leaves out; removed: names dropped because the datapool holds them.
+    """
+
+    kept: np.ndarray
+    marked: np.ndarray
+    masked: list[str]
+    removed: list[str]
+
+
+def input_rows(table: EmbeddingTable, datapool: EmbeddingTable | None, *, datapool_path: Path | None) -> InputRows:
+    """The rows of ``table`` that stay in the input, from its names and flag columns only (``table.vectors`` may
+    have no rows, as for an input held on a cluster): masked rows out, rows marked selected moved to the datapool
+    (LightlyOne's meaning), rows named in ``datapool`` out.
+
+    Raises:
+        InputFileError: ``datapool`` has another dimension than ``table``; fewer than 2 rows stay.
+    """
+    n_rows = len(table)
+    masked = table.masked if len(table.masked) == n_rows else np.zeros(n_rows, dtype=bool)
+    marked = table.marked_selected if len(table.marked_selected) == n_rows else np.zeros(n_rows, dtype=bool)
+    marked = marked & ~masked
+    if datapool is not None and datapool.dim != table.dim:
+        raise InputFileError(
+            datapool_path or Path("<datapool>"),
+            f"embeddings have dimension {datapool.dim} but the input ({table.source or Path('<input>')}) has "
+            f"{table.dim}; both must come from the same model",
+        )
+    staying = ~masked & ~marked
+    removed: list[str] = []
+    if datapool is not None:
+        pool_names = set(datapool.names)
+        in_pool = np.array([name in pool_names for name in table.names], dtype=bool) & staying
+        removed = [table.names[int(i)] for i in np.flatnonzero(in_pool)]
+        staying &= ~in_pool
+    kept = np.flatnonzero(staying)
+    if len(kept) < MIN_INPUT_SAMPLES:
+        raise InputFileError(
+            table.source or Path("<input>"),
+            f"has {len(kept)} usable sample(s) (after removing datapool samples); at least 2 are needed",
+        )
+    return InputRows(kept=kept, marked=np.flatnonzero(marked), masked=[table.names[int(i)] for i in np.flatnonzero(masked)],
+                     removed=removed)
+
+
+def concat_tables(first: EmbeddingTable, second: EmbeddingTable) -> EmbeddingTable:
     """The rows of ``first`` then ``second`` (labels kept when both have them)."""
     both = len(first.labels) == len(first) and len(second.labels) == len(second)
     return EmbeddingTable(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -15,7 +16,14 @@ from embedscope.errors import InputFileError
 from embedscope.io.atomic import atomic_path
 from embedscope.io.embedding_table import EmbeddingTable
 from embedscope.io.text_file import decode_text, read_text
-from embedscope.io.validation import as_float32, check_unique_names, embedding_column_names
+from embedscope.io.validation import (
+    Problem,
+    check_unique_names,
+    embedding_column_names,
+    raise_first,
+    table_cells,
+    value_problem,
+)
 
 IGNORED_COLUMNS = ("masked", "selected")  # flag columns of LightlyOne's CSV (0/1): row left out / already selected
 LABELS_COLUMN = "labels"
@@ -61,7 +69,41 @@ def _embedding_columns(path: Path, header: list[str]) -> tuple[list[str], int]:
     return expected, header.index(LABELS_COLUMN) if LABELS_COLUMN in header else -1
 
 
-def _locate_parse_error(path: Path, n_columns: int, embedding_names: list[str]) -> InputFileError:
+@dataclass(frozen=True)
+class CsvColumns:
+    """The checked header of a Lightly CSV: every column, the embedding columns, the labels column's index (-1)."""
+
+    header: list[str]
+    embedding_names: list[str]
+    labels_index: int
+
+
+def csv_columns(path: Path) -> CsvColumns:
+    """Read and check the header line.
+
+    Raises:
+        InputFileError: an empty or invalid header, columns not in Lightly's order.
+    """
+    header = _read_header(path)
+    embedding_names, labels_index = _embedding_columns(path, header)
+    return CsvColumns(header=header, embedding_names=embedding_names, labels_index=labels_index)
+
+
+def convert_options(columns: CsvColumns, other_types: dict[str, pa.DataType] | None = None) -> pacsv.ConvertOptions:
+    """How the reader converts cells: names as text, embeddings as float64, empty cells as missing; the other
+    columns' types inferred by Arrow, or ``other_types``."""
+    column_types: dict[str, pa.DataType] = {FILENAMES_COLUMN: pa.string()}
+    column_types.update({name: pa.float64() for name in columns.embedding_names})
+    column_types.update(other_types or {})
+    return pacsv.ConvertOptions(column_types=column_types, null_values=[""], strings_can_be_null=False,
+                                quoted_strings_can_be_null=False)
+
+
+PARSE_ERRORS = (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeDecodeError)
+"""What Arrow raises on text it cannot parse; :func:`locate_parse_error` then names the row."""
+
+
+def locate_parse_error(path: Path, n_columns: int, embedding_names: list[str]) -> InputFileError:
     """Scan the file with the csv module to name the row and column that pyarrow could not parse."""
     try:
         return _first_bad_row(path, n_columns, embedding_names)
@@ -81,15 +123,63 @@ def _first_bad_row(path: Path, n_columns: int, embedding_names: list[str]) -> In
                 return InputFileError(
                     path, f"row {row_number} (line {line}) has {len(row)} fields, expected {n_columns} like the header"
                 )
-            for offset, name in enumerate(embedding_names, start=1):
+            for offset in range(1, len(embedding_names) + 1):
                 try:
                     float(row[offset])
                 except ValueError:
-                    return InputFileError(
-                        path,
-                        f"row {row_number} (line {line}), column '{name}': '{row[offset]}' is not a number",
-                    )
+                    cells = table_cells(embedding_names, names=[row[0]], first_line=2, first_row=row_number - 1)
+                    where = cells.at(0, offset - 1)
+                    return InputFileError(path, f"{where}: '{row[offset]}' is not a number")
     return InputFileError(path, "could not be parsed as a CSV file")
+
+
+@dataclass(frozen=True)
+class CsvRows:
+    """Consecutive rows of a Lightly CSV, converted and checked.
+
+    Attributes:
+        names: the filenames (not yet checked: uniqueness is a property of the whole file).
+        vectors: (m, D) float32, or None when ``problem`` is set.
+        labels: (m,) int64, or None when a label is not an integer (the file then has no labels).
+        masked, selected: (m,) bool flag columns (empty when absent).
+        problem: the first missing or bad value ((0, column, row) a missing cell, then
+            (1 + kind, row, column) of :func:`~embedscope.io.validation.value_problem`), or None.
+        flag_problem: the first flag that is not 0 or 1 ((0, row) masked, (1, row) selected), or None.
+    """
+
+    names: list[str]
+    vectors: np.ndarray | None
+    labels: np.ndarray | None
+    masked: np.ndarray
+    selected: np.ndarray
+    problem: Problem | None
+    flag_problem: Problem | None
+
+
+def csv_rows(path: Path, table: pa.Table, columns: CsvColumns, *, first_row: int) -> CsvRows:
+    """The rows of ``table`` (parsed with :func:`convert_options`; rows ``first_row ..`` of the file), checked as
+    :func:`read_lightly_csv` checks them (the file row, line and sample named in the problems)."""
+    names = [str(name) for name in table.column(FILENAMES_COLUMN).to_pylist()]
+    cells = table_cells(columns.embedding_names, names=names, first_line=2, first_row=first_row)
+    vectors, problem = None, None
+    for index, name in enumerate(columns.embedding_names):  # an empty cell is named as missing, not as NaN
+        nulls = table.column(name).is_null().to_numpy(zero_copy_only=False)
+        if nulls.any():
+            row = int(np.argmax(nulls))
+            problem = ((0, index, first_row + row), InputFileError(path, f"{cells.at(row, index)}: empty value"))
+            break
+    if problem is None:
+        values = np.column_stack([table.column(name).to_numpy(zero_copy_only=False) for name in columns.embedding_names])
+        found = value_problem(path, values, cells)
+        if found is None:
+            vectors = values.astype(np.float32)
+        else:
+            (kind, row, column), error = found
+            problem = ((1 + kind, row, column), error)
+    (masked, masked_problem), (selected, selected_problem) = (
+        _flags(path, table, column, first_row=first_row, rank=rank) for rank, column in enumerate(IGNORED_COLUMNS))
+    return CsvRows(names=names, vectors=vectors, labels=_labels(table, columns), masked=masked, selected=selected,
+                   problem=problem, flag_problem=masked_problem or selected_problem)
 
 
 def read_lightly_csv(path: Path) -> EmbeddingTable:
@@ -101,71 +191,47 @@ def read_lightly_csv(path: Path) -> EmbeddingTable:
     Raises:
         InputFileError: bad header, ragged row, non-numeric/NaN/infinite value, duplicate names, no rows.
     """
-    header = _read_header(path)
-    embedding_names, labels_index = _embedding_columns(path, header)
-    column_types: dict[str, pa.DataType] = {FILENAMES_COLUMN: pa.string()}
-    column_types.update({name: pa.float64() for name in embedding_names})
+    columns = csv_columns(path)
     try:
-        table = pacsv.read_csv(
-            path,
-            read_options=pacsv.ReadOptions(use_threads=True),
-            convert_options=pacsv.ConvertOptions(
-                column_types=column_types, null_values=[""], strings_can_be_null=False,
-                quoted_strings_can_be_null=False,
-            ),
-        )
-    except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeDecodeError) as error:
-        raise _locate_parse_error(path, len(header), embedding_names) from error
+        table = pacsv.read_csv(path, read_options=pacsv.ReadOptions(use_threads=True),
+                               convert_options=convert_options(columns))
+    except PARSE_ERRORS as error:
+        raise locate_parse_error(path, len(columns.header), columns.embedding_names) from error
     if table.num_rows == 0:
         raise InputFileError(path, "the file has a header but no data rows")
-    names = [str(name) for name in table.column(FILENAMES_COLUMN).to_pylist()]
-    values = np.column_stack([table.column(name).to_numpy(zero_copy_only=False) for name in embedding_names])
-    if np.isnan(values).any():
-        _reject_missing_cells(path, table, embedding_names, values)
-    vectors = as_float32(path, values, embedding_names, first_line=2)
-    check_unique_names(path, names, first_line=2)
-    labels = _labels(table, header, labels_index)
-    masked, marked_selected = (_flags(path, table, column) for column in IGNORED_COLUMNS)
-    return EmbeddingTable(
-        names=names, vectors=vectors, source=path, labels=labels, masked=masked, marked_selected=marked_selected
-    )
+    rows = csv_rows(path, table, columns, first_row=0)
+    raise_first([rows.problem])
+    assert rows.vectors is not None
+    check_unique_names(path, rows.names, first_line=2)
+    raise_first([rows.flag_problem])
+    labels = rows.labels if rows.labels is not None else np.zeros(table.num_rows, dtype=np.int64)
+    return EmbeddingTable(names=rows.names, vectors=rows.vectors, source=path, labels=labels, masked=rows.masked,
+                          marked_selected=rows.selected)
 
 
-def _flags(path: Path, table: pa.Table, column: str) -> np.ndarray:
-    """(n,) bool of a 0/1 (or true/false) flag column; empty when the column is absent.
-
-    Raises:
-        InputFileError: a value that is not 0, 1, true or false.
-    """
+def _flags(path: Path, table: pa.Table, column: str, *, first_row: int, rank: int) -> tuple[np.ndarray, Problem | None]:
+    """(n,) bool of a 0/1 (or true/false) flag column (empty when the column is absent), and the first value that
+    is not 0, 1, true or false (ranked ``(rank, file row)``), or None."""
     if column not in table.column_names:
-        return np.zeros(0, dtype=bool)
+        return np.zeros(0, dtype=bool), None
     values = [str(v).strip().lower() for v in table.column(column).to_pylist()]
     flags = np.array([v in ("1", "true", "1.0") for v in values], dtype=bool)
     bad = [i for i, v in enumerate(values) if v not in ("0", "1", "true", "false", "0.0", "1.0")]
-    if bad:
-        raise InputFileError(path, f"row {bad[0] + 1} (line {bad[0] + 2}), column '{column}': "
-                             f"{values[bad[0]]!r} is not 0 or 1")
-    return flags
+    if not bad:
+        return flags, None
+    row = first_row + bad[0]
+    return flags, ((rank, row), InputFileError(path, f"row {row + 1} (line {row + 2}), column '{column}': "
+                                                     f"{values[bad[0]]!r} is not 0 or 1"))
 
 
-def _reject_missing_cells(path: Path, table: pa.Table, embedding_names: list[str], values: np.ndarray) -> None:
-    """An empty cell parses as null (NaN in numpy); name it as a missing value, not as NaN."""
-    for col, name in enumerate(embedding_names):
-        nulls = table.column(name).is_null().to_numpy(zero_copy_only=False)
-        if nulls.any():
-            row = int(np.argmax(nulls))
-            raise InputFileError(path, f"row {row + 1} (line {row + 2}), column '{name}': empty value")
-    del values
-
-
-def _labels(table: pa.Table, header: list[str], labels_index: int) -> np.ndarray:
-    if labels_index < 0:
+def _labels(table: pa.Table, columns: CsvColumns) -> np.ndarray | None:
+    if columns.labels_index < 0:
         return np.zeros(table.num_rows, dtype=np.int64)
-    column = table.column(header[labels_index])
+    column = table.column(columns.header[columns.labels_index])
     try:
         return np.asarray(column.cast(pa.int64()).to_numpy(zero_copy_only=False), dtype=np.int64)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        return np.zeros(table.num_rows, dtype=np.int64)
+        return None
 
 
 def write_lightly_csv(path: Path, names: list[str], vectors: np.ndarray, labels: np.ndarray | None = None) -> None:

@@ -87,7 +87,25 @@ def search_blocks(
     Memory: one TILE × TILE float32 tile per worker.
     """
     sq = np.einsum("ij,ij->i", points, points)
-    best, second, arg = new_state(queries.shape[0])
+    return search_blocks_with_offsets(queries, points, tasks, own, [sq])[0]
+
+
+def search_blocks_with_offsets(
+    queries: np.ndarray, points: np.ndarray, tasks: Sequence[Task], own: np.ndarray, offsets: Sequence[np.ndarray]
+) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """:func:`search_blocks` for several scores ``offsets[s][p] - 2q·p`` that share each tile of products.
+
+    With ``offsets[0] = |p|²`` the first state is the nearest neighbour's; another offset such as
+    ``|p|² - r_p²`` ranks the same products by a second criterion (the deepest ball, for PRDC) at the cost of
+    one more scan of the tile, not one more matrix product.
+
+    Args:
+        offsets: each (n,) float32, one per state returned.
+
+    Returns:
+        One (best, second, arg) state per offset, as :func:`search_blocks` returns.
+    """
+    states = [new_state(queries.shape[0]) for _ in offsets]
 
     def work(worker: int, workers: int) -> None:
         tile = np.empty((TILE, TILE), dtype=np.float32)
@@ -99,7 +117,8 @@ def search_blocks(
                         rows = points[b : min(p_stop, b + TILE)]
                         out = tile[: rows.shape[0], : cols.shape[0]]
                         np.matmul(rows, cols.T, out=out)
-                        update_columns(out, sq[b : b + rows.shape[0]], b, best, second, arg, a, own)
+                        for offset, (best, second, arg) in zip(offsets, states, strict=True):
+                            update_columns(out, offset[b : b + rows.shape[0]], b, best, second, arg, a, own)
 
     run_workers(work, min(n_workers(), max(1, len(tasks))))
-    return best, second, arg
+    return states

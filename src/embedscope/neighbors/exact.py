@@ -81,10 +81,8 @@ def exact_nearest_in_set(
     else:
         own = np.asarray(query_indices, dtype=np.int64)
         best, second, arg = _all_pairs(points32[own], points32, own)
-    unsettled = np.flatnonzero(~(second > best + settle_window(points32, points32)))
-    if unsettled.size:
-        logger.debug("exact self search: %d of %d queries re-searched in float64", unsettled.size, len(best))
-        arg[unsettled] = _float64_argmin(points[own[unsettled]], points, own[unsettled], memory_budget_bytes)
+    arg = settle_nearest(points[own], points, (best, second, arg), window=settle_window(points32, points32),
+                         self_indices=own, memory_budget_bytes=memory_budget_bytes)
     return _result(points[own], points, arg)
 
 
@@ -123,11 +121,33 @@ def exact_nearest_in_other_set(
         best, second, arg = pruned_nearest_in_other_set(queries32, points32)
     else:
         best, second, arg = _all_pairs(queries32, points32, np.full(queries.shape[0], -1, dtype=np.int64))
-    unsettled = np.flatnonzero(~(second > best + settle_window(queries32, points32)))
+    arg = settle_nearest(queries, points, (best, second, arg), window=settle_window(queries32, points32),
+                         memory_budget_bytes=memory_budget_bytes)
+    return _result(queries, points, arg)
+
+
+def settle_nearest(
+    queries: np.ndarray,
+    points: np.ndarray,
+    state: tuple[np.ndarray, np.ndarray, np.ndarray],
+    *,
+    window: float,
+    self_indices: np.ndarray | None = None,
+    memory_budget_bytes: int = DEFAULT_MEMORY_BUDGET_BYTES,
+) -> np.ndarray:
+    """(m,) int64 exact nearest point of each query from a float32 search's (best, second, arg) state.
+
+    A query whose second-best score exceeds its best by more than ``window`` (:func:`settle_window`, or wider
+    where the float32 operands were themselves rounded) keeps its float32 answer; the others are searched again
+    in float64 (``self_indices[i]``, when given, is query i's own index in ``points``, excluded).
+    """
+    best, second, arg = state
+    unsettled = np.flatnonzero(~(second > best + window))
     if unsettled.size:
         logger.debug("exact search: %d of %d queries re-searched in float64", unsettled.size, len(best))
-        arg[unsettled] = _float64_argmin(queries[unsettled], points, None, memory_budget_bytes)
-    return _result(queries, points, arg)
+        own = None if self_indices is None else self_indices[unsettled]
+        arg[unsettled] = _float64_argmin(queries[unsettled], points, own, memory_budget_bytes)
+    return arg
 
 
 DISTANCE_BLOCK_VALUES = 2**21
@@ -169,9 +189,12 @@ def _prunable(points: np.ndarray) -> bool:
 
 def _all_pairs(queries: np.ndarray, points: np.ndarray, own: np.ndarray) -> tuple[np.ndarray, ...]:
     """Every query against every point (``own[i]`` excluded), in tasks of QUERIES_PER_TASK queries."""
-    m, n = queries.shape[0], points.shape[0]
-    tasks = [(a, min(m, a + QUERIES_PER_TASK), [(0, n)]) for a in range(0, m, QUERIES_PER_TASK)]
-    return search_blocks(queries, points, tasks, own)
+    return search_blocks(queries, points, all_pairs_tasks(queries.shape[0], points.shape[0]), own)
+
+
+def all_pairs_tasks(m: int, n: int) -> list[block_search.Task]:
+    """Tasks of QUERIES_PER_TASK queries, each against all n points."""
+    return [(a, min(m, a + QUERIES_PER_TASK), [(0, n)]) for a in range(0, m, QUERIES_PER_TASK)]
 
 
 def _self_tiles(points: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -26,3 +26,14 @@ class NearestNeighbors:
     method: str
     recall: float | None
     recall_sample_size: int | None
+
+
+@dataclass(frozen=True)
+class SearchMethod:
+    """How nearest distances were found when no search result is at hand, only the distances (e.g. the k-center
+    greedy's running minimum, the selection's coverage): the ``method``/``recall`` part of
+    :class:`NearestNeighbors`, which the report's ``embedscopeNeighborSearch`` records."""
+
+    method: str
+    recall: float | None = None
+    recall_sample_size: int | None = None

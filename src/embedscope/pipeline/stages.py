@@ -226,7 +226,8 @@ def analyze(
     )
     start = time.perf_counter()
     metrics = compute_embedding_metrics(
-        sets, selected_cover=selection.cover_distances, exact=params.exact, seed=params.seed,
+        sets, selected_cover=selection.cover_distances, selected_cover_method=selection.cover_method,
+        exact=params.exact, seed=params.seed,
         on_step=lambda label: progress.stage(label),
     )
     seconds["metrics"], start = time.perf_counter() - start, time.perf_counter()

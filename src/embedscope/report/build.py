@@ -9,7 +9,7 @@ import numpy as np
 from embedscope.analyze.distribution import DEFAULT_BINS, SharedHistogram, shared_histogram
 from embedscope.analyze.scatter import ScatterInput
 from embedscope.analyze.sets import SET_ORDER
-from embedscope.neighbors.result import NearestNeighbors
+from embedscope.neighbors.result import NearestNeighbors, SearchMethod
 from embedscope.report.model import (
     Dist,
     DistMetrics,
@@ -34,12 +34,13 @@ def numeric_distribution(
     *,
     bins: int = DEFAULT_BINS,
     absent: Mapping[str, str] | None = None,
-    search: Mapping[str, NearestNeighbors] | None = None,
+    search: Mapping[str, NearestNeighbors | SearchMethod] | None = None,
 ) -> NumericDistributionPerSet:
     """Histogram every set on shared bins and fill a :class:`NumericDistributionPerSet`.
 
     Args:
         values_per_set: REPORT_V2 set name → 1-D values; empty sets are listed as absent.
+        search: set name → how its values were found (method, recall), written as ``embedscopeNeighborSearch``.
     """
     present = {name: v for name, v in values_per_set.items() if len(v) > 0}
     absent_sets = dict(absent or {})

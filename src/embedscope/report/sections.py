@@ -257,10 +257,9 @@ def distribution_notes(distribution: NumericDistributionPerSet) -> list[str]:
     notes += [f"{SET_LABELS.get(name, name)}: not shown because {reason}."
               for name, reason in distribution.absent_sets.items()]
     for name, info in distribution.neighbor_search.items():
-        if info.method != "exact":
-            recall = f"{info.recall:.3f}" if info.recall is not None else "n/a"
-            notes.append(f"{SET_LABELS.get(name, name)}: approximate search ({info.method}), recall@1 {recall} "
-                         f"measured on {info.recall_sample_size} samples.")
+        if info.recall is not None:  # only an approximate search measures a recall; exact ones have none
+            notes.append(f"{SET_LABELS.get(name, name)}: approximate search ({info.method}), recall@1 "
+                         f"{info.recall:.3f} measured on {info.recall_sample_size} samples.")
     return notes
 
 

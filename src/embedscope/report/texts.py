@@ -44,7 +44,9 @@ SCATTER = (
 
 RANDOM_COVERAGE_SAMPLE = (
     "For this input size the coverage of every subset but seed {seed}'s is measured on a seeded uniform sample of "
-    "{queries:,} input samples: its mean is an unbiased estimate, its max a lower bound of that subset's radius "
+    "{queries:,} input samples, the same for every seed (the subset's own samples count at distance 0, the others' "
+    "mean is scaled by their share of the input): its mean is an unbiased estimate, its max a lower bound of that "
+    "subset's radius "
     "(so the random side is, if anything, favoured)."
 )
 

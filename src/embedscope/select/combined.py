@@ -48,7 +48,7 @@ from embedscope.select.config import (
     TypicalityStrategy,
     WeightsStrategy,
 )
-from embedscope.select.k_center_greedy import k_center_greedy
+from embedscope.select.k_center_greedy import COVER_METHOD, k_center_greedy
 from embedscope.select.sample_data import SampleData, class_membership, numeric_input
 from embedscope.select.strategies import OBJECTIVE_FLOOR
 from embedscope.select.strategies.balance import BalanceObjective, balance_target
@@ -74,12 +74,15 @@ class SelectionOutcome:
         cover_distances: (n,) float64 distance of every input sample to the nearest selected ∪ datapool
             sample, when the selection computed it for every input sample (DIVERSITY alone, no sample
             filtered out); else None.
+        cover_method: how ``cover_distances`` were found (:data:`embedscope.select.k_center_greedy.COVER_METHOD`),
+            or None without them.
     """
 
     indices: np.ndarray
     filtered_out: np.ndarray
     stopped_reason: str | None
     cover_distances: np.ndarray | None = None
+    cover_method: str | None = None
 
 
 def select_with_config(
@@ -179,6 +182,7 @@ def _k_center_only(
         filtered_out=~keep,
         stopped_reason=reason,
         cover_distances=result.min_distances if everyone else None,
+        cover_method=COVER_METHOD if everyone else None,
     )
 
 

@@ -26,6 +26,7 @@ from embedscope.progress import Progress
 from embedscope.run_parameters import RunParameters
 from embedscope.select.config import SelectionConfig
 from embedscope.select.k_center_outliers import (
+    COVER_METHOD,
     OutlierRobustSelection,
     k_center_with_outliers,
     parse_outlier_count,
@@ -96,13 +97,7 @@ def find_hygiene(
     """
     threshold = near_duplicate_threshold(params)
     remove = bool(params.extra.get("remove_near_duplicates", False))
-    image_root = samples.image_root if _is_plain_image_folder(samples) else None
-    statistics = _computed_statistics(samples, image_root, progress)
-    if statistics:
-        numeric = {**sample_data.input.numeric, **statistics}
-        sources = {"metadata": Path(str(params.input_path)) / COMPUTED_SOURCE, **sample_data.input.sources}
-        data_input = dataclasses.replace(sample_data.input, numeric=numeric, sources=sources)
-        sample_data = dataclasses.replace(sample_data, input=data_input)
+    statistics, image_root, sample_data = with_computed_statistics(samples, sample_data, params, progress)
     blank_frames: list[str] | None = None
     if getattr(samples, "videos", None) is not None and statistics:
         blank = blank_rows(statistics)
@@ -128,6 +123,24 @@ def find_hygiene(
         image_root=image_root, blank_frames=blank_frames,
     )
     return findings, samples, sample_data
+
+
+def with_computed_statistics(
+    samples: LoadedInputs, sample_data: RunSampleData, params: RunParameters, progress: Progress
+) -> tuple[dict[str, np.ndarray], Path | None, RunSampleData]:
+    """The computed image statistics of the input (see :func:`find_hygiene`), the image folder they come from
+    (plain image folders; else None), and ``sample_data`` with them added as ``lightly.*`` numeric columns.
+
+    Reads ``samples.input.names`` only (never the vectors). Cost: one decode of every image of a plain folder.
+    """
+    image_root = samples.image_root if _is_plain_image_folder(samples) else None
+    statistics = _computed_statistics(samples, image_root, progress)
+    if statistics:
+        numeric = {**sample_data.input.numeric, **statistics}
+        sources = {"metadata": Path(str(params.input_path)) / COMPUTED_SOURCE, **sample_data.input.sources}
+        data_input = dataclasses.replace(sample_data.input, numeric=numeric, sources=sources)
+        sample_data = dataclasses.replace(sample_data, input=data_input)
+    return statistics, image_root, sample_data
 
 
 def _computed_statistics(
@@ -193,7 +206,7 @@ def select_with_outliers(
 
 def robust_selection(robust: OutlierRobustSelection) -> Selection:
     """The :class:`Selection` of a k-center-with-outliers result."""
-    return Selection(indices=robust.indices, cover_distances=robust.cover_distances)
+    return Selection(indices=robust.indices, cover_distances=robust.cover_distances, cover_method=COVER_METHOD)
 
 
 def _is_plain_image_folder(samples: LoadedInputs) -> bool:

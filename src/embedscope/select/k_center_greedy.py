@@ -40,6 +40,14 @@ from embedscope.neighbors.pruned_running_min import PrunedRunningMin
 
 logger = logging.getLogger(__name__)
 
+COVER_METHOD = "k-center greedy running minimum (exact, float32 arithmetic)"
+"""How :attr:`GreedyResult.min_distances` are found, as the report's ``embedscopeNeighborSearch`` names it: each
+input sample's nearest selected ∪ datapool sample is the greedy's final running minimum. Its squared
+distances use the fixed float32 arithmetic of :mod:`embedscope.neighbors.running_min` (within (d + 5)·2⁻²⁴
+relative of float64); the pruning skips only centres the triangle inequality proves cannot lower a minimum,
+and :meth:`CentreUpdater.running_min` applies every pending centre, so none is missed; the start with a
+datapool is the exact search's distance, rounded to float32 when squared; the square root is taken in float64."""
+
 
 @dataclass(frozen=True)
 class GreedyResult:
@@ -50,7 +58,8 @@ class GreedyResult:
         pick_distances: (k,) float64, each pick's distance to the nearest already-selected-or-datapool
             sample when it was picked (first pick without datapool: its distance to the input mean).
         min_distances: (n,) float64, after the last pick each input sample's distance to the nearest
-            selected ∪ datapool sample (the coverage distances; 0 for picked samples).
+            selected ∪ datapool sample (the coverage distances; 0 for picked samples), found as
+            :data:`COVER_METHOD` says.
         stopped_by_min_distance: True when ``min_distance`` stopped the selection before ``n_samples``.
     """
 

@@ -48,6 +48,12 @@ AFFECTED_TOLERANCE = 1e-5
 """Relative (and absolute) slack when deciding that a point's nearest coreset point was a dropped one: far
 above the float32 rounding of the farthest-first distances, so no affected point is missed."""
 
+COVER_METHOD = "k-center greedy running minimum to the coreset, exact search where a dropped coreset point was nearest"
+"""How :attr:`OutlierRobustSelection.cover_distances` are found (the report's ``embedscopeNeighborSearch``): the
+coreset greedy's running minimum (:data:`embedscope.select.k_center_greedy.COVER_METHOD`), searched again
+exactly for the samples whose nearest coreset point is not selected, lowered by each top-up pick's
+float32 distance."""
+
 EXPANSION = 3.0
 """Charikar et al.'s expanded disk: everything within 3r of an opened centre counts as covered."""
 

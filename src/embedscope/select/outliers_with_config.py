@@ -22,6 +22,7 @@ import numpy as np
 
 from embedscope.errors import ConfigError
 from embedscope.ingest.samples import LoadedInputs
+from embedscope.neighbors.exact import METHOD as EXACT_METHOD
 from embedscope.neighbors.exact import exact_nearest_in_other_set
 from embedscope.run_parameters import RunParameters
 from embedscope.select.config import DiversityStrategy, EmbeddingsInput, SelectionConfig
@@ -104,7 +105,7 @@ def select_configured_without_outliers(
         radius_with_outliers=float(cover.max()), radius_without_outliers=float(cover[inliers].max()),
         coreset_size=robust.coreset_size, disk_radius=robust.disk_radius,
     )
-    return outcome, dataclasses.replace(chosen, indices=indices, cover_distances=cover)
+    return outcome, dataclasses.replace(chosen, indices=indices, cover_distances=cover, cover_method=EXACT_METHOD)
 
 
 def _cover_distances(vectors: np.ndarray, indices: np.ndarray, datapool: np.ndarray | None) -> np.ndarray:

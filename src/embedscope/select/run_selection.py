@@ -15,7 +15,7 @@ from embedscope.progress import Progress
 from embedscope.run_parameters import RunParameters
 from embedscope.select.combined import select_with_config
 from embedscope.select.config import SelectionConfig, config_sample_request
-from embedscope.select.k_center_greedy import k_center_greedy
+from embedscope.select.k_center_greedy import COVER_METHOD, k_center_greedy
 from embedscope.select.queries import resolve_queries
 from embedscope.select.run_sample_data import RunSampleData
 from embedscope.select.sample_count import resolve_n_samples
@@ -28,6 +28,9 @@ class Selection:
     Attributes:
         indices: (k,) int64 rows of the input, in pick order.
         cover_distances: (n_input,) float64 distances to selected ∪ datapool, when the method yields them.
+        cover_method: how ``cover_distances`` were found, in the words of the report's
+            ``embedscopeNeighborSearch`` (e.g. :data:`embedscope.select.k_center_greedy.COVER_METHOD`); None
+            without them.
         stopped_early: a stopping condition (or the thresholds) ended the selection before n_samples.
         stopped_reason: why, in words, when known.
         n_filtered_out: input samples removed by THRESHOLD strategies.
@@ -35,6 +38,7 @@ class Selection:
 
     indices: np.ndarray
     cover_distances: np.ndarray | None
+    cover_method: str | None = None
     stopped_early: bool = False
     stopped_reason: str | None = None
     n_filtered_out: int = 0
@@ -51,6 +55,7 @@ def select_diverse(inputs: LoadedInputs, *, n_samples: int, min_distance: float 
     return Selection(
         indices=np.asarray(result.indices, dtype=np.int64),
         cover_distances=np.asarray(result.min_distances, dtype=np.float64),
+        cover_method=COVER_METHOD,
         stopped_early=bool(result.stopped_by_min_distance),
         stopped_reason=f"no remaining sample is farther than --min-distance {min_distance}"
         if result.stopped_by_min_distance else None,
@@ -94,6 +99,7 @@ def select_configured(
     return Selection(
         indices=np.asarray(outcome.indices, dtype=np.int64),
         cover_distances=None if outcome.cover_distances is None else np.asarray(outcome.cover_distances, np.float64),
+        cover_method=outcome.cover_method,
         stopped_early=outcome.stopped_reason is not None,
         stopped_reason=outcome.stopped_reason,
         n_filtered_out=int(np.count_nonzero(outcome.filtered_out)),

@@ -14,11 +14,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import faiss
 import numpy as np
 
 from embedscope.analyze.sets import random_subset
-from embedscope.neighbors.k_nearest import k_nearest_neighbors
+from embedscope.neighbors.ball_membership import nearest_center_and_ball_membership
+from embedscope.neighbors.block_search import settle_window
+from embedscope.neighbors.k_nearest_self import k_nearest_scores
+from embedscope.neighbors.pair_distances import pair_distances
 
 DEFAULT_K = 5
 """The paper's recommended k (with 10k samples a fake copy of the real distribution scores coverage ≈ 0.97)."""
@@ -27,11 +29,11 @@ MAX_SAMPLES = 10_000
 """Real and fake sets above this size are replaced by a seeded uniform subsample of this size: the paper
 evaluates with 10k real and 10k fake samples, and exact k-NN radii of 10k points take about a second."""
 
-CANDIDATE_BALLS = 8
-"""Balls re-checked in float64 per real sample after the float32 inner-product search (guards rounding)."""
+EXTRA_NEIGHBOURS = 3
+"""Candidates kept beyond the k-th, so that float32 ranking settles the exact k-th neighbour of almost every row."""
 
-PAIR_BLOCK_BYTES = 32 * 2**20
-"""Working memory of the float64 re-computation of neighbour distances (gathered rows per block)."""
+FLOAT64_BLOCK_BYTES = 64 * 2**20
+"""Working memory of the float64 re-search of rows the float32 ranking could not settle."""
 
 FAKE_SUBSAMPLE_SEED_OFFSET = 1
 """The fake subsample's seed is the run's seed plus this, so it is drawn independently of the real one."""
@@ -67,71 +69,56 @@ class PrdcResult:
     n_fake_total: int
 
 
-def pair_distances(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Euclidean distances of paired rows, float64, shapes broadcast: (..., d), (..., d) → (...).
-
-    Every distance that PRDC compares goes through this one formula, so the common ties of PRDC on a
-    subset of the real set (a real sample whose k-th neighbour is also its nearest fake sample) compare
-    bit-identical numbers, as in the authors' single distance matrix.
-    """
-    difference = np.asarray(a, dtype=np.float64) - np.asarray(b, dtype=np.float64)
-    return np.asarray(np.sqrt(np.sum(difference * difference, axis=-1)))
-
-
-def paired_row_distances(a: np.ndarray, a_rows: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """(m, c) float64 ``pair_distances(a[a_rows], b[:, None, :])`` for a_rows (m, c), computed in blocks of
-    rows so the gathered float64 copies stay within PAIR_BLOCK_BYTES (at 768-d, 10k × 8 rows would take
-    490 MB). Each distance is the same float64 number as the unblocked formula gives."""
-    m, c = a_rows.shape
-    block = max(1, PAIR_BLOCK_BYTES // max(1, 8 * c * a.shape[1]))
-    out = np.empty((m, c), dtype=np.float64)
-    for start in range(0, m, block):
-        stop = min(m, start + block)
-        out[start:stop] = pair_distances(a[a_rows[start:stop]], np.asarray(b[start:stop])[:, None, :])
-    return out
-
-
 def knn_radii(points: np.ndarray, *, k: int) -> np.ndarray:
-    """(n,) float64 distance of each point to its k-th nearest *other* point.
+    """(n,) float64 distance of each point to its k-th nearest *other* point, exact.
 
-    Exact (blocked faiss flat search); the k distances found are recomputed in float64 and the largest kept.
+    The k + EXTRA_NEIGHBOURS best candidates come from float32 symmetric tiles
+    (:func:`~embedscope.neighbors.k_nearest_self.k_nearest_scores`, each pair scored once) and their distances
+    from :func:`~embedscope.neighbors.pair_distances.pair_distances`. Where the last candidate's float32 score
+    beats the k-th's by less than the float32 error window, a point outside the list could be nearer than the
+    k-th: those rows are searched again in float64 (:func:`_float64_candidates`).
 
     Args:
         points: (n, d) float, n > k.
 
-    Memory: the search's blocks plus PAIR_BLOCK_BYTES for the float64 recomputation.
+    Cost: n²·d/2 float32 products plus float64 products for the unsettled rows; memory O(threads · (n k + tile)).
     """
-    _, indices = k_nearest_neighbors(points, points, k=k, exclude_self=True)
-    return paired_row_distances(points, indices, points).max(axis=1)
+    n = len(points)
+    width = min(k + EXTRA_NEIGHBOURS, n - 1)
+    indices, scores = k_nearest_scores(points, k=width)
+    if width > k:
+        points32 = np.ascontiguousarray(points, dtype=np.float32)
+        unsettled = np.flatnonzero(~(scores[:, width - 1] > scores[:, k - 1] + settle_window(points32, points32)))
+        if unsettled.size:
+            indices[unsettled] = _float64_candidates(points, unsettled, width)
+    own = np.broadcast_to(np.arange(n)[:, None], indices.shape)
+    return np.sort(pair_distances(points, indices, points, own), axis=1)[:, k - 1]
+
+
+def _float64_candidates(points: np.ndarray, rows: np.ndarray, width: int) -> np.ndarray:
+    """(len(rows), width) indices of each row's ``width`` nearest other points by float64 products, in blocks."""
+    points64 = np.asarray(points, dtype=np.float64)
+    squared = np.einsum("ij,ij->i", points64, points64)
+    out = np.empty((len(rows), width), dtype=np.int64)
+    block = max(1, FLOAT64_BLOCK_BYTES // (8 * len(points64)))
+    for start in range(0, len(rows), block):
+        chosen = rows[start:start + block]
+        distance = squared[None, :] - 2.0 * (points64[chosen] @ points64.T)
+        distance[np.arange(len(chosen)), chosen] = np.inf
+        out[start:start + block] = np.argpartition(distance, width - 1, axis=1)[:, :width]
+    return out
 
 
 def inside_any_ball(queries: np.ndarray, centers: np.ndarray, radii: np.ndarray) -> np.ndarray:
     """(m,) bool: is each query strictly closer than ``radii[j]`` to some centre ``j``?
 
-    ``|q - c|² < r²`` ⇔ ``q·(2c) + (r² - |c|²) > |q|²``, so with ``c̃ = [2c, r² - |c|²]`` and ``q̃ = [q, 1]``
-    the ball with the largest margin ``r² - |q - c|²`` is one exact maximum-inner-product search (faiss
-    flat index, BLAS, blocked internally): no m × n matrix is held. The data are centred first (distances
-    do not change) to keep float32 rounding small, and the ``CANDIDATE_BALLS`` best balls of each query
-    are re-checked in float64, so only a query within float32 rounding of a ball's boundary can be misjudged.
+    See :func:`embedscope.neighbors.ball_membership.nearest_center_and_ball_membership` (one float32 pass,
+    boundary cases decided in float64 by the pair formula).
 
     Args:
         queries: (m, d) float. centers: (n, d) float. radii: (n,) float.
-
-    Memory: O((m + n) d) plus PAIR_BLOCK_BYTES for the float64 re-check.
     """
-    centers64 = np.asarray(centers, dtype=np.float64)
-    queries64 = np.asarray(queries, dtype=np.float64)
-    radii64 = np.asarray(radii, dtype=np.float64)
-    origin = centers64.mean(axis=0)
-    centred_centers, centred_queries = centers64 - origin, queries64 - origin
-    lifted_centers = np.hstack([2.0 * centred_centers, (radii64**2 - np.sum(centred_centers**2, axis=1))[:, None]])
-    lifted_queries = np.hstack([centred_queries, np.ones((len(queries64), 1))])
-    index = faiss.IndexFlatIP(lifted_centers.shape[1])
-    index.add(np.ascontiguousarray(lifted_centers, dtype=np.float32))
-    n_candidates = min(CANDIDATE_BALLS, len(centers64))
-    _, candidates = index.search(np.ascontiguousarray(lifted_queries, dtype=np.float32), n_candidates)
-    gaps = paired_row_distances(centers64, candidates, queries64)
-    return np.asarray((gaps < radii64[candidates]).any(axis=1))
+    return nearest_center_and_ball_membership(queries, centers, radii)[1]
 
 
 @dataclass(frozen=True)
@@ -140,11 +127,13 @@ class RealReference:
 
     Attributes:
         points: (n_real, d) the real samples used (a subsample when ``n_real < n_total``).
+        rows: (n_real,) int64 sorted rows of ``points`` in the real set.
         radii: (n_real,) float64 distance of each to its k-th nearest other real sample.
         n_total: real samples available.
     """
 
     points: np.ndarray
+    rows: np.ndarray
     radii: np.ndarray
     n_total: int
 
@@ -156,19 +145,19 @@ def real_reference(real: np.ndarray, *, k: int = DEFAULT_K, max_samples: int | N
         raise ValueError(f"PRDC with k={k} needs more than {k} real samples, got {len(real)}")
     rows = subsample_rows(len(real), max_size=max_samples if max_samples is not None else len(real), seed=seed)
     points = np.asarray(real)[rows]
-    return RealReference(points=points, radii=knn_radii(points, k=k), n_total=len(real))
+    return RealReference(points=points, rows=rows, radii=knn_radii(points, k=k), n_total=len(real))
 
 
 def judge_against(reference: RealReference, fake: np.ndarray, *, k: int = DEFAULT_K, max_samples: int | None = None,
                   seed: int = 0) -> PrdcResult:
     """PRDC coverage and recall of ``fake`` (m, d), m > k (or of a seeded subsample of ``max_samples``).
 
-    The nearest fake sample of each real one is found by a flat (BLAS, float32) search and its distance
-    recomputed in float64; only two fake samples within float32 rounding of each other's distance and of
-    the ball's radius could be misjudged.
+    Each real sample's exact nearest fake sample and its membership in the fake samples' balls come from one
+    float32 pass (:func:`~embedscope.neighbors.ball_membership.nearest_center_and_ball_membership`); every
+    distance compared is the pair formula's, so ties compare equal numbers as in the authors' code.
 
-    Cost: exact k-NN radii of the fake samples, one nearest-fake search and one ball test per real sample
-    (about 2 s at 10k × 32 on two cores).
+    Cost: exact k-NN radii of the fake samples and one real × fake float32 product (about 0.4 s at 10k real
+    and 3k fake × 768 on two cores).
     """
     if len(fake) <= k:
         raise ValueError(f"PRDC with k={k} needs more than {k} fake samples, got {len(fake)}")
@@ -176,12 +165,66 @@ def judge_against(reference: RealReference, fake: np.ndarray, *, k: int = DEFAUL
                           seed=seed + FAKE_SUBSAMPLE_SEED_OFFSET)
     fake_used = np.asarray(fake)[rows]
     real = reference.points
-    _, nearest = k_nearest_neighbors(real, fake_used, k=1)
-    coverage = float(np.mean(pair_distances(fake_used[nearest[:, 0]], real) < reference.radii))
-    recall = float(np.mean(inside_any_ball(real, fake_used, knn_radii(fake_used, k=k))))
+    nearest, inside = nearest_center_and_ball_membership(real, fake_used, knn_radii(fake_used, k=k))
+    return _prdc_result(reference, fake_used, nearest, inside, n_fake_total=len(fake))
+
+
+def cover_and_judge(reference: RealReference, real: np.ndarray, fake: np.ndarray, *, k: int = DEFAULT_K,
+                    members: np.ndarray | None = None, queries: np.ndarray | None = None
+                    ) -> tuple[np.ndarray, PrdcResult]:
+    """Each queried real sample's exact nearest fake sample, and the PRDC of ``fake`` (every sample), in one pass.
+
+    A random subset's coverage of the input and its PRDC ask the same question of the same pairs when the real
+    reference is drawn from the input: one search of the input samples against the subset answers both. A
+    real sample that is itself a fake sample (``members``) needs no search: it is its own nearest fake sample,
+    at distance 0, and lies inside its own ball unless that ball has radius 0 (k duplicates of it).
+
+    Args:
+        reference: the PRDC reference, drawn from ``real`` (``reference.rows`` index ``real``).
+        real: (n, d) float32, the whole real set (the input). fake: (m, d), m > k, judged without subsampling.
+        members: (p,) int64 rows of ``real`` that are ``fake[:p]`` (a subset of the input drawn first), or None.
+        queries: (q,) sorted int64 rows of ``real`` to search, holding every ``reference.rows`` (None: all).
+
+    Returns:
+        (nearest, prdc): (q,) int64 index into ``fake`` of each queried sample's nearest fake sample (a member's
+        own index), and the PRDC of ``fake`` against the reference.
+
+    Raises:
+        ValueError: ``fake`` has at most k samples, or ``queries`` misses a reference row.
+
+    Cost: one (q − members) × m × d float32 product, the k-NN radii of ``fake``; O(n + m) state.
+    """
+    if len(fake) <= k:
+        raise ValueError(f"PRDC with k={k} needs more than {k} fake samples, got {len(fake)}")
+    fake = np.asarray(fake)
+    rows = np.arange(len(real), dtype=np.int64) if queries is None else np.asarray(queries, dtype=np.int64)
+    at = np.searchsorted(rows, reference.rows)
+    if np.any(at >= len(rows)) or np.any(rows[np.minimum(at, len(rows) - 1)] != reference.rows):
+        raise ValueError("the queried rows must hold every row of the PRDC reference")
+    radii = knn_radii(fake, k=k)
+    fake_position = np.full(len(real), -1, dtype=np.int64)
+    if members is not None:
+        fake_position[members] = np.arange(len(members))
+    position = fake_position[rows]
+    settled = position >= 0
+    settled[settled] = radii[position[settled]] > 0
+    searched = np.flatnonzero(~settled)
+    nearest, inside = position, settled.copy()
+    searched_rows = rows[searched]
+    points = real if searched_rows.size == len(real) else real[searched_rows]
+    nearest[searched], inside[searched] = nearest_center_and_ball_membership(points, fake, radii)
+    return nearest, _prdc_result(reference, fake, nearest[at], inside[at], n_fake_total=len(fake))
+
+
+def _prdc_result(reference: RealReference, fake_used: np.ndarray, nearest: np.ndarray, inside: np.ndarray, *,
+                 n_fake_total: int) -> PrdcResult:
+    """PRDC from each reference sample's nearest fake sample and its ball membership."""
+    real = reference.points
+    distances = pair_distances(fake_used, nearest, real, np.arange(len(real)))
+    coverage = float(np.mean(distances < reference.radii))
     return PrdcResult(
-        scores=CoverageRecall(coverage=coverage, recall=recall),
-        n_real=len(real), n_real_total=reference.n_total, n_fake=len(fake_used), n_fake_total=len(fake),
+        scores=CoverageRecall(coverage=coverage, recall=float(np.mean(inside))),
+        n_real=len(real), n_real_total=reference.n_total, n_fake=len(fake_used), n_fake_total=n_fake_total,
     )
 
 

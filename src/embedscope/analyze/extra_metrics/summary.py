@@ -9,16 +9,15 @@ import numpy as np
 
 from embedscope.analyze.embedding_metrics import EmbeddingMetrics
 from embedscope.analyze.extra_metrics.k_center import KCenterObjectives, k_center_objectives
-from embedscope.analyze.extra_metrics.prdc import (
-    DEFAULT_K,
-    MAX_SAMPLES,
-    PrdcResult,
-    judge_against,
-    real_reference,
+from embedscope.analyze.extra_metrics.prdc import DEFAULT_K, MAX_SAMPLES, PrdcResult, real_reference
+from embedscope.analyze.extra_metrics.random_baseline import (
+    PrdcRequest,
+    SubsetMetrics,
+    random_baseline,
+    subset_metrics,
 )
-from embedscope.analyze.extra_metrics.random_baseline import SubsetMetrics, random_baseline, subset_metrics
 from embedscope.analyze.extra_metrics.vendi import vendi_score
-from embedscope.analyze.sets import RANDOM, SELECTED, AnalysisSets, random_subset
+from embedscope.analyze.sets import RANDOM, SELECTED, AnalysisSets
 
 DEFAULT_RANDOM_SEEDS = 5  # equal to pipeline.parameters.DEFAULT_RANDOM_SEEDS
 """Random subsets drawn (seeds seed, seed+1, …): enough for a mean ± sd, each costs one coverage search."""
@@ -94,24 +93,22 @@ def compute_extra_metrics(
         sets.input, sets.random_indices, datapool=sets.datapool, exact=exact, seed=seed,
         nearest_in_set=metrics.nearest_in_set.get(RANDOM), cover=random_cover,
     )
-    step(f"{n_random_seeds} random subsets (mean ± sd)")
-    subsets = random_baseline(
-        sets.input, subset_size=len(sets.selected_indices), seeds=range(seed, seed + n_random_seeds),
-        datapool=sets.datapool, exact=exact, known={seed: run_random},
-    )
-    step("PRDC coverage and recall")
     selected_fake = sets.with_datapool(sets.selected)
     absent_reason = None
-    prdc_selected, prdc_random = None, {}
+    prdc_selected, prdc_request = None, None
     if min(len(sets.input), len(selected_fake)) <= k:
         absent_reason = f"PRDC with k={k} needs more than {k} input and selected samples"
     else:
+        step("PRDC reference (k-NN radii of the input)")
         reference = real_reference(sets.input, k=k, max_samples=MAX_SAMPLES, seed=seed)
-        prdc_selected = judge_against(reference, selected_fake, k=k, max_samples=MAX_SAMPLES, seed=seed)
-        for random_seed in subsets:
-            rows = random_subset(len(sets.input), len(sets.selected_indices), seed=random_seed)
-            prdc_random[random_seed] = judge_against(reference, sets.with_datapool(sets.input[rows]), k=k,
-                                                     max_samples=MAX_SAMPLES, seed=seed)
+        prdc_request = PrdcRequest(reference=reference, k=k, max_samples=MAX_SAMPLES, seed=seed)
+        prdc_selected = prdc_request.judge(selected_fake)
+    step(f"{n_random_seeds} random subsets (mean ± sd, PRDC)")
+    subsets = random_baseline(
+        sets.input, subset_size=len(sets.selected_indices), seeds=range(seed, seed + n_random_seeds),
+        datapool=sets.datapool, exact=exact, known={seed: run_random}, prdc=prdc_request,
+    )
+    prdc_random = {} if prdc_request is None else dict(sorted(prdc_request.results.items()))
     step("Vendi score")
     return ExtraMetricsResult(
         selected=selected,
