@@ -223,7 +223,7 @@ def bench_run(n_images: int, repeats: int, cpus_per_node: int, workdir: Path) ->
             try:
                 before = os.getloadavg()[0]
                 start = time.perf_counter()
-                subprocess.run(command, env={**ENV, CACHE_DIR_ENV: str(cache)}, check=True)
+                subprocess.run(command, env={**ENV, CACHE_DIR_ENV: str(cache)}, check=True, stdout=subprocess.DEVNULL)
                 wall = time.perf_counter() - start
                 after = os.getloadavg()[0]
             finally:
