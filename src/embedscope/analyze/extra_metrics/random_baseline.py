@@ -67,7 +67,7 @@ def subset_metrics(
     if nearest_in_set is None and len(rows) >= 2:
         nearest_in_set = nearest_neighbor_in_set(subset, exact=exact, seed=seed).distances
     if coverage is None and cover is None:
-        centres = subset if datapool is None else np.concatenate([subset, datapool])
+        centres = _with_datapool(subset, datapool)
         queries = vectors if coverage_queries is None else vectors[coverage_queries]
         cover = nearest_in_other_set(queries, centres, exact=exact, seed=seed).distances
     if coverage is None:
@@ -146,7 +146,7 @@ def random_baseline(
     results: dict[int, SubsetMetrics] = {seed: known[seed] for seed in seeds if known is not None and seed in known}
     for seed in extra:
         rows = random_subset(n, subset_size, seed=seed)
-        centres = vectors[rows] if datapool is None else np.concatenate([vectors[rows], datapool])
+        centres = _with_datapool(vectors[rows], datapool)
         searched = np.arange(n, dtype=np.int64) if queries is None else queries
         outside = np.ones(n, dtype=bool)
         outside[rows] = False
@@ -166,7 +166,7 @@ def random_baseline(
     if prdc is not None:
         for seed in set(seeds) - set(prdc.results):
             rows = random_subset(n, subset_size, seed=seed)
-            prdc.results[seed] = prdc.judge(vectors[rows] if datapool is None else np.concatenate([vectors[rows], datapool]))
+            prdc.results[seed] = prdc.judge(_with_datapool(vectors[rows], datapool))
     return {seed: results[seed] for seed in seeds}
 
 
@@ -184,3 +184,8 @@ def _coverage_estimate(outside_distances: np.ndarray, *, n_outside: int, n: int)
         return 0.0, 0.0
     mean = float(np.mean(outside_distances, dtype=np.float64)) * n_outside / n
     return mean, float(np.max(outside_distances))
+
+
+def _with_datapool(subset: np.ndarray, datapool: np.ndarray | None) -> np.ndarray:
+    """The covering set: ``subset`` rows, then the datapool's (as ``AnalysisSets.with_datapool``)."""
+    return subset if datapool is None else np.concatenate([subset, datapool])
