@@ -207,6 +207,11 @@ def test_run_with_the_ray_engine_writes_the_local_engines_files_and_keys(
     common = ["run", str(folder), "--n-samples", "20", "--random-seeds", "2", "--quiet"]
 
     assert main([*common, "--out", str(tmp_path / "local")]) == 0
+
+    def decoded_on_the_driver(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the Ray engine measured the image statistics on the driver")
+
+    monkeypatch.setattr("embedscope.ingest.image_statistics.folder_image_statistics", decoded_on_the_driver)
     assert main([*common, "--out", str(tmp_path / "ray"), "--engine", "ray", "--ray-address", ray_two_nodes.address,
                  "--shard-dir", str(uninterrupted.result.shard_dir)]) == 0
 
@@ -228,6 +233,9 @@ def test_run_with_the_ray_engine_writes_the_local_engines_files_and_keys(
         assert engine["stageSeconds"][stage] == pytest.approx(ray_json["embedscope"]["stageSeconds"][stage], abs=2e-3)
     for name in ("corrupt_filenames.txt", "duplicate_filenames.txt"):
         assert (tmp_path / "ray/filenames" / name).read_text() == (tmp_path / "local/filenames" / name).read_text()
+    # the image statistics, measured by Ray tasks, are the local engine's to the last digit
+    statistics = "data/computed_metadata.csv"
+    assert (tmp_path / "ray" / statistics).read_bytes() == (tmp_path / "local" / statistics).read_bytes()
     local_csv = read_lightly_csv(tmp_path / "local/data/embeddings.csv")
     ray_csv = read_lightly_csv(tmp_path / "ray/data/embeddings.csv")
     assert ray_csv.names == local_csv.names

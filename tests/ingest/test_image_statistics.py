@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 import skimage.data
@@ -9,7 +11,13 @@ from PIL import Image
 from skimage.filters import laplace
 from skimage.measure import shannon_entropy
 
-from embedscope.ingest.image_statistics import column_names, image_statistics
+from embedscope.ingest.image_statistics import (
+    column_names,
+    columns_of_rows,
+    folder_image_statistics,
+    image_statistics,
+    statistics_rows,
+)
 
 
 def _grey(rgb: np.ndarray) -> np.ndarray:
@@ -54,3 +62,31 @@ def test_uniform_frames_are_low_information(colour: tuple[int, int, int]) -> Non
     stats = image_statistics(frame)
     assert stats["lightly.low_information"] == 1.0
     assert stats["lightly.sharpness"] < 1e-3
+
+
+def test_a_folders_statistics_are_each_images_own_on_any_number_of_threads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rng = np.random.default_rng(3)
+    names = []
+    for i in range(21):  # more than one chunk of names when the chunk is made small below
+        name = f"sub/img-{i:02d}.{'png' if i % 3 else 'jpg'}"
+        (tmp_path / "sub").mkdir(exist_ok=True)
+        Image.fromarray(rng.integers(0, 256, (20 + i, 31, 3), dtype=np.uint8)).save(tmp_path / name)
+        names.append(name)
+    (tmp_path / "broken.jpg").write_bytes(b"\xff\xd8\xff not a jpeg")
+    names.insert(7, "broken.jpg")
+    expected = {column: np.full(len(names), np.nan) for column in column_names()}
+    for row, name in enumerate(names):
+        if name != "broken.jpg":
+            with Image.open(tmp_path / name) as image:
+                for column, value in image_statistics(image.convert("RGB")).items():
+                    expected[column][row] = value
+    for threads, chunk in ((1, 256), (3, 4)):
+        monkeypatch.setattr("embedscope.ingest.image_statistics.STATISTICS_CHUNK", chunk)
+        measured = folder_image_statistics(tmp_path, names, threads=threads)
+        assert list(measured) == column_names()
+        for column in column_names():
+            np.testing.assert_array_equal(measured[column], expected[column], err_msg=column)
+    rows = statistics_rows(names[5:9], root=str(tmp_path))
+    np.testing.assert_array_equal(columns_of_rows(rows)["lightly.width"], expected["lightly.width"][5:9])

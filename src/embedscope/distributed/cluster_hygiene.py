@@ -2,8 +2,8 @@
 (:func:`embedscope.distributed.block_pairs.pairs_within_on_blocks`), grouped and given representatives exactly as
 the local engine does (:func:`embedscope.neighbors.near_duplicates.groups_from_pairs`), and
 ``--remove-near-duplicates`` as a subset of the blocks. A plain image folder's computed image statistics are the
-local engine's (:func:`embedscope.select.hygiene.with_computed_statistics`, from the names); an embeddings file has
-none.
+local engine's, measured by Ray tasks (:func:`embedscope.distributed.ray_image_statistics.image_statistics_on_ray`);
+an embeddings file has none.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import numpy as np
 
 from embedscope.distributed.block_maps import rows_at, subset_blocks
 from embedscope.distributed.block_pairs import pairs_within_on_blocks
+from embedscope.distributed.ray_image_statistics import image_statistics_on_ray
 from embedscope.distributed.vector_blocks import BYTES_PER_VALUE, VectorBlocks
 from embedscope.errors import ConfigError
 from embedscope.ingest.samples import LoadedInputs
@@ -52,7 +53,8 @@ def find_hygiene_on_cluster(
         ConfigError: a bad threshold; the removal would leave fewer than 2 samples.
     """
     threshold = near_duplicate_threshold(params)
-    statistics, image_root, sample_data = with_computed_statistics(samples, sample_data, params, progress)
+    statistics, image_root, sample_data = with_computed_statistics(samples, sample_data, params, progress,
+                                                                   measure=image_statistics_on_ray)
     progress.stage(f"finding near-duplicates on Ray (distance < {threshold:g})")
     pairs = pairs_within_on_blocks(blocks, threshold=threshold)
     members = np.unique(np.concatenate([pairs.first, pairs.second]))

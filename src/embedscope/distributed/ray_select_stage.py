@@ -12,6 +12,7 @@ from embedscope.distributed.cluster_hygiene import find_hygiene_on_cluster
 from embedscope.distributed.coverage import METHOD as COVERAGE_METHOD
 from embedscope.distributed.options import RayEngineOptions
 from embedscope.distributed.ray_embed import EngineRecord
+from embedscope.distributed.ray_image_statistics import image_statistics_on_ray
 from embedscope.distributed.ray_selection import diversity_min_distance, select_on_blocks
 from embedscope.distributed.vector_blocks import VectorBlocks
 from embedscope.errors import ConfigError
@@ -68,7 +69,8 @@ def select_stage_on_ray(
     if ingested.config is not None and ingested.config.lightly_path_regex is not None:
         sample_data = with_path_metadata(sample_data, ingested.config.lightly_path_regex)
     if blocks is None:
-        hygiene, reduced, sample_data = find_hygiene(samples, sample_data, params, progress)
+        hygiene, reduced, sample_data = find_hygiene(samples, sample_data, params, progress,
+                                                     measure=image_statistics_on_ray)
     else:
         hygiene, reduced, sample_data, blocks = find_hygiene_on_cluster(
             samples, blocks, sample_data, params, progress, memory_budget=memory_budget)

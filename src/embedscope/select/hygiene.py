@@ -8,6 +8,7 @@ Flags arrive in ``RunParameters.extra``: ``near_duplicate_threshold`` (float), `
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -37,6 +38,9 @@ from embedscope.select.outliers_with_config import (
 )
 from embedscope.select.run_sample_data import RunSampleData
 from embedscope.select.run_selection import Selection, picks_wanted
+
+StatisticsMeasure = Callable[[Path, Sequence[str]], dict[str, np.ndarray]]
+"""(image folder, names) → ``lightly.<name>`` → (n,) float64 computed image statistics, NaN where a file fails."""
 
 COMPUTED_SOURCE = "(computed image statistics)"
 """Where computed ``lightly.*`` columns say they come from when no --metadata file is given."""
@@ -79,7 +83,8 @@ def near_duplicate_threshold(params: RunParameters) -> float:
 
 
 def find_hygiene(
-    samples: LoadedInputs, sample_data: RunSampleData, params: RunParameters, progress: Progress
+    samples: LoadedInputs, sample_data: RunSampleData, params: RunParameters, progress: Progress, *,
+    measure: StatisticsMeasure | None = None,
 ) -> tuple[HygieneFindings, LoadedInputs, RunSampleData]:
     """Computed image statistics (image folders, video frames, object crops); blank, uniform or grey video
     frames taken out of the input; near-duplicate groups; the ``lightly.*`` columns added to the
@@ -87,7 +92,8 @@ def find_hygiene(
     and of their per-sample data.
 
     Cost: the range search of :func:`~embedscope.neighbors.near_duplicates.near_duplicate_groups`; one decode
-    of every image for the statistics.
+    of every image of a plain folder for the statistics, by ``measure`` (default: the local threads of
+    :func:`~embedscope.ingest.image_statistics.folder_image_statistics`).
 
     Returns:
         The findings, and the samples and sample data the selection works on.
@@ -97,7 +103,8 @@ def find_hygiene(
     """
     threshold = near_duplicate_threshold(params)
     remove = bool(params.extra.get("remove_near_duplicates", False))
-    statistics, image_root, sample_data = with_computed_statistics(samples, sample_data, params, progress)
+    statistics, image_root, sample_data = with_computed_statistics(samples, sample_data, params, progress,
+                                                                   measure=measure)
     blank_frames: list[str] | None = None
     if getattr(samples, "videos", None) is not None and statistics:
         blank = blank_rows(statistics)
@@ -126,15 +133,18 @@ def find_hygiene(
 
 
 def with_computed_statistics(
-    samples: LoadedInputs, sample_data: RunSampleData, params: RunParameters, progress: Progress
+    samples: LoadedInputs, sample_data: RunSampleData, params: RunParameters, progress: Progress, *,
+    measure: StatisticsMeasure | None = None,
 ) -> tuple[dict[str, np.ndarray], Path | None, RunSampleData]:
     """The computed image statistics of the input (see :func:`find_hygiene`), the image folder they come from
     (plain image folders; else None), and ``sample_data`` with them added as ``lightly.*`` numeric columns.
 
-    Reads ``samples.input.names`` only (never the vectors). Cost: one decode of every image of a plain folder.
+    Reads ``samples.input.names`` only (never the vectors). Cost: one decode of every image of a plain folder,
+    by ``measure(folder, names)`` (default :func:`~embedscope.ingest.image_statistics.folder_image_statistics`;
+    ``run --engine ray`` passes Ray tasks).
     """
     image_root = samples.image_root if _is_plain_image_folder(samples) else None
-    statistics = _computed_statistics(samples, image_root, progress)
+    statistics = _computed_statistics(samples, image_root, progress, measure)
     if statistics:
         numeric = {**sample_data.input.numeric, **statistics}
         sources = {"metadata": Path(str(params.input_path)) / COMPUTED_SOURCE, **sample_data.input.sources}
@@ -144,7 +154,7 @@ def with_computed_statistics(
 
 
 def _computed_statistics(
-    samples: LoadedInputs, image_root: Path | None, progress: Progress
+    samples: LoadedInputs, image_root: Path | None, progress: Progress, measure: StatisticsMeasure | None
 ) -> dict[str, np.ndarray]:
     """``lightly.*`` → (n_input,) statistics: measured while embedding frames or crops, or (plain image
     folders) by decoding every image once more; empty for an embeddings file."""
@@ -153,10 +163,12 @@ def _computed_statistics(
             return details.statistics.aligned(samples.input.names)
     if image_root is None:
         return {}
-    from embedscope.ingest.image_statistics import folder_image_statistics  # Pillow: the image extra
+    if measure is None:
+        from embedscope.ingest.image_statistics import folder_image_statistics  # Pillow: the image extra
 
+        measure = folder_image_statistics
     progress.stage("computing image statistics (sharpness, brightness, …)")
-    return folder_image_statistics(image_root, samples.input.names)
+    return measure(image_root, samples.input.names)
 
 
 def _kept(
