@@ -9,11 +9,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import av
 import numpy as np
 import pytest
-from av.video.stream import VideoStream
-from PIL import Image
 
 from embedscope.cli.app import main
 from embedscope.distributed.cluster import cluster_info
@@ -30,6 +27,7 @@ from embedscope.progress import SilentProgress
 from embedscope.report.json_writer import read_report_dict
 from embedscope.run_parameters import RunParameters
 from tests.distributed.conftest import TwoNodeCluster
+from tests.distributed.sample_folders import flat_video, make_object_folder
 from tests.ingest.test_video_frames import write_video
 
 SAMPLES_PER_SHARD = 4  # frames per shard; images per crop shard
@@ -51,26 +49,12 @@ def _model_cache(ray_model_cache: Path) -> Iterator[None]:
         yield
 
 
-def _flat_video(path: Path, n_frames: int = 4) -> None:
-    """A mid-grey video: every frame is blank."""
-    with av.open(str(path), "w") as container:
-        stream = container.add_stream("libx264", rate=10)
-        assert isinstance(stream, VideoStream)
-        stream.width, stream.height, stream.pix_fmt = 64, 48, "yuv420p"
-        for _ in range(n_frames):
-            frame = av.VideoFrame.from_ndarray(np.full((48, 64, 3), 128, np.uint8), format="rgb24")
-            for packet in stream.encode(frame):
-                container.mux(packet)
-        for packet in stream.encode():
-            container.mux(packet)
-
-
 @pytest.fixture(scope="module")
 def videos(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("ray_videos") / "videos"
     write_video(root / "drive" / "cam.mp4", n_frames=12)
     write_video(root / "b.mkv", n_frames=6, size=(48, 32))
-    _flat_video(root / "grey.mp4")
+    flat_video(root / "grey.mp4")
     (root / "zz_broken.mov").write_bytes(b"\x00\x01" * 500)
     write_video(root / "full.mkv", size=(160, 120))
     data = (root / "full.mkv").read_bytes()
@@ -81,22 +65,7 @@ def videos(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def objects(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    rng = np.random.default_rng(5)
-    root = tmp_path_factory.mktemp("ray_objects") / "images"
-    for name in BOXES:
-        (root / name).parent.mkdir(parents=True, exist_ok=True)
-        Image.fromarray(rng.integers(0, 256, (60, 80, 3), dtype=np.uint8)).save(root / name)
-    whole = (root / "t.jpg").read_bytes()
-    (root / "t.jpg").write_bytes(whole[: len(whole) // 2])
-    names = list(BOXES)
-    coco = {
-        "images": [{"id": i, "file_name": n, "width": 80, "height": 60} for i, n in enumerate(names)],
-        "annotations": [{"image_id": names.index(image), "category_id": c, "bbox": [x, y, w, h], "score": 0.9}
-                        for image, boxes in BOXES.items() for c, x, y, w, h in boxes],
-        "categories": [{"id": 1, "name": "car"}, {"id": 2, "name": "person"}],
-    }
-    (root.parent / "boxes.json").write_text(json.dumps(coco))
-    return root
+    return make_object_folder(tmp_path_factory.mktemp("ray_objects") / "images", BOXES, seed=5, truncated=["t.jpg"])
 
 
 @dataclass(frozen=True)

@@ -81,21 +81,24 @@ def rows_at(blocks: VectorBlocks, positions: np.ndarray) -> np.ndarray:
     return out
 
 
-def _subset_block(block: Block, kept: np.ndarray) -> Block:
+def _subset_block(block: Block, kept: np.ndarray) -> tuple[Block, int]:
     positions, vectors = _hits(block[1], block[0], kept)
-    return np.searchsorted(kept, positions).astype(np.int64), vectors
+    return (np.searchsorted(kept, positions).astype(np.int64), vectors), len(positions)
 
 
 def subset_blocks(blocks: VectorBlocks, kept: np.ndarray) -> VectorBlocks:
-    """The rows ``kept`` (sorted, unique) as new blocks, renumbered 0..len(kept)-1 in that order (tasks; nothing
-    comes back to the driver)."""
+    """The rows ``kept`` (sorted, unique, at least one) as new blocks, renumbered 0..len(kept)-1 in that order, the
+    blocks left without a row dropped (the searches and the k-center take no empty block). One task per block;
+    only each new block's row count comes back to the driver."""
     import ray
 
     kept = np.asarray(kept, dtype=np.int64)
     shared = ray.put(kept)
-    task = ray.remote(max_retries=TASK_RETRIES)(_subset_block)
-    return VectorBlocks.from_position_refs([task.remote(ref, shared) for ref in blocks.refs], n_rows=len(kept),
-                                           dim=blocks.dim)
+    task = ray.remote(max_retries=TASK_RETRIES, num_returns=2)(_subset_block)
+    subsets: list[Any] = [task.remote(ref, shared) for ref in blocks.refs]  # each a (block, row count) pair of refs
+    counts = get_unwrapped([count for _, count in subsets])
+    return VectorBlocks.from_position_refs([ref for (ref, _), n in zip(subsets, counts, strict=True) if n],
+                                           n_rows=len(kept), dim=blocks.dim)
 
 
 def _unit_gram(vectors: np.ndarray) -> np.ndarray:

@@ -1,9 +1,10 @@
 """The select stage's hygiene with the input on the cluster: near-duplicate groups from block-pair range searches
 (:func:`embedscope.distributed.block_pairs.pairs_within_on_blocks`), grouped and given representatives exactly as
 the local engine does (:func:`embedscope.neighbors.near_duplicates.groups_from_pairs`), and
-``--remove-near-duplicates`` as a subset of the blocks. A plain image folder's computed image statistics are the
-local engine's, measured by Ray tasks (:func:`embedscope.distributed.ray_image_statistics.image_statistics_on_ray`);
-an embeddings file has none.
+``--remove-near-duplicates`` as a subset of the blocks. The computed image statistics are the local engine's: a
+plain image folder's measured by Ray tasks (:func:`embedscope.distributed.ray_image_statistics.image_statistics_on_ray`),
+video frames' and object crops' measured while embedding; an embeddings file has none. Blank, uniform or grey
+video frames leave the input first, as locally.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from embedscope.distributed.block_pairs import pairs_within_on_blocks
 from embedscope.distributed.ray_image_statistics import image_statistics_on_ray
 from embedscope.distributed.vector_blocks import BYTES_PER_VALUE, VectorBlocks
 from embedscope.errors import ConfigError
+from embedscope.ingest.sample_statistics import blank_rows
 from embedscope.ingest.samples import LoadedInputs
 from embedscope.io.embedding_table import EmbeddingTable
 from embedscope.neighbors.near_duplicates import groups_from_pairs
@@ -41,8 +43,9 @@ def find_hygiene_on_cluster(
     samples: LoadedInputs, blocks: VectorBlocks, sample_data: RunSampleData, params: RunParameters,
     progress: Progress, *, memory_budget: int,
 ) -> tuple[HygieneFindings, LoadedInputs, RunSampleData, VectorBlocks]:
-    """:func:`embedscope.select.hygiene.find_hygiene` for an input held as ``blocks`` (an embeddings file or a
-    plain image folder; not video frames or object crops).
+    """:func:`embedscope.select.hygiene.find_hygiene` for an input held as ``blocks`` (an embeddings file, an image
+    folder, video frames or object crops): blank video frames out (from the frames' statistics; rows of the blocks
+    subset on the cluster), then the near-duplicate groups of the rest.
 
     The group members' rows are gathered once when they fit a quarter of ``memory_budget``, else group by group.
 
@@ -50,11 +53,21 @@ def find_hygiene_on_cluster(
         The findings, and the samples, sample data and blocks the selection works on.
 
     Raises:
-        ConfigError: a bad threshold; the removal would leave fewer than 2 samples.
+        ConfigError: a bad threshold; the blank frames or the removal would leave fewer than 2 samples.
     """
     threshold = near_duplicate_threshold(params)
     statistics, image_root, sample_data = with_computed_statistics(samples, sample_data, params, progress,
                                                                    measure=image_statistics_on_ray)
+    blank_frames: list[str] | None = None
+    if getattr(samples, "videos", None) is not None and statistics:
+        blank = blank_rows(statistics)
+        blank_frames = [samples.input.names[int(i)] for i in blank]
+        if blank.size and blocks.n_rows - blank.size < 2:
+            raise ConfigError(f"{params.input_path}: {blank.size} of {blocks.n_rows} frames are blank, uniform or "
+                              "grey; fewer than 2 frames are left to select from")
+        if blank.size:
+            samples, sample_data, statistics, blocks = _kept(
+                samples, sample_data, statistics, blocks, np.setdiff1d(np.arange(blocks.n_rows), blank))
     progress.stage(f"finding near-duplicates on Ray (distance < {threshold:g})")
     pairs = pairs_within_on_blocks(blocks, threshold=threshold)
     members = np.unique(np.concatenate([pairs.first, pairs.second]))
@@ -74,10 +87,18 @@ def find_hygiene_on_cluster(
         keep = np.setdiff1d(np.arange(blocks.n_rows), groups.removed)
         if keep.size < 2:
             raise ConfigError("--remove-near-duplicates leaves fewer than 2 samples; use a smaller threshold")
-        samples = dataclasses.replace(samples, input=table_rows(samples.input, keep))
-        sample_data = dataclasses.replace(sample_data, input=sample_data.input.subset(keep))
-        statistics = {key: values[keep] for key, values in statistics.items()}
-        blocks = subset_blocks(blocks, keep)
+        samples, sample_data, statistics, blocks = _kept(samples, sample_data, statistics, blocks, keep)
     findings = HygieneFindings(groups=groups, names_before_removal=names, removed_from_input=remove,
-                               statistics=statistics, image_root=image_root)
+                               statistics=statistics, image_root=image_root, blank_frames=blank_frames)
     return findings, samples, sample_data, blocks
+
+
+def _kept(
+    samples: LoadedInputs, sample_data: RunSampleData, statistics: dict[str, np.ndarray], blocks: VectorBlocks,
+    keep: np.ndarray,
+) -> tuple[LoadedInputs, RunSampleData, dict[str, np.ndarray], VectorBlocks]:
+    """The samples, their data, statistics and blocks restricted to the input rows ``keep`` (increasing)."""
+    samples = dataclasses.replace(samples, input=table_rows(samples.input, keep))
+    sample_data = dataclasses.replace(sample_data, input=sample_data.input.subset(keep))
+    statistics = {key: values[keep] for key, values in statistics.items()}
+    return samples, sample_data, statistics, subset_blocks(blocks, keep)

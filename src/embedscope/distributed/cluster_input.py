@@ -1,7 +1,8 @@
 """An INPUT above ``--memory-budget`` held on the cluster: the driver keeps the names, labels and datapool, the
 N × D rows stay in the Ray object store as blocks (:class:`~embedscope.distributed.vector_blocks.VectorBlocks`).
 
-Every source (a ``.npy`` file, a Parquet or CSV embeddings file, an image folder's projected shards) first puts
+Every source (a ``.npy`` file, a Parquet or CSV embeddings file, the projected shards of an image folder, of video
+frames or of object crops) first puts
 the file's rows in the object store as *source blocks*: ``(positions, vectors)`` with positions the consecutive
 file rows ``start .. stop - 1`` and vectors checked float32 (:class:`SourceBlock`). :func:`input_on_cluster`
 then does what :func:`embedscope.ingest.samples.prepare_inputs` does to a table in memory — masked rows out,
@@ -15,7 +16,7 @@ on the driver fails loudly instead of loading it.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,7 +27,7 @@ from embedscope.distributed.block_maps import Block
 from embedscope.distributed.cluster_hygiene import table_rows
 from embedscope.distributed.ray_errors import get_unwrapped
 from embedscope.distributed.vector_blocks import BYTES_PER_VALUE, VectorBlocks
-from embedscope.ingest.samples import LoadedInputs, concat_tables, input_rows, l2_normalize
+from embedscope.ingest.samples import LoadedInputs, concat_tables, input_rows, l2_normalize, prepare_inputs
 from embedscope.io.embedding_table import EmbeddingTable
 from embedscope.io.embeddings_file import read_embeddings
 from embedscope.io.row_normalize import l2_normalized_rows
@@ -213,3 +214,44 @@ def input_on_cluster(
     )
     return InputOnCluster(samples=samples, blocks=VectorBlocks.from_position_refs(refs, n_rows=len(kept),
                                                                                  dim=table.dim))
+
+
+HoldOnCluster = Callable[[InputOnCluster], None]
+"""Takes an input left on the cluster (the Ray executor keeps it for the select and analyze stages)."""
+
+
+def inputs_within_budget(
+    names: Sequence[str],
+    blocks: VectorBlocks,
+    *,
+    source: Path,
+    datapool_path: Path | None,
+    normalize: bool,
+    memory_budget: int,
+    on_cluster: HoldOnCluster | None,
+    corrupt: dict[str, str] | None = None,
+    duplicates: dict[str, str] | None = None,
+    image_root: Path | None = None,
+) -> LoadedInputs:
+    """:func:`embedscope.ingest.samples.prepare_inputs` of the embedded samples ``names`` (labels 0), whose
+    projected rows are ``blocks`` (each block holding consecutive positions, in ``names`` order): the blocks
+    gathered on the driver when their N × D × 4 bytes fit ``memory_budget`` (decided from ``blocks.nbytes``,
+    before anything is fetched), else left on the cluster (:func:`input_on_cluster`) and handed to
+    ``on_cluster``; the driver's samples then hold a (0, D) ``vectors`` array.
+
+    Raises:
+        MemoryBudgetError: above the budget with no ``on_cluster`` (nothing gathered).
+        InputFileError: fewer than 2 samples, a bad datapool, a zero vector under ``normalize``.
+    """
+    labels = np.zeros(len(names), dtype=np.int64)
+    if blocks.nbytes <= memory_budget or on_cluster is None:
+        table = EmbeddingTable(names=list(names), vectors=blocks.gather(memory_budget=memory_budget), source=source,
+                               labels=labels)
+        return prepare_inputs(table, datapool_path=datapool_path, normalize=normalize, corrupt=corrupt,
+                              duplicates=duplicates, image_root=image_root)
+    table = EmbeddingTable(names=list(names), vectors=np.empty((0, blocks.dim), dtype=np.float32), source=source,
+                           labels=labels)
+    held = input_on_cluster(table, source_blocks(blocks), datapool_path=datapool_path, normalize=normalize,
+                            corrupt=corrupt, duplicates=duplicates, image_root=image_root)
+    on_cluster(held)
+    return held.samples

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from embedscope.distributed.cluster import ClusterInfo
+from embedscope.distributed.cluster_input import HoldOnCluster
 from embedscope.distributed.feature_shards import read_shard_index, shard_name
 from embedscope.distributed.options import RayEngineOptions
 from embedscope.distributed.ray_samples import SampleRun, hashes_on_ray, progress_of, statistics_at
@@ -94,6 +95,7 @@ def ray_object_inputs(
     model: ModelChoice | None = None,
     cache_dir: Path | None = None,
     details: dict[str, object] | None = None,
+    on_cluster: HoldOnCluster | None = None,
 ) -> tuple[LoadedInputs, CropMetadata]:
     """:func:`embedscope.embed.crop_samples.load_object_inputs` with the decoding, cutting and model on Ray.
 
@@ -102,10 +104,16 @@ def ray_object_inputs(
             shard).
         content_hashes: image name → content hash (the folder scan's; hashed on Ray when None).
         details: filled with the engine record's embedding details.
+        on_cluster: takes the crops' input when its N × d × 4 bytes exceed ``--memory-budget``: the projected
+            rows then stay on the cluster (the inputs' ``input.vectors`` has no rows); None: such crops raise
+            MemoryBudgetError (:meth:`~embedscope.distributed.ray_samples.SampleRun.inputs_of`).
+
+    Memory on the driver: the crop plan, names and keys; the PCA's fit rows; the projected (N, d) vectors only
+    when they fit ``--memory-budget``.
 
     Raises:
         InputFileError, ConfigError: as the local engine; ConfigError: ``--device cuda`` without GPUs, a
-            ``--shard-dir`` of another model.
+            ``--shard-dir`` of another model; MemoryBudgetError: above the budget without ``on_cluster``.
     """
     import ray
 
@@ -156,7 +164,7 @@ def ray_object_inputs(
     names = [spec.name for spec in embedded]
     return assemble_object_inputs(
         predictions, embedded, skipped, statistics_at(index.location, embedded_keys, names),
-        table_of=lambda table_names: run.table(
-            index.location, embedded_keys, table_names, source=predictions.source, embedding_dim=embedding_dim),
-        datapool_path=datapool_path, normalize=normalize, progress=progress,
+        inputs_of=run.inputs_of(index.location, embedded_keys, source=predictions.source, embedding_dim=embedding_dim,
+                                datapool_path=datapool_path, normalize=normalize, on_cluster=on_cluster),
+        progress=progress,
     )

@@ -8,10 +8,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
-
 from embedscope.distributed.cluster import ClusterInfo
-from embedscope.distributed.cluster_input import InputOnCluster, block_bytes, input_on_cluster, source_blocks
+from embedscope.distributed.cluster_input import HoldOnCluster, block_bytes, inputs_within_budget
 from embedscope.distributed.options import RayEngineOptions
 from embedscope.distributed.ray_image_folder import (
     RayFolderEmbedding,
@@ -24,7 +22,6 @@ from embedscope.distributed.vector_blocks import default_memory_budget
 from embedscope.embed.model_choice import ModelChoice
 from embedscope.ingest.image_folder import ImageFolderScan
 from embedscope.ingest.samples import LoadedInputs
-from embedscope.io.embedding_table import EmbeddingTable
 from embedscope.run_parameters import RunParameters
 
 
@@ -113,24 +110,21 @@ def embed_folder_blocks_with_ray(
 
 
 def folder_samples_on_ray(
-    embedded: RayFolderEmbedding, params: RunParameters, *, memory_budget: int
-) -> tuple[LoadedInputs, InputOnCluster | None]:
+    embedded: RayFolderEmbedding, params: RunParameters, *, memory_budget: int, on_cluster: HoldOnCluster | None,
+) -> LoadedInputs:
     """The embedded images with the datapool attached, as the local engine's
     :func:`~embedscope.embed.image_samples.samples_of_embedded_images`: gathered on the driver when the N × D
-    matrix fits ``memory_budget`` (None second), else left on the cluster (its rows and names in the same order,
-    the same datapool removal and normalisation; :func:`~embedscope.distributed.cluster_input.input_on_cluster`).
+    matrix fits ``memory_budget``, else left on the cluster and handed to ``on_cluster`` (its rows and names in
+    the same order, the same datapool removal and normalisation;
+    :func:`~embedscope.distributed.cluster_input.inputs_within_budget`).
 
     Raises:
-        InputFileError: fewer than 2 samples, a bad datapool, a zero vector under ``--normalize``.
+        InputFileError: fewer than 2 samples, a bad datapool, a zero vector under ``--normalize``;
+        MemoryBudgetError: above the budget without ``on_cluster``.
     """
-    from embedscope.embed.image_samples import samples_of_embedded_images
-
-    scan, blocks = embedded.scan, embedded.blocks
-    if blocks.nbytes <= memory_budget:
-        return samples_of_embedded_images(scan, blocks.gather(memory_budget=memory_budget), params), None
-    table = EmbeddingTable(names=list(scan.names), vectors=np.empty((0, blocks.dim), dtype=np.float32),
-                           source=params.input_path, labels=np.zeros(len(scan.names), dtype=np.int64))
-    held = input_on_cluster(table, source_blocks(blocks), datapool_path=params.datapool_path,
-                            normalize=params.normalize, corrupt=scan.corrupt, duplicates=scan.duplicates,
-                            image_root=params.input_path)
-    return held.samples, held
+    scan = embedded.scan
+    return inputs_within_budget(
+        scan.names, embedded.blocks, source=params.input_path, datapool_path=params.datapool_path,
+        normalize=params.normalize, memory_budget=memory_budget, on_cluster=on_cluster, corrupt=scan.corrupt,
+        duplicates=scan.duplicates, image_root=params.input_path,
+    )

@@ -7,9 +7,9 @@ video frames and object crops on Ray Data (decode, frame extraction, cutting as 
 :mod:`~embedscope.distributed.ray_videos`, :mod:`~embedscope.distributed.ray_crops`); embeddings files as
 read. ``--train-embedding`` is refused (training runs on the local engine). select: the
 composable k-center and the coverage map (:mod:`embedscope.distributed.ray_select_stage`). analyze and report:
-the local stages on the gathered N × D matrix within ``--memory-budget``; above it (an image folder, a ``.npy``,
-Parquet or CSV INPUT; :mod:`embedscope.distributed.cluster_input`) the matrix stays on the cluster and the
-analysis runs from its blocks (:mod:`embedscope.distributed.cluster_analysis`).
+the local stages on the gathered N × D matrix within ``--memory-budget``; above it (an image folder, video frames,
+object crops, a ``.npy``, Parquet or CSV INPUT; :mod:`embedscope.distributed.cluster_input`) the matrix stays on
+the cluster and the analysis runs from its blocks (:mod:`embedscope.distributed.cluster_analysis`).
 The output folder and ``report_v2.json`` keys are the local engine's, plus ``embedscope.engine``.
 """
 
@@ -50,8 +50,8 @@ def embed_stage_on_ray(ingested: stages.Ingested, params: RunParameters, progres
                        held_by: _EmbeddingsReader | None = None) -> LoadedInputs:
     """The embed stage on Ray: a folder's images, video frames or object crops embedded on the connected
     cluster with the run's model (an embeddings file as read); ``record.details`` gets the embedding details.
-    An image folder's vectors above ``--memory-budget`` stay on the cluster, kept in ``held_by.held``
-    (:func:`~embedscope.distributed.ray_embed.folder_samples_on_ray`).
+    Vectors above ``--memory-budget`` stay on the cluster, kept in ``held_by.held`` (the budget is decided
+    before anything is gathered: :func:`~embedscope.distributed.cluster_input.inputs_within_budget`).
 
     Args:
         scanned: the ingest stage's scan of ``ingested.folder`` with the model loaded during it (see
@@ -60,7 +60,7 @@ def embed_stage_on_ray(ingested: stages.Ingested, params: RunParameters, progres
     Raises:
         EmbedscopeError: as :func:`embedscope.pipeline.stages.embed`; ConfigError: ``--device cuda`` on a cluster
             without GPUs, a ``--shard-dir`` of another model; MemoryBudgetError: vectors above the budget and no
-            ``held_by``.
+            ``held_by`` (nothing gathered).
     """
     if ingested.samples is not None or ingested.folder is None:
         record.details["embedEngine"] = "none (embeddings file)"
@@ -70,6 +70,8 @@ def embed_stage_on_ray(ingested: stages.Ingested, params: RunParameters, progres
     from embedscope.embed.folder_samples import embed_folder
     from embedscope.embed.model_choice import model_choice_of
 
+    hold = held_by.hold if held_by is not None else None
+
     def embed_images(scan: ImageFolderScan, params: RunParameters, progress: Progress) -> LoadedInputs:
         model = model_choice_of(params)
         progress.stage(f"embedding {len(scan.names):,} images on Ray ({model.label})", total=len(scan.names))
@@ -78,21 +80,17 @@ def embed_stage_on_ray(ingested: stages.Ingested, params: RunParameters, progres
             scan=scanned if scanned is not None and scanned.scan is scan else scan, model=model,
         )
         budget = options.memory_budget or default_memory_budget()
-        samples, on_cluster = folder_samples_on_ray(embedded, params, memory_budget=budget)
-        if on_cluster is not None:
-            if held_by is None:
-                raise MemoryBudgetError(_above_budget(samples.input, budget))
-            held_by.held = on_cluster
-        return samples
+        return folder_samples_on_ray(embedded, params, memory_budget=budget, on_cluster=hold)
 
     plan = ingested.folder
     cluster, details = record.cluster, record.details
     record.details["embedEngine"] = "ray"
     return embed_folder(
         plan, params, progress, embed_images=embed_images,
-        load_videos=functools.partial(ray_video_inputs, cluster=cluster, options=options, details=details),
+        load_videos=functools.partial(ray_video_inputs, cluster=cluster, options=options, details=details,
+                                      on_cluster=hold),
         load_objects=functools.partial(
-            ray_object_inputs, cluster=cluster, options=options, details=details,
+            ray_object_inputs, cluster=cluster, options=options, details=details, on_cluster=hold,
             content_hashes=plan.scan.content_hashes if plan.scan is not None else None),
     )
 
@@ -103,10 +101,10 @@ def execute_run_on_ray(
     """Run every stage (the heavy ones on Ray) up to the report model; ``report.embedscope["engine"]`` records
     the cluster, partitions, seconds per stage, object-store bytes spilled and ``driverHoldsMatrix``.
 
-    An INPUT whose N × D × 4 bytes exceed ``--memory-budget`` (an image folder, a ``.npy``, Parquet or CSV file)
-    stays on the cluster (:mod:`embedscope.distributed.cluster_input`): select, analyze and ``data/embeddings.csv``
-    run from its blocks,
-    and the outcome's ``input_off_driver`` carries what the writers need instead of the matrix.
+    An INPUT whose N × D × 4 bytes exceed ``--memory-budget`` (an image folder, video frames, object crops, a
+    ``.npy``, Parquet or CSV file) stays on the cluster (:mod:`embedscope.distributed.cluster_input`): select
+    (blank frames and near-duplicates included), analyze and ``data/embeddings.csv`` run from its blocks, and the
+    outcome's ``input_off_driver`` carries what the writers need instead of the matrix.
 
     Args:
         out_dir: the folder the outputs are written into (the CLI's staging folder); needed above the budget,
@@ -114,7 +112,8 @@ def execute_run_on_ray(
 
     Raises:
         EmbedscopeError: any input or parameter problem; RayClusterError: the cluster cannot be reached;
-            MemoryBudgetError: video frames or object crops exceed ``--memory-budget``.
+            MemoryBudgetError: an embeddings file read on the driver (one the cluster readers leave to it)
+            exceeds ``--memory-budget``.
     """
     progress = progress or SilentProgress()
     clock = RunClock(start_wall=time.time(), start_perf=time.perf_counter())
@@ -177,6 +176,10 @@ class _EmbeddingsReader:
         self.memory_budget = memory_budget
         self.held: InputOnCluster | None = None
 
+    def hold(self, held: InputOnCluster) -> None:
+        """Keep the embed stage's input left on the cluster (images, frames or crops above the budget)."""
+        self.held = held
+
     def load(self, path: Path, *, datapool_path: Path | None, filenames_path: Path | None, normalize: bool) -> LoadedInputs:
         self.held = embeddings_on_cluster(path, datapool_path=datapool_path, filenames_path=filenames_path,
                                           normalize=normalize, memory_budget=self.memory_budget)
@@ -186,10 +189,11 @@ class _EmbeddingsReader:
 
 
 def _above_budget(table: EmbeddingTable, budget: int) -> str:
-    """The one line refusing an input that --engine ray cannot keep off the driver above the budget."""
+    """The one line refusing an input that was read on the driver above the budget (an embeddings file the cluster
+    readers leave to the local reader)."""
     return (f"the {len(table):,} × {table.dim} embeddings exceed --memory-budget {budget / 2**30:.2f} GiB; above the "
-            "budget --engine ray keeps embeddings files (.npy, .parquet, .csv) and image folders off the driver, not "
-            "video frames or object crops: raise --memory-budget or use a driver with more memory")
+            "budget --engine ray keeps .npy, .parquet and .csv embeddings files, image folders, video frames and "
+            "object crops off the driver, not this INPUT: raise --memory-budget or use a driver with more memory")
 
 
 class ModelDuringScan:

@@ -1,5 +1,6 @@
 """What the Ray embedding of video frames and object crops share: the model and shard folder of a run, content
-hashes as Ray Data tasks, and reading the shards back as the local engine's table and statistics."""
+hashes as Ray Data tasks, and reading the shards back as the local engine's inputs (gathered within
+``--memory-budget``, else held on the cluster) and statistics."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from embedscope.distributed.cluster import ClusterInfo
+from embedscope.distributed.cluster_input import HoldOnCluster, block_bytes, inputs_within_budget
 from embedscope.distributed.feature_shards import read_shard_statistics
 from embedscope.distributed.file_tasks import map_file_chunks
 from embedscope.distributed.options import RayEngineOptions
@@ -19,10 +21,11 @@ from embedscope.distributed.ray_projection import Location, project_on_ray, rows
 from embedscope.distributed.shard_embedding import ShardRunSummary
 from embedscope.distributed.vector_blocks import default_memory_budget
 from embedscope.embed.model_choice import ModelChoice
+from embedscope.embed.projected_table import InputsOf
 from embedscope.ingest.image_folder import file_digest
 from embedscope.ingest.image_statistics import column_names
 from embedscope.ingest.sample_statistics import SampleStatistics
-from embedscope.io.embedding_table import EmbeddingTable
+from embedscope.ingest.samples import LoadedInputs
 
 
 @dataclass
@@ -63,12 +66,33 @@ class SampleRun:
             "samples": n_samples, "modelActors": run.actors, "modelDevice": run.device, "model": self.model.label,
         })
 
-    def table(self, location: Location, keys: Sequence[str], names: Sequence[str], *, source: Path,
-              embedding_dim: int) -> EmbeddingTable:
-        """The projected embeddings of ``keys`` named ``names`` (labels 0), gathered within the memory budget."""
-        blocks = project_on_ray(location, keys, embedding_dim=embedding_dim, feature_dim=self.model.feature_dim)
-        vectors = blocks.gather(memory_budget=self.options.memory_budget or default_memory_budget())
-        return EmbeddingTable(names=list(names), vectors=vectors, source=source, labels=np.zeros(len(names), np.int64))
+    def inputs_of(
+        self, location: Location, keys: Sequence[str], *, source: Path, embedding_dim: int,
+        datapool_path: Path | None, normalize: bool, on_cluster: HoldOnCluster | None,
+    ) -> InputsOf:
+        """The ``inputs_of`` of :func:`~embedscope.embed.video_samples.assemble_video_inputs` /
+        :func:`~embedscope.embed.crop_samples.assemble_object_inputs`: the projected embeddings of ``keys``
+        (:func:`~embedscope.distributed.ray_projection.project_on_ray`, blocks of at most a
+        :data:`~embedscope.distributed.cluster_input.BLOCKS_PER_BUDGET`-th of ``--memory-budget``) named by the
+        names it is given (labels 0), with the datapool attached as the local engine does: gathered on the driver
+        when their N × D × 4 bytes fit ``--memory-budget``, else left on the cluster and handed to
+        ``on_cluster`` (:func:`~embedscope.distributed.cluster_input.inputs_within_budget`; the budget is
+        decided before anything is fetched).
+
+        Raises:
+            MemoryBudgetError: above the budget without ``on_cluster``; InputFileError: as
+                :func:`~embedscope.ingest.samples.prepare_inputs` (both from the returned function).
+        """
+        budget = self.options.memory_budget or default_memory_budget()
+
+        def inputs(names: list[str], corrupt: dict[str, str]) -> LoadedInputs:
+            blocks = project_on_ray(location, keys, embedding_dim=embedding_dim, feature_dim=self.model.feature_dim,
+                                    max_block_bytes=block_bytes(budget))
+            return inputs_within_budget(names, blocks, source=source, datapool_path=datapool_path,
+                                        normalize=normalize, memory_budget=budget, on_cluster=on_cluster,
+                                        corrupt=corrupt)
+
+        return inputs
 
 
 def _digests(names: list[str], *, root: str) -> list[str]:

@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from embedscope.distributed.cluster import ClusterInfo
+from embedscope.distributed.cluster_input import HoldOnCluster
 from embedscope.distributed.feature_shards import read_shard_index, shard_name
 from embedscope.distributed.options import RayEngineOptions
 from embedscope.distributed.ray_samples import SampleRun, hashes_on_ray, progress_of, statistics_at
@@ -99,6 +100,7 @@ def ray_video_inputs(
     model: ModelChoice | None = None,
     cache_dir: Path | None = None,
     details: dict[str, object] | None = None,
+    on_cluster: HoldOnCluster | None = None,
 ) -> VideoInputs:
     """:func:`embedscope.embed.video_samples.load_video_inputs` with the decoding and the model on Ray.
 
@@ -106,12 +108,16 @@ def ray_video_inputs(
         cluster, options: the connected cluster and the ``--engine ray`` flags (``--shard-dir``,
             ``--shard-files`` frames per shard, ``--memory-budget``).
         details: filled with the engine record's embedding details.
+        on_cluster: takes the frames' input when its N × d × 4 bytes exceed ``--memory-budget``: the projected
+            rows then stay on the cluster (``inputs.input.vectors`` has no rows); None: such frames raise
+            MemoryBudgetError (:meth:`~embedscope.distributed.ray_samples.SampleRun.inputs_of`).
 
-    Memory on the driver: names, keys and the summaries; the PCA's fit rows; the projected (N, d) vectors.
+    Memory on the driver: names, keys and the summaries; the PCA's fit rows; the projected (N, d) vectors only
+    when they fit ``--memory-budget``.
 
     Raises:
         InputFileError, ConfigError: as the local engine; ConfigError: ``--device cuda`` without GPUs, a
-            ``--shard-dir`` of another model.
+            ``--shard-dir`` of another model; MemoryBudgetError: above the budget without ``on_cluster``.
     """
     import ray
 
@@ -148,9 +154,9 @@ def ray_video_inputs(
         details.update(run.details)
     return assemble_video_inputs(
         root, names, summaries, _with_video_sizes(statistics_at(index.location, frame_keys, frame_names), summaries),
-        table_of=lambda table_names: run.table(
-            index.location, frame_keys, table_names, source=root, embedding_dim=embedding_dim),
-        frame_stride=frame_stride, datapool_path=datapool_path, normalize=normalize, progress=progress,
+        inputs_of=run.inputs_of(index.location, frame_keys, source=root, embedding_dim=embedding_dim,
+                                datapool_path=datapool_path, normalize=normalize, on_cluster=on_cluster),
+        frame_stride=frame_stride, progress=progress,
     )
 
 

@@ -8,7 +8,7 @@ unchanged.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,7 +17,7 @@ from PIL import Image
 
 from embedscope.embed.image_embedder import DEFAULT_BATCH_SIZE, embed_images
 from embedscope.embed.model_choice import ModelChoice
-from embedscope.embed.projected_table import projected_table
+from embedscope.embed.projected_table import InputsOf, projected_inputs
 from embedscope.errors import InputFileError, first_reasons
 from embedscope.ingest.crops import (
     DEFAULT_CROP_PADDING,
@@ -30,8 +30,7 @@ from embedscope.ingest.crops import (
 from embedscope.ingest.predictions.image_sizes import read_image_sizes
 from embedscope.ingest.predictions.model import ImageSize, TaskPredictions
 from embedscope.ingest.sample_statistics import SampleStatistics, StatisticsCollector
-from embedscope.ingest.samples import MIN_INPUT_SAMPLES, LoadedInputs, prepare_inputs
-from embedscope.io.embedding_table import EmbeddingTable
+from embedscope.ingest.samples import MIN_INPUT_SAMPLES, LoadedInputs
 from embedscope.progress import Progress, SilentProgress
 from embedscope.run_parameters import DEFAULT_EMBEDDING_DIM
 
@@ -162,10 +161,9 @@ def load_object_inputs(
         progress.advance(len(embedded), len(plan.crops))
     return assemble_object_inputs(
         predictions, embedded, skipped, statistics.result(),
-        table_of=lambda names: projected_table(
-            blocks, names, source=predictions.source, embedding_dim=embedding_dim
-        ),
-        datapool_path=datapool_path, normalize=normalize, progress=progress,
+        inputs_of=projected_inputs(blocks, source=predictions.source, embedding_dim=embedding_dim,
+                                   datapool_path=datapool_path, normalize=normalize),
+        progress=progress,
     )
 
 
@@ -175,13 +173,12 @@ def assemble_object_inputs(
     skipped: Mapping[str, str],
     statistics: SampleStatistics,
     *,
-    table_of: Callable[[list[str]], EmbeddingTable],
-    datapool_path: Path | None,
-    normalize: bool,
+    inputs_of: InputsOf,
     progress: Progress,
 ) -> tuple[LoadedInputs, CropMetadata]:
     """The crop samples and their :class:`CropMetadata` (the local and the Ray engine's): ``embedded`` crops in
-    embedding order, ``table_of(crop names)`` = their projected embeddings.
+    embedding order, ``inputs_of(crop names, {})`` = their inputs (projected embeddings with the datapool
+    attached; the Ray engine's may hold the rows on the cluster).
 
     Raises:
         InputFileError: fewer than 2 crops were embedded.
@@ -195,8 +192,7 @@ def assemble_object_inputs(
             + (first_reasons({**predictions.skipped, **skipped}) or "the task has no predictions"),
         )
     progress.stage(f"projecting {len(embedded):,} crop embeddings")
-    table = table_of([spec.name for spec in embedded])
-    inputs = prepare_inputs(table, datapool_path=datapool_path, normalize=normalize)
+    inputs = inputs_of([spec.name for spec in embedded], {})
     logger.info("task %s: %d crops embedded, %d skipped", predictions.task, len(embedded), len(skipped))
     metadata = CropMetadata(
         task=predictions.task,

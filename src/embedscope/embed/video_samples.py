@@ -8,7 +8,7 @@ and the (n_frames, 1280) float32 features, never the full-size frames.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,10 +19,10 @@ import numpy as np
 from embedscope.embed.image_embedder import DEFAULT_BATCH_SIZE, embed_images
 from embedscope.embed.model_choice import ModelChoice
 from embedscope.embed.model_spec import INPUT_SIZE
-from embedscope.embed.projected_table import projected_table
+from embedscope.embed.projected_table import InputsOf, projected_inputs
 from embedscope.errors import InputFileError
 from embedscope.ingest.sample_statistics import SampleStatistics, StatisticsCollector
-from embedscope.ingest.samples import LoadedInputs, prepare_inputs
+from embedscope.ingest.samples import LoadedInputs
 from embedscope.ingest.video_frames import (
     FrameBatch,
     FrameRef,
@@ -30,7 +30,6 @@ from embedscope.ingest.video_frames import (
     VideoSummary,
     find_video_files,
 )
-from embedscope.io.embedding_table import EmbeddingTable
 from embedscope.progress import Progress, SilentProgress
 from embedscope.run_parameters import DEFAULT_EMBEDDING_DIM
 
@@ -157,10 +156,9 @@ def load_video_inputs(
         progress.advance(n_done)
     return assemble_video_inputs(
         root, names, summaries, _named_by_frame(statistics.result(), summaries),
-        table_of=lambda frame_names: projected_table(
-            feature_blocks, frame_names, source=root, embedding_dim=embedding_dim
-        ),
-        frame_stride=frame_stride, datapool_path=datapool_path, normalize=normalize, progress=progress,
+        inputs_of=projected_inputs(feature_blocks, source=root, embedding_dim=embedding_dim,
+                                   datapool_path=datapool_path, normalize=normalize),
+        frame_stride=frame_stride, progress=progress,
     )
 
 
@@ -184,14 +182,13 @@ def assemble_video_inputs(
     summaries: Sequence[VideoSummary],
     statistics: SampleStatistics,
     *,
-    table_of: Callable[[list[str]], EmbeddingTable],
+    inputs_of: InputsOf,
     frame_stride: int,
-    datapool_path: Path | None,
-    normalize: bool,
     progress: Progress,
 ) -> VideoInputs:
     """The :class:`VideoInputs` of decoded videos (the local and the Ray engine's): frame names from the
-    summaries, the corrupt list, and ``table_of(frame names)`` = the projected embeddings of those frames.
+    summaries, the corrupt list, and ``inputs_of(frame names, corrupt list)`` = the inputs of those frames (their
+    projected embeddings with the datapool attached; the Ray engine's may hold the rows on the cluster).
 
     Raises:
         InputFileError: no decodable frame at all, or fewer than 2 frames.
@@ -205,8 +202,7 @@ def assemble_video_inputs(
             f"none of the {len(names)} video(s) has a decodable frame (first: '{first}': {corrupt[first]})",
         )
     progress.stage(f"projecting {len(refs):,} frame embeddings")
-    table = table_of([ref.name for ref in refs])
-    inputs = prepare_inputs(table, datapool_path=datapool_path, normalize=normalize, corrupt=corrupt)
+    inputs = inputs_of([ref.name for ref in refs], corrupt)
     logger.info("videos: %d, frames embedded: %d, unreadable videos: %d", len(names), len(refs), len(corrupt))
     return VideoInputs(
         inputs=inputs,
