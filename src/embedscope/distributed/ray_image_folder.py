@@ -18,7 +18,6 @@ from embedscope.distributed.cluster import ClusterInfo
 from embedscope.distributed.feature_shards import read_shard_index
 from embedscope.distributed.file_tasks import map_file_chunks
 from embedscope.distributed.options import DEFAULT_FILES_PER_SHARD
-from embedscope.distributed.ray_data_services import start_ray_data_services
 from embedscope.distributed.ray_model import RayModel, claim_shard_dir, ray_model
 from embedscope.distributed.ray_projection import project_on_ray
 from embedscope.distributed.shard_embedding import ShardRunSummary, embed_into_shards
@@ -66,8 +65,6 @@ def _prepare_model(
     start = time.perf_counter()
     # imported here, while the scan runs, not after it: Ray Data (~0.6 s), scikit-learn for the PCA fit (~0.9 s)
     import ray.data  # noqa: F401
-
-    start_ray_data_services()
     import sklearn.decomposition  # noqa: F401
 
     return ray_model(choice, cluster, cache_dir), time.perf_counter() - start
@@ -94,9 +91,8 @@ def scan_with_model_on_ray(
     relevant: RelevantFilenames | None = None,
 ) -> ScanWithModel:
     """:func:`scan_image_folder_on_ray` and :func:`~embedscope.distributed.ray_model.ray_model` at once: a driver
-    thread resolves and loads the model (and imports Ray Data and scikit-learn, and asks for Ray Data's service
-    actors: :func:`~embedscope.distributed.ray_data_services.start_ray_data_services`) while the scan's Ray tasks
-    run, since the driver only waits on them (their worker start-up is most of a small scan's time).
+    thread resolves and loads the model (and imports Ray Data and scikit-learn) while the scan's Ray tasks run,
+    since the driver only waits on them (their worker start-up is most of a small scan's time).
 
     Args:
         relevant: only the images it lists take part (as :func:`scan_image_folder_on_ray`).
