@@ -179,9 +179,13 @@ def test_an_interrupted_command_rerun_embeds_only_the_rest(
     assert rerun.returncode == 0, rerun.stderr
     embedded = int(re.search(r"([\d,]+)\s+run\s+through\s+the\s+model", rerun.stderr).group(1).replace(",", ""))
     from_shards = int(re.search(r"([\d,]+)\s+from\s+shards", rerun.stderr).group(1).replace(",", ""))
+    known_failures = re.search(r"([\d,]+)\s+known\s+decode\s+failures?\s+from\s+shards", rerun.stderr)
     todo = all_hashes - hashes_before
     assert embedded == len(todo - {file_digest(folder / TRUNCATED)})  # a file that fails to decode is not run
-    assert from_shards == len(hashes_before)
+    truncated_before = file_digest(folder / TRUNCATED) in hashes_before
+    assert from_shards == len(hashes_before) - truncated_before  # images only; a known failure is counted apart
+    assert (known_failures is not None) == truncated_before
+    assert "Running Dataset" not in rerun.stderr and "core_worker" not in rerun.stderr  # Ray's own lines stay off
     assert all(path.stat().st_mtime_ns == mtime for path, mtime in done_before.items())
     assert set(_shard_hashes(shard_dir).values()) == {1}
     table = read_lightly_csv(tmp_path / "out.csv")
@@ -222,8 +226,10 @@ def test_run_with_the_ray_engine_writes_the_local_engines_files_and_keys(
     assert _keys(local_json) <= _keys(ray_json)
     engine = ray_json["embedscope"]["engine"]
     assert (engine["name"], engine["nodes"], engine["cpus"], engine["gpus"]) == ("ray", 2, 2, 0)
-    # every image, and the truncated JPEG with its failure, comes from the uninterrupted run's shards
-    assert engine["embedEngine"] == "ray" and engine["imagesFromShards"] == len(uninterrupted.result.scan.names) + 1
+    # every image, and the truncated JPEG with its failure, comes from the uninterrupted run's shards; only the
+    # images count as images
+    assert engine["embedEngine"] == "ray" and engine["imagesFromShards"] == len(uninterrupted.result.scan.names)
+    assert engine["decodeFailuresFromShards"] == 1
     assert engine["imagesEmbedded"] == 0
     assert engine["selection"]["partitions"] == 2 and engine["selection"]["kPrime"] >= 20
     assert set(engine["stageSeconds"]) >= {"ingest", "embed", "select"}

@@ -134,6 +134,12 @@ def embed_on_ray(
         scan = embedded.scan
         Console(stderr=True).print(
             f"embedded {len(scan.names):,} images on Ray ({cluster.nodes} node(s); {embedded.run.n_model_images:,} "
-            f"run through the model, {embedded.n_from_shards:,} from shards), skipped {len(scan.corrupt):,} corrupt "
+            f"run through the model, {embedded.n_from_shards:,} from shards"
+            f"{_failures_from_shards(embedded.n_failures_from_shards)}), skipped {len(scan.corrupt):,} corrupt "
             f"and {len(scan.duplicates):,} duplicate files; wrote {out}"
         )
+
+
+def _failures_from_shards(count: int) -> str:
+    """The files whose decode failure an earlier pass recorded in the shards, for the summary line."""
+    return f", {count:,} known decode failure{'s' if count != 1 else ''} from shards" if count else ""

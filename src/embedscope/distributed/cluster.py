@@ -49,6 +49,9 @@ class ClusterInfo:
         return {"address": self.address, "nodes": self.nodes, "cpus": self.cpus, "gpus": self.gpus}
 
 
+BACKEND_LOG_LEVEL_ENV = "RAY_BACKEND_LOG_LEVEL"
+
+
 def _import_ray():  # type: ignore[no-untyped-def]
     try:
         import ray
@@ -61,6 +64,10 @@ def _import_ray():  # type: ignore[no-untyped-def]
 
 def _init(address: str | None, *, num_cpus: int | None) -> None:
     ray = _import_ray()
+    # Ray's C++ core would print its own ERROR lines on this console (e.g. a note on every Ray Data actor pool
+    # whose constructor arguments sit in the object store); embedscope reports failures itself. A user who wants
+    # them sets RAY_BACKEND_LOG_LEVEL.
+    os.environ.setdefault(BACKEND_LOG_LEVEL_ENV, "fatal")
     ray.init(
         address=address,
         num_cpus=num_cpus if address is None else None,

@@ -101,6 +101,7 @@ def embed_folder_blocks_with_ray(
             "imagesEmbedded": embedded.run.n_model_images,
             "modelCalls": embedded.run.n_model_calls,
             "imagesFromShards": embedded.n_from_shards,
+            "decodeFailuresFromShards": embedded.n_failures_from_shards,
             "modelActors": embedded.run.actors,
             "modelDevice": embedded.run.device,
             "model": (prepared or ModelChoice()).label,

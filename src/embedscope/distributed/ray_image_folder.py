@@ -114,7 +114,8 @@ class RayFolderEmbedding:
     Attributes:
         scan: the scan with late (decode) failures moved to ``corrupt``; ``scan.names`` are the rows.
         blocks: the (len(scan.names), D) float32 L2-normalised vectors, in blocks of consecutive rows.
-        run: what this pass embedded; n_from_shards: images found in shards of earlier passes.
+        run: what this pass embedded; n_from_shards: images whose vectors were found in shards of earlier passes;
+            n_failures_from_shards: files whose decode failure was found there (listed as corrupt, not embedded).
         shard_dir: where the shards are.
     """
 
@@ -123,6 +124,7 @@ class RayFolderEmbedding:
     run: ShardRunSummary
     n_from_shards: int
     shard_dir: Path
+    n_failures_from_shards: int = 0
 
 
 def embed_folder_on_ray(
@@ -160,12 +162,13 @@ def embed_folder_on_ray(
     hashes = [scan.content_hashes[name] for name in scan.names]
     before = read_shard_index(shard_dir)
     todo = [(name, digest) for name, digest in zip(scan.names, hashes) if digest not in before.location]
-    n_from_shards = len(hashes) - len(todo)
+    n_done_before = len(hashes) - len(todo)
+    n_failures_before = sum(1 for digest in hashes if digest in before.failures)
     if progress is not None:
-        progress(n_from_shards, len(hashes))
+        progress(n_done_before, len(hashes))
     run = embed_into_shards(
         scan.root, todo, shard_dir=shard_dir, model=model, cluster=cluster, files_per_shard=files_per_shard,
-        progress=None if progress is None else (lambda done: progress(n_from_shards + done, len(hashes))),
+        progress=None if progress is None else (lambda done: progress(n_done_before + done, len(hashes))),
     )
     index = read_shard_index(shard_dir)
     late = {name: index.failures[d] for name, d in zip(scan.names, hashes) if d in index.failures}
@@ -173,4 +176,5 @@ def embed_folder_on_ray(
     usable = [scan.content_hashes[name] for name in final.names]
     blocks = project_on_ray(index.location, usable, embedding_dim=embedding_dim, feature_dim=model.feature_dim,
                             max_block_bytes=max_block_bytes)
-    return RayFolderEmbedding(scan=final, blocks=blocks, run=run, n_from_shards=n_from_shards, shard_dir=shard_dir)
+    return RayFolderEmbedding(scan=final, blocks=blocks, run=run, n_from_shards=n_done_before - n_failures_before,
+                              shard_dir=shard_dir, n_failures_from_shards=n_failures_before)

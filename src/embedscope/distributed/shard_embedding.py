@@ -134,6 +134,21 @@ class ShardEmbedder:
         return summary
 
 
+def quiet_ray_data_console() -> None:
+    """Ray Data's own progress lines and INFO messages off the console (embedscope shows its own progress, and
+    ``--quiet`` means quiet); its warnings and errors still print, and its log file in the Ray session's
+    ``logs/ray-data`` folder keeps everything."""
+    from ray.data import DataContext
+
+    context = DataContext.get_current()
+    context.enable_progress_bars = False
+    context.enable_operator_progress_bars = False
+    context.print_on_execution_start = False
+    for handler in logging.getLogger("ray.data").handlers:
+        if isinstance(handler, logging.StreamHandler) and not isinstance(handler, logging.FileHandler):
+            handler.setLevel(max(handler.level, logging.WARNING))
+
+
 @dataclass(frozen=True)
 class ShardRunSummary:
     """What one embedding pass did.
@@ -181,6 +196,7 @@ def embed_decoded_rows(
     # has not taken (a whole pool on a CPU-only cluster starves them: the job would wait forever).
     initial = actors if fused_decode and not on_gpu else 1
     pool = ray.data.ActorPoolStrategy(min_size=1, max_size=actors, initial_size=initial)
+    quiet_ray_data_console()
     dataset = decoded.map_batches(
         ShardEmbedder,
         fn_constructor_kwargs={
