@@ -45,7 +45,12 @@ def run_and_write(params: RunParameters, *, quiet: bool, ray_options: RayEngineO
 
                 outcome = execute_run_on_ray(params, options=ray_options, progress=display, out_dir=folder.staging)
             display.stage("writing report.pdf, report.html, report_v2.json and data files")
-            staged = write_outputs(outcome, folder.staging, final_dir=params.out_dir)
+            engine_config = None
+            if ray_options is not None:
+                from embedscope.cli.engine_options import ray_config
+
+                engine_config = ray_config(ray_options, outcome.report.embedscope.get("engine"))
+            staged = write_outputs(outcome, folder.staging, final_dir=params.out_dir, engine_config=engine_config)
     final = {name: params.out_dir / Path(path).relative_to(folder.staging) for name, path in vars(staged).items()}
     paths = OutputPaths(**final)
     if not quiet:

@@ -1,10 +1,11 @@
-"""The ``--engine`` flags shared by ``run`` and ``embed``, and ``embed --engine ray``."""
+"""The ``--engine`` flags shared by ``run`` and ``embed``, their record in config.yaml, and ``embed --engine ray``."""
 
 from __future__ import annotations
 
 import warnings
+from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -84,6 +85,27 @@ def ray_engine_options(
         address=address, shard_dir=shard_dir, files_per_shard=shard_files, memory_budget=budget_bytes(memory_budget_gib),
         partitions=partitions,
     )
+
+
+def ray_config(options: RayEngineOptions, engine: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The ``--engine ray`` settings of a run as config.yaml records them, resolved where the run resolved them:
+    ``engine``, ``ray_address`` (null: a Ray instance started on this machine), ``memory_budget_gib`` (default: a
+    quarter of RAM), ``partitions`` (default: the cluster's CPUs; from the engine record's ``selection``),
+    ``shard_dir`` (default: in the cache; from the record's ``shardDir`` when the run embedded) and
+    ``shard_files``. ``engine``: the run's ``report.embedscope["engine"]`` record, or None."""
+    from embedscope.distributed.vector_blocks import default_memory_budget
+
+    record = engine or {}
+    selection = record.get("selection") if isinstance(record.get("selection"), dict) else {}
+    shard_dir = record.get("shardDir") or (str(options.shard_dir.absolute()) if options.shard_dir else None)
+    return {
+        "engine": "ray",
+        "ray_address": options.address,
+        "memory_budget_gib": (options.memory_budget or default_memory_budget()) / 2**30,
+        "partitions": selection.get("partitions", options.partitions),
+        "shard_dir": shard_dir,
+        "shard_files": options.files_per_shard,
+    }
 
 
 def refuse_local_only_flags(ray_options: RayEngineOptions | None, *, train_embedding: int = 0) -> None:

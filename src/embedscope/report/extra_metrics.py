@@ -8,6 +8,7 @@ import numpy as np
 
 from embedscope.analyze.extra_metrics.prdc import PrdcResult
 from embedscope.analyze.extra_metrics.summary import ExtraMetricsResult
+from embedscope.report.engine_summary import engine_record
 from embedscope.report.model import (
     ExtraMetrics,
     KCenterInformation,
@@ -31,6 +32,11 @@ GREEDY_BOUND_NOTE = (
     "datapool) covers the input with a radius below radius / 2"
 )
 NO_BOUND_NOTE = "no bound: the selection is not the plain k-center greedy (strategies or a given list)"
+RAY_BOUND_NOTE = (
+    "no bound: on Ray the selection is the two-round composable k-center (Ceccarello, Pietracaprina, Pucci 2019), "
+    "a (2 + ε)-approximation whose ε depends on k′ and the data's unknown doubling dimension, so the single "
+    "greedy's radius / 2 is not certified"
+)
 
 
 def _mean_sd(values: Sequence[float]) -> MeanSd:
@@ -117,3 +123,16 @@ def read_extra_metrics(report: ReportV2) -> ExtraMetrics | None:
     """The block of a report, or None for reports written without it."""
     block = report.embedscope.get(EXTRA_METRICS_KEY)
     return ExtraMetrics.model_validate(block) if block is not None else None
+
+
+def note_composable_bound(report: ReportV2) -> None:
+    """Give the k-center block of a Ray run (one with ``report.embedscope["engine"]``) the composable k-center's
+    reason for having no lower bound, in place of the generic :data:`NO_BOUND_NOTE`: the Ray executor analyses
+    with ``from_greedy=False`` and adds its engine record after the report is assembled, so the reason can only
+    be told here, before the report is written. Other reports are left as they are."""
+    block = report.embedscope.get(EXTRA_METRICS_KEY)
+    if engine_record(report) is None or not isinstance(block, dict):
+        return
+    k_center = block.get("kCenter")
+    if isinstance(k_center, dict) and k_center.get("lowerBoundNote") == NO_BOUND_NOTE:
+        k_center["lowerBoundNote"] = RAY_BOUND_NOTE

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from embedscope.report.colors import SET_LABELS
 from embedscope.report.constant_values import constant_note, spread
+from embedscope.report.engine_summary import engine_line
 from embedscope.report.model import (
     CategoricalDistributionPerSet,
     EmbeddingInformation,
@@ -225,8 +226,9 @@ def stage_table(report: ReportV2) -> TableData | None:
 
 
 def run_notes(report: ReportV2) -> list[str]:
-    """Sentences on anything unusual about the run (early stop, thresholds)."""
-    notes = []
+    """Sentences on how the run was made when unusual (the Ray engine) and anything unusual about it (early stop,
+    thresholds)."""
+    notes = [line] if (line := engine_line(report)) is not None else []
     if report.embedscope.get("selectionStoppedEarly"):
         reason = report.embedscope.get("selectionStoppedReason") or "a stopping condition"
         notes.append(f"The selection stopped before the requested number of samples: {reason}.")

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import yaml
@@ -19,6 +20,7 @@ from embedscope.io.embedding_table import EmbeddingTable
 from embedscope.io.filename_list import write_filename_list
 from embedscope.io.lightly_csv import write_lightly_csv
 from embedscope.report.assemble.side_files import FrameExport, SideFile, SideOutput
+from embedscope.report.extra_metrics import note_composable_bound
 from embedscope.report.figures import report_figures
 from embedscope.report.folder_scatter import folder_colours_text, folder_scatter_plots
 from embedscope.report.html import ScatterNames, interactive_figure_names, render_html
@@ -106,13 +108,16 @@ def image_thumbnails(outcome: RunOutcome) -> dict[str, bytes]:
     return sample_thumbnails(outcome.inputs, wanted(), input_path=outcome.parameters.input_path)
 
 
-def write_outputs(outcome: RunOutcome, out_dir: Path, *, final_dir: Path | None = None) -> OutputPaths:
+def write_outputs(outcome: RunOutcome, out_dir: Path, *, final_dir: Path | None = None,
+                  engine_config: Mapping[str, Any] | None = None) -> OutputPaths:
     """Write every output file, each atomically, into ``out_dir``. INPUT files are never touched.
 
     ``final_dir``: where the folder will live once complete (the run's ``--out`` when ``out_dir`` is a staging
     folder that replaces it, :mod:`embedscope.io.output_folder`); the URLs recorded in the report point there.
-    None: ``out_dir`` itself."""
+    None: ``out_dir`` itself. ``engine_config``: the engine's settings for config.yaml (``--engine ray``:
+    :func:`embedscope.cli.engine_options.ray_config`); None for the local engine, whose config.yaml has none."""
     out_dir.mkdir(parents=True, exist_ok=True)
+    note_composable_bound(outcome.report)
     inputs, selection = outcome.inputs, outcome.selection
     names = inputs.input.names
     selected_names = [names[int(i)] for i in selection.indices]
@@ -167,7 +172,7 @@ def write_outputs(outcome: RunOutcome, out_dir: Path, *, final_dir: Path | None 
         other_images=png_data_uris({k: v for k, v in plots.items() if k not in interactive}),
         titles=outcome.extra_plot_titles, sample_map=the_map,
     )
-    resolved = outcome.parameters.as_config()
+    resolved = {**outcome.parameters.as_config(), **(engine_config or {})}
     if outcome.report.embedscope.get("selectionConfig") is not None:
         resolved["selection"] = outcome.report.embedscope["selectionConfig"]
     atomic_write_text(out_dir / "config.yaml", yaml.safe_dump(resolved, sort_keys=False))
