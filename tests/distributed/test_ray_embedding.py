@@ -32,6 +32,7 @@ from embedscope.embed.cache_location import CACHE_DIR_ENV
 from embedscope.embed.image_folder_embedding import ImageFolderEmbeddings, embed_image_folder
 from embedscope.ingest.image_folder import file_digest, scan_image_folder
 from embedscope.io.lightly_csv import read_lightly_csv
+from embedscope.report.extra_metrics import RAY_BOUND_NOTE
 from embedscope.report.json_writer import read_report_dict
 from embedscope.select.k_center_greedy import COVER_METHOD
 from tests.distributed.conftest import TwoNodeCluster, ray_env
@@ -226,6 +227,7 @@ def test_run_with_the_ray_engine_writes_the_local_engines_files_and_keys(
     assert _keys(local_json) <= _keys(ray_json)
     engine = ray_json["embedscope"]["engine"]
     assert (engine["name"], engine["nodes"], engine["cpus"], engine["gpus"]) == ("ray", 2, 2, 0)
+    assert ray_json["embedscope"]["extraMetrics"]["kCenter"]["lowerBoundNote"] == RAY_BOUND_NOTE
     # every image, and the truncated JPEG with its failure, comes from the uninterrupted run's shards; only the
     # images count as images
     assert engine["embedEngine"] == "ray" and engine["imagesFromShards"] == len(uninterrupted.result.scan.names)

@@ -114,6 +114,7 @@ def test_a_ray_runs_outputs_name_the_engine_and_its_settings(tmp_path: Path, loc
     report = _with_engine(outcome.report, _record(selection={"radius": radius, "kPrime": 96, "partitions": 3}))
     k_center = report.embedscope["extraMetrics"]["kCenter"]  # as the Ray executor's from_greedy=False writes it
     k_center.update(optimalRadiusLowerBound=None, lowerBoundNote=NO_BOUND_NOTE)
+    note_composable_bound(report)  # as the Ray executor does once its record is in
     ray_outcome = dataclasses.replace(outcome, report=report)
     options = RayEngineOptions(address="auto", shard_dir=tmp_path / "shards", files_per_shard=16,
                                memory_budget=3 * GIB // 2, partitions=3)

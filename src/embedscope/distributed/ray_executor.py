@@ -39,6 +39,7 @@ from embedscope.io.relevant_filenames import RelevantFilenames
 from embedscope.pipeline import stages
 from embedscope.progress import Progress, SilentProgress
 from embedscope.report.assemble.run_report import RunClock
+from embedscope.report.extra_metrics import note_composable_bound
 from embedscope.report.run_outcome import EMBEDDINGS_CSV, InputOffDriver, RunOutcome
 from embedscope.run_parameters import RunParameters
 
@@ -158,6 +159,7 @@ def execute_run_on_ray(
             off_driver = InputOffDriver(selected_vectors=on_ray.selected_vectors, written=frozenset({EMBEDDINGS_CSV}))
         assembled = stages.report(ingested, samples, selected, analysis, params, timings=timings, clock=clock)
         assembled.report.embedscope["engine"] = record.as_json()
+        note_composable_bound(assembled.report)
     return RunOutcome(
         parameters=params, inputs=stages.samples_of(samples, selected), selection=selected.selection, sets=analysis.sets,
         metrics=analysis.metrics, report=assembled.report, timings=timings, extra_plots=assembled.extra_plots,

@@ -127,9 +127,9 @@ def read_extra_metrics(report: ReportV2) -> ExtraMetrics | None:
 
 def note_composable_bound(report: ReportV2) -> None:
     """Give the k-center block of a Ray run (one with ``report.embedscope["engine"]``) the composable k-center's
-    reason for having no lower bound, in place of the generic :data:`NO_BOUND_NOTE`: the Ray executor analyses
-    with ``from_greedy=False`` and adds its engine record after the report is assembled, so the reason can only
-    be told here, before the report is written. Other reports are left as they are."""
+    reason for having no lower bound, in place of the generic :data:`NO_BOUND_NOTE`. The Ray executor analyses
+    with ``from_greedy=False`` and calls this once it has added its engine record to the assembled report. Other
+    reports are left as they are."""
     block = report.embedscope.get(EXTRA_METRICS_KEY)
     if engine_record(report) is None or not isinstance(block, dict):
         return

@@ -20,7 +20,6 @@ from embedscope.io.embedding_table import EmbeddingTable
 from embedscope.io.filename_list import write_filename_list
 from embedscope.io.lightly_csv import write_lightly_csv
 from embedscope.report.assemble.side_files import FrameExport, SideFile, SideOutput
-from embedscope.report.extra_metrics import note_composable_bound
 from embedscope.report.figures import report_figures
 from embedscope.report.folder_scatter import folder_colours_text, folder_scatter_plots
 from embedscope.report.html import ScatterNames, interactive_figure_names, render_html
@@ -117,7 +116,6 @@ def write_outputs(outcome: RunOutcome, out_dir: Path, *, final_dir: Path | None 
     None: ``out_dir`` itself. ``engine_config``: the engine's settings for config.yaml (``--engine ray``:
     :func:`embedscope.cli.engine_options.ray_config`); None for the local engine, whose config.yaml has none."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    note_composable_bound(outcome.report)
     inputs, selection = outcome.inputs, outcome.selection
     names = inputs.input.names
     selected_names = [names[int(i)] for i in selection.indices]
