@@ -17,14 +17,18 @@ from embedscope.distributed.block_maps import rows_at, subset_blocks
 from embedscope.distributed.block_pairs import pairs_within_on_blocks
 from embedscope.distributed.ray_image_statistics import image_statistics_on_ray
 from embedscope.distributed.vector_blocks import BYTES_PER_VALUE, VectorBlocks
-from embedscope.errors import ConfigError
-from embedscope.ingest.sample_statistics import blank_rows
 from embedscope.ingest.samples import LoadedInputs
 from embedscope.io.embedding_table import EmbeddingTable
 from embedscope.neighbors.near_duplicates import groups_from_pairs
 from embedscope.progress import Progress
 from embedscope.run_parameters import RunParameters
-from embedscope.select.hygiene import HygieneFindings, near_duplicate_threshold, with_computed_statistics
+from embedscope.select.hygiene import (
+    HygieneFindings,
+    blank_frames_out,
+    near_duplicate_threshold,
+    rows_left_by_removal,
+    with_computed_statistics,
+)
 from embedscope.select.run_sample_data import RunSampleData
 
 
@@ -58,16 +62,9 @@ def find_hygiene_on_cluster(
     threshold = near_duplicate_threshold(params)
     statistics, image_root, sample_data = with_computed_statistics(samples, sample_data, params, progress,
                                                                    measure=image_statistics_on_ray)
-    blank_frames: list[str] | None = None
-    if getattr(samples, "videos", None) is not None and statistics:
-        blank = blank_rows(statistics)
-        blank_frames = [samples.input.names[int(i)] for i in blank]
-        if blank.size and blocks.n_rows - blank.size < 2:
-            raise ConfigError(f"{params.input_path}: {blank.size} of {blocks.n_rows} frames are blank, uniform or "
-                              "grey; fewer than 2 frames are left to select from")
-        if blank.size:
-            samples, sample_data, statistics, blocks = _kept(
-                samples, sample_data, statistics, blocks, np.setdiff1d(np.arange(blocks.n_rows), blank))
+    blank_frames, keep = blank_frames_out(samples, statistics, params.input_path)
+    if keep is not None:
+        samples, sample_data, statistics, blocks = _kept(samples, sample_data, statistics, blocks, keep)
     progress.stage(f"finding near-duplicates on Ray (distance < {threshold:g})")
     pairs = pairs_within_on_blocks(blocks, threshold=threshold)
     members = np.unique(np.concatenate([pairs.first, pairs.second]))
@@ -84,10 +81,8 @@ def find_hygiene_on_cluster(
     names = list(samples.input.names)
     remove = bool(params.extra.get("remove_near_duplicates", False))
     if remove and groups.removed.size:
-        keep = np.setdiff1d(np.arange(blocks.n_rows), groups.removed)
-        if keep.size < 2:
-            raise ConfigError("--remove-near-duplicates leaves fewer than 2 samples; use a smaller threshold")
-        samples, sample_data, statistics, blocks = _kept(samples, sample_data, statistics, blocks, keep)
+        samples, sample_data, statistics, blocks = _kept(samples, sample_data, statistics, blocks,
+                                                         rows_left_by_removal(blocks.n_rows, groups.removed))
     findings = HygieneFindings(groups=groups, names_before_removal=names, removed_from_input=remove,
                                statistics=statistics, image_root=image_root, blank_frames=blank_frames)
     return findings, samples, sample_data, blocks

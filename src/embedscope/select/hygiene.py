@@ -105,31 +105,57 @@ def find_hygiene(
     remove = bool(params.extra.get("remove_near_duplicates", False))
     statistics, image_root, sample_data = with_computed_statistics(samples, sample_data, params, progress,
                                                                    measure=measure)
-    blank_frames: list[str] | None = None
-    if getattr(samples, "videos", None) is not None and statistics:
-        blank = blank_rows(statistics)
-        blank_frames = [samples.input.names[int(i)] for i in blank]
-        if blank.size:
-            keep = np.setdiff1d(np.arange(len(samples.input)), blank)
-            if keep.size < 2:
-                raise ConfigError(
-                    f"{params.input_path}: {blank.size} of {len(samples.input)} frames are blank, uniform or grey; "
-                    "fewer than 2 frames are left to select from"
-                )
-            samples, sample_data, statistics = _kept(samples, sample_data, statistics, keep)
+    blank_frames, keep = blank_frames_out(samples, statistics, params.input_path)
+    if keep is not None:
+        samples, sample_data, statistics = _kept(samples, sample_data, statistics, keep)
     progress.stage(f"finding near-duplicates (distance < {threshold:g})")
     names = list(samples.input.names)
     groups = near_duplicate_groups(samples.input.vectors, threshold=threshold, exact=params.exact, seed=params.seed)
     if remove and groups.removed.size:
-        keep = np.setdiff1d(np.arange(len(samples.input)), groups.removed)
-        if keep.size < 2:
-            raise ConfigError("--remove-near-duplicates leaves fewer than 2 samples; use a smaller threshold")
-        samples, sample_data, statistics = _kept(samples, sample_data, statistics, keep)
+        samples, sample_data, statistics = _kept(samples, sample_data, statistics,
+                                                 rows_left_by_removal(len(names), groups.removed))
     findings = HygieneFindings(
         groups=groups, names_before_removal=names, removed_from_input=remove, statistics=statistics,
         image_root=image_root, blank_frames=blank_frames,
     )
     return findings, samples, sample_data
+
+
+def blank_frames_out(
+    samples: LoadedInputs, statistics: dict[str, np.ndarray], input_path: object
+) -> tuple[list[str] | None, np.ndarray | None]:
+    """The blank, uniform or grey video frames of the input (by :func:`blank_rows` of their statistics) and the
+    (increasing) input rows left without them; (None, None) when INPUT holds no videos, (names, None) when none
+    is blank. Shared by the local and the cluster hygiene.
+
+    Raises:
+        ConfigError: fewer than 2 frames would be left.
+    """
+    if getattr(samples, "videos", None) is None or not statistics:
+        return None, None
+    blank = blank_rows(statistics)
+    names = [samples.input.names[int(i)] for i in blank]
+    if not blank.size:
+        return names, None
+    n = len(samples.input.names)
+    keep = np.setdiff1d(np.arange(n), blank)
+    if keep.size < 2:
+        raise ConfigError(f"{input_path}: {blank.size} of {n} frames are blank, uniform or grey; "
+                          "fewer than 2 frames are left to select from")
+    return names, keep
+
+
+def rows_left_by_removal(n: int, removed: np.ndarray) -> np.ndarray:
+    """The (increasing) input rows ``--remove-near-duplicates`` keeps of ``n``; shared by the local and the
+    cluster hygiene.
+
+    Raises:
+        ConfigError: fewer than 2 samples would be left.
+    """
+    keep = np.setdiff1d(np.arange(n), removed)
+    if keep.size < 2:
+        raise ConfigError("--remove-near-duplicates leaves fewer than 2 samples; use a smaller threshold")
+    return keep
 
 
 def with_computed_statistics(
