@@ -29,4 +29,4 @@ def image_statistics_on_ray(image_root: Path, names: Sequence[str]) -> dict[str,
     from embedscope.ingest.image_statistics import columns_of_rows, statistics_rows  # Pillow: the image extra
 
     rows = map_file_chunks(statistics_rows, names, files_per_task=FILES_PER_STATISTICS_TASK, root=str(image_root))
-    return columns_of_rows(np.asarray(rows, dtype=np.float64).reshape(len(names), -1))
+    return columns_of_rows(rows)
